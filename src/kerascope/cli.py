@@ -1,0 +1,168 @@
+"""The `kerascope` command: parse, call the API, pick a view. Nothing else.
+
+Errors are one line on stderr and exit code 2; `--debug` shows the traceback.
+Heavy modules (views, frameworks) are imported only by the command that needs
+them, so `kerascope --help` starts instantly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any, Sequence
+
+EXIT_OK = 0
+EXIT_ERROR = 2
+
+INSPECT_FORMATS = ("table", "tree", "json", "yaml")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kerascope",
+        description="Show every layer of a Keras model, at every depth: configuration, "
+        "shapes, parameters, weights and connections.",
+    )
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    target_help = "a saved model file, or module:attribute naming a model or a function returning one"
+
+    inspect = commands.add_parser("inspect", help="report every layer of a model")
+    inspect.add_argument("target", metavar="TARGET", help=target_help)
+    _add_view_options(inspect)
+    inspect.add_argument(
+        "--load",
+        action="store_true",
+        help="load a file with Keras (safe_mode=True) and walk the live model",
+    )
+
+    show = commands.add_parser("show", help="one layer's full record and configuration")
+    show.add_argument("target", metavar="TARGET", help=target_help)
+    show.add_argument("layer", metavar="LAYER", help="a layer path, a unique name, or a top-level index")
+    show.add_argument("--format", "-f", choices=("yaml", "json"), default="yaml")
+    show.add_argument("--load", action="store_true", help="as for inspect")
+
+    demo = commands.add_parser("demo", help="inspect the built-in example models")
+    _add_view_options(demo)
+    return parser
+
+
+def _add_view_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--format", "-f", choices=INSPECT_FORMATS, default="table")
+    command.add_argument("--depth", type=int, metavar="N", help="fold layers deeper than N (top level is 1)")
+    command.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of standard output")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.version:
+        from kerascope import __version__
+
+        print(f"kerascope {__version__}")
+        return EXIT_OK
+    if args.command is None:
+        parser.print_help()
+        return EXIT_ERROR
+    try:
+        return _run(args)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as error:  # noqa: BLE001 - every failure becomes one line
+        if args.debug:
+            raise
+        print(f"kerascope: {_one_line(error)}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def _one_line(error: BaseException) -> str:
+    from kerascope.errors import KerascopeError
+    from kerascope.paths import one_line
+
+    if isinstance(error, (KerascopeError, KeyError)):
+        return one_line(str(error))
+    return one_line(f"{type(error).__name__}: {error}")
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.command == "inspect":
+        from kerascope.targets import inspect
+
+        _show_reports([inspect(args.target, load=args.load)], args)
+    elif args.command == "show":
+        _show_layer(args)
+    elif args.command == "demo":
+        from kerascope.demo import demo_reports
+
+        _show_reports(demo_reports(), args)
+    return EXIT_OK
+
+
+def _show_reports(reports: list[Any], args: argparse.Namespace) -> None:
+    from kerascope.views import render
+
+    if args.depth is not None:
+        reports = [report.folded(args.depth) for report in reports]
+    _emit([render(report, args.format) for report in reports], args.output)
+
+
+def _show_layer(args: argparse.Namespace) -> None:
+    import json
+
+    import yaml
+
+    from kerascope.targets import inspect
+
+    node = inspect(args.target, load=args.load)[args.layer]
+    record = node.to_dict()
+    if args.format == "json":
+        text = json.dumps(record, indent=2) + "\n"
+    else:
+        text = yaml.safe_dump(record, sort_keys=False, allow_unicode=True, width=100)
+    _emit([text], None)
+
+
+def _emit(outputs: list[Any], path: str | None) -> None:
+    """Print strings as they are and rich renderables through a console.
+
+    A file is written whole or not at all: into a temporary file beside it,
+    renamed into place once everything rendered.
+    """
+    text = "".join(_as_text(output, to_terminal=path is None and sys.stdout.isatty()) for output in outputs)
+    if path is None:
+        sys.stdout.write(text)
+        return
+    target = Path(path)
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _as_text(output: Any, to_terminal: bool) -> str:
+    if isinstance(output, str):
+        return output
+    from rich.console import Console
+
+    if to_terminal:
+        console = Console(record=True, force_terminal=True)
+    else:
+        width = Console(width=10_000).measure(output).maximum
+        console = Console(record=True, width=max(80, width), force_terminal=False, color_system=None)
+    with console.capture() as capture:
+        console.print(output)
+    return capture.get() + "\n"
+
+
+def main_exit() -> None:
+    """Console-script entry point."""
+    sys.exit(main())

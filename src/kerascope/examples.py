@@ -1,0 +1,50 @@
+"""The three example models the demo shows, built with whichever Keras is given.
+
+They are small on purpose, and each shows one thing `model.summary()` cannot:
+the second wraps a custom layer whose internal Dense no config lists.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def build_examples(keras: Any) -> dict[str, Any]:
+    """name -> model, built with the `keras` module passed in (Keras 3, tf.keras or tf_keras)."""
+    layers = keras.layers
+
+    class ScaledDense(layers.Layer):
+        """A custom layer that creates its own Dense: hidden from its config."""
+
+        def __init__(self, units: int, scale: float = 2.0, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            self.units = units
+            self.scale = scale
+            self.inner = layers.Dense(units, activation="relu", name="inner_dense")
+
+        def call(self, inputs: Any) -> Any:
+            return self.inner(inputs) * self.scale
+
+        def get_config(self) -> dict[str, Any]:
+            return {**super().get_config(), "units": self.units, "scale": self.scale}
+
+    sequential = keras.Sequential(
+        [
+            keras.Input(shape=(4,), name="features"),
+            layers.Dense(8, activation="relu", name="hidden"),
+            layers.Dense(1, name="score"),
+        ],
+        name="two_dense",
+    )
+
+    inputs = keras.Input(shape=(4,), name="features")
+    outputs = ScaledDense(3, name="scaled")(inputs)
+    custom = keras.Model(inputs, outputs, name="custom_wrapper")
+
+    inputs = keras.Input(shape=(6,), name="features")
+    hidden = layers.Dense(16, activation="relu", name="dense_a")(inputs)
+    hidden = layers.Dense(8, activation="tanh", name="dense_b")(hidden)
+    outputs = layers.Dense(2, activation="softmax", name="dense_c")(hidden)
+    three = keras.Model(inputs, outputs, name="three_dense")
+
+    return {"two_dense": sequential, "custom_wrapper": custom, "three_dense": three}

@@ -1,0 +1,146 @@
+"""What differs between Keras 3 and Keras 2 (`tf_keras`, or `keras` 2.x) objects.
+
+Every version difference of the live walk lives here, so the walk itself reads
+one API. Nothing here imports a framework: the package is taken from the object's
+own class, which proves it is already imported.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+from kerascope.errors import KerascopeError
+from kerascope.jsonsafe import jsonable
+from kerascope.report import WeightInfo
+
+_PACKAGES = ("keras", "tf_keras")
+
+
+@dataclass
+class Flavor:
+    """One Keras package as seen through the live objects it made."""
+
+    package: ModuleType
+
+    @property
+    def version(self) -> str:
+        return str(getattr(self.package, "__version__", "unknown"))
+
+    @property
+    def is_keras3(self) -> bool:
+        return self.version.split(".")[0] == "3"
+
+    @property
+    def backend(self) -> str:
+        if not self.is_keras3:
+            return "tensorflow"
+        return str(self.package.backend.backend())
+
+    # -- structure --------------------------------------------------------------
+    def is_layer(self, obj: Any) -> bool:
+        return isinstance(obj, self.package.layers.Layer)
+
+    def is_model(self, obj: Any) -> bool:
+        return isinstance(obj, self.package.Model)
+
+    def is_input_layer(self, obj: Any) -> bool:
+        return isinstance(obj, self.package.layers.InputLayer)
+
+    def children(self, layer: Any) -> list[Any]:
+        """Direct tracked sublayers, listed or not in any `layers` attribute."""
+        return list(layer._flatten_layers(include_self=False, recursive=False))
+
+    def listed_layers(self, layer: Any) -> list[Any]:
+        """What Keras calls `model.layers` (empty for a plain layer)."""
+        return list(layer.layers) if self.is_model(layer) else []
+
+    # -- identity ---------------------------------------------------------------
+    def class_identity(self, layer: Any) -> tuple[str, str | None, str | None]:
+        """(class_name, module, registered_name) as Keras's serializer writes them."""
+        cls = type(layer)
+        public = self._serialization_lib()
+        if public is not None and hasattr(public, "serialize_with_public_class"):
+            found = public.serialize_with_public_class(cls)
+            if found is not None:
+                return found["class_name"], found["module"], found["registered_name"]
+        registered = self.package.saving.get_registered_name(cls)
+        return cls.__name__, cls.__module__, registered
+
+    def _serialization_lib(self) -> ModuleType | None:
+        name = f"{self.package.__name__}.src.saving.serialization_lib"
+        if name in sys.modules:
+            return sys.modules[name]
+        try:
+            return importlib.import_module(name)
+        except ImportError:
+            return None
+
+    # -- weights and shapes -----------------------------------------------------
+    def weight_info(self, variable: Any) -> WeightInfo:
+        name = getattr(variable, "path", None) or variable.name
+        if name.endswith(":0"):
+            name = name[:-2]
+        dtype = variable.dtype
+        return WeightInfo(
+            name=name,
+            shape=shape_list(variable.shape),
+            dtype=getattr(dtype, "name", None) or str(dtype),
+            trainable=bool(variable.trainable),
+        )
+
+    def call_shapes(self, layer: Any) -> tuple[list[Any], list[Any]]:
+        """Input and output shapes of each call site the layer was traced at."""
+        inputs, outputs = [], []
+        for node in getattr(layer, "_inbound_nodes", None) or []:
+            inputs.append(structure_shape(node.input_tensors))
+            outputs.append(structure_shape(node.outputs))
+        return inputs, outputs
+
+    def build_input_shape(self, layer: Any) -> Any:
+        getter = getattr(layer, "get_build_config", None)
+        if getter is None:
+            return jsonable(getattr(layer, "_build_input_shape", None))
+        try:
+            build = getter()
+        except Exception:  # noqa: BLE001 - a layer's own code may raise anything
+            return None
+        return jsonable((build or {}).get("input_shape"))
+
+
+def shape_list(shape: Any) -> list[int | None]:
+    if hasattr(shape, "as_list"):
+        return shape.as_list()
+    return [None if d is None else int(d) for d in shape]
+
+
+def structure_shape(value: Any) -> Any:
+    """The shapes of a tensor or a nest of tensors; one tensor in a list is unwrapped."""
+    if isinstance(value, (list, tuple)):
+        shapes = [structure_shape(v) for v in value]
+        return shapes[0] if len(shapes) == 1 else shapes
+    if isinstance(value, dict):
+        return {str(k): structure_shape(v) for k, v in value.items()}
+    shape = getattr(value, "shape", None)
+    if shape is None:
+        return None
+    try:
+        return shape_list(shape)
+    except (TypeError, ValueError):  # unknown rank
+        return None
+
+
+def flavor_of(obj: Any) -> Flavor:
+    """The Keras package `obj` belongs to, found from its class hierarchy."""
+    for cls in type(obj).__mro__:
+        root = cls.__module__.split(".")[0]
+        if root in _PACKAGES and root in sys.modules:
+            flavor = Flavor(sys.modules[root])
+            if flavor.is_layer(obj):
+                return flavor
+    raise KerascopeError(
+        f"{type(obj).__module__}.{type(obj).__qualname__} is not a Keras layer or model"
+    )

@@ -1,0 +1,32 @@
+"""The default view: one row per layer, indented by depth, like `model.summary()`
+but reaching every sublayer."""
+
+from __future__ import annotations
+
+from rich import box
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+
+from kerascope.report import ModelReport
+from kerascope.views.text import class_text, count_text, shape_text, title, footer_lines
+
+
+def render(report: ModelReport) -> Group:
+    table = Table(box=box.SIMPLE_HEAD)
+    table.add_column("Layer", no_wrap=True)
+    table.add_column("Class", no_wrap=True)
+    table.add_column("Role", no_wrap=True)
+    table.add_column("Output shape")
+    table.add_column("Params", justify="right", no_wrap=True)
+    for node in report.layers:
+        indent = "  " * (node.depth - 1)
+        name = Text(indent + node.name, style="dim" if node.role == "sublayer" else "")
+        table.add_row(
+            name,
+            class_text(node),
+            node.role,
+            shape_text(node.output_shape),
+            count_text(node.total_params),
+        )
+    return Group(Text(title(report), style="bold"), table, Text("\n".join(footer_lines(report))))

@@ -1,0 +1,56 @@
+"""How the human-readable views write one fact: shapes, counts, unknowns."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kerascope.report import LayerNode, ModelReport
+
+UNKNOWN = "?"
+
+
+def shape_text(shape: Any) -> str:
+    """`(None, 32)` for one tensor, `[(None, 4), (None, 2)]` for several."""
+    if shape is None:
+        return ""
+    if shape == "multiple":
+        return "multiple"
+    if isinstance(shape, list) and all(d is None or isinstance(d, int) for d in shape):
+        inner = ", ".join("None" if d is None else str(d) for d in shape)
+        return f"({inner},)" if len(shape) == 1 else f"({inner})"
+    if isinstance(shape, list):
+        return "[" + ", ".join(shape_text(s) for s in shape) + "]"
+    if isinstance(shape, dict):
+        return "{" + ", ".join(f"{k}: {shape_text(v)}" for k, v in shape.items()) + "}"
+    return str(shape)
+
+
+def count_text(count: int | None) -> str:
+    return UNKNOWN if count is None else f"{count:,}"
+
+
+def class_text(node: LayerNode) -> str:
+    return node.class_name or UNKNOWN
+
+
+def footer_lines(report: ModelReport) -> list[str]:
+    """Parameter totals, then every layer whose configuration could not be had."""
+    lines = [
+        f"Total params: {count_text(report.total_params)}",
+        f"Trainable params: {count_text(report.trainable_params)}",
+        f"Non-trainable params: {count_text(report.non_trainable_params)}",
+    ]
+    for node in report.nodes:
+        if node.config_error:
+            lines.append(f"No config for {node.path or node.name}: {node.config_error}")
+    return lines
+
+
+def title(report: ModelReport) -> str:
+    root = report.root
+    facts = [f"{root.name} ({class_text(root)})", f"{len(report.layers)} layers"]
+    if report.keras_version:
+        facts.append(f"Keras {report.keras_version}")
+    if report.backend:
+        facts.append(report.backend)
+    return " · ".join(facts)

@@ -1,0 +1,32 @@
+"""Layers as a tree: nesting at a glance, one line per layer."""
+
+from __future__ import annotations
+
+from rich.console import Group
+from rich.text import Text
+from rich.tree import Tree
+
+from kerascope.report import LayerNode, ModelReport
+from kerascope.views.text import class_text, count_text, shape_text, title, footer_lines
+
+
+def render(report: ModelReport) -> Group:
+    tree = Tree(Text(title(report), style="bold"))
+    branches = {report.root.path: tree}
+    for node in report.layers:
+        branches[node.path] = branches[node.parent_path].add(_label(node))
+    return Group(tree, Text("\n".join(footer_lines(report))))
+
+
+def _label(node: LayerNode) -> Text:
+    label = Text(node.name, style="bold" if node.role == "model" else "")
+    label.append(f" {class_text(node)}", style="cyan")
+    if node.role in ("sublayer", "input"):
+        label.append(f" [{node.role}]", style="dim")
+    shape = shape_text(node.output_shape)
+    if shape:
+        label.append(f" → {shape}")
+    label.append(f"  {count_text(node.total_params)} params", style="dim")
+    if node.config_error:
+        label.append(f"  config error: {node.config_error}", style="red")
+    return label
