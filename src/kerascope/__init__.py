@@ -16,8 +16,8 @@ __all__ = [
     "LayerNode",
     "ModelReport",
     "WeightInfo",
-    "inspect",
     "__version__",
+    "inspect",
 ]
 
 __version__ = "0.1.0"

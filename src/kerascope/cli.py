@@ -11,8 +11,9 @@ import argparse
 import os
 import sys
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 EXIT_OK = 0
 EXIT_ERROR = 2
@@ -73,7 +74,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run(args)
     except KeyboardInterrupt:
         return 130
-    except Exception as error:  # noqa: BLE001 - every failure becomes one line
+    except Exception as error:
         if args.debug:
             raise
         print(f"kerascope: {_one_line(error)}", file=sys.stderr)

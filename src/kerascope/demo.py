@@ -15,7 +15,4 @@ def demo_reports() -> list[ModelReport]:
     from kerascope.examples import build_examples
     from kerascope.live.walk import inspect_live
 
-    return [
-        inspect_live(model, source=f"example:{name}")
-        for name, model in build_examples(keras).items()
-    ]
+    return [inspect_live(model, source=f"example:{name}") for name, model in build_examples(keras).items()]

@@ -48,9 +48,8 @@ def _special(value: Any, depth: int) -> Any:
     module = type(value).__module__
     if module == "numpy.dtypes" or (module == "numpy" and type_name.startswith("dtype")):
         return value.name
-    if module == "numpy":
-        if hasattr(value, "tolist") and getattr(value, "size", 0) <= 1024:
-            return jsonable(value.tolist(), depth + 1)
+    if module == "numpy" and hasattr(value, "tolist") and getattr(value, "size", 0) <= 1024:
+        return jsonable(value.tolist(), depth + 1)
     if isinstance(value, (set, frozenset)):
         return [jsonable(v, depth + 1) for v in sorted(value, key=repr)]
     return marked(value)

@@ -11,8 +11,9 @@ from __future__ import annotations
 import fnmatch
 import json
 import math
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, replace
-from typing import Any, Iterator
+from typing import Any
 
 SCHEMA_VERSION = "1.0"
 
@@ -274,3 +275,10 @@ class ModelReport:
             if node.depth <= depth
         ]
         return replace(self, nodes=kept)
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema every `ModelReport.to_dict()` follows."""
+    from importlib.resources import files
+
+    return json.loads(files("kerascope").joinpath("schema/report.schema.json").read_text("utf-8"))

@@ -67,7 +67,7 @@ def resolve_reference(reference: str) -> Any:
     if callable(obj) and not hasattr(obj, "get_config"):
         try:
             obj = obj()
-        except Exception as error:  # noqa: BLE001 - user code may raise anything
+        except Exception as error:
             raise KerascopeError(
                 f"{reference}: calling {match['attr']}() raised {type(error).__name__}: {error}"
             ) from error

@@ -14,7 +14,8 @@ Shapes handled:
 
 from __future__ import annotations
 
-from typing import Any, Iterator, NamedTuple
+from collections.abc import Iterator
+from typing import Any, NamedTuple
 
 
 class Link(NamedTuple):

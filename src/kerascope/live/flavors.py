@@ -106,7 +106,7 @@ class Flavor:
             return jsonable(getattr(layer, "_build_input_shape", None))
         try:
             build = getter()
-        except Exception:  # noqa: BLE001 - a layer's own code may raise anything
+        except Exception:
             return None
         return jsonable((build or {}).get("input_shape"))
 
@@ -141,6 +141,4 @@ def flavor_of(obj: Any) -> Flavor:
             flavor = Flavor(sys.modules[root])
             if flavor.is_layer(obj):
                 return flavor
-    raise KerascopeError(
-        f"{type(obj).__module__}.{type(obj).__qualname__} is not a Keras layer or model"
-    )
+    raise KerascopeError(f"{type(obj).__module__}.{type(obj).__qualname__} is not a Keras layer or model")

@@ -9,7 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from kerascope.report import ModelReport
-from kerascope.views.text import class_text, count_text, shape_text, title, footer_lines
+from kerascope.views.text import class_text, count_text, footer_lines, shape_text, title
 
 
 def render(report: ModelReport) -> Group:

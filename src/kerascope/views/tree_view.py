@@ -7,7 +7,7 @@ from rich.text import Text
 from rich.tree import Tree
 
 from kerascope.report import LayerNode, ModelReport
-from kerascope.views.text import class_text, count_text, shape_text, title, footer_lines
+from kerascope.views.text import class_text, count_text, footer_lines, shape_text, title
 
 
 def render(report: ModelReport) -> Group:

@@ -1,0 +1,121 @@
+"""Small real models, built by whichever Keras module is passed in.
+
+Each builder takes the Keras package (`keras` 3, `tf.keras` or `tf_keras`) so the
+same architectures are walked through every generation the tool supports.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def nested(keras: Any) -> Any:
+    """A Functional model holding a Sequential holding a Functional."""
+    layers = keras.layers
+    inner_in = keras.Input(shape=(8,), name="inner_in")
+    inner = keras.Model(inner_in, layers.Dense(8, name="inner_dense")(inner_in), name="innermost")
+    middle = keras.Sequential(
+        [keras.Input(shape=(8,)), inner, layers.Dense(4, name="mid_dense")], name="middle"
+    )
+    outer_in = keras.Input(shape=(8,), name="outer_in")
+    return keras.Model(outer_in, layers.Dense(2, name="head")(middle(outer_in)), name="outer")
+
+
+def shared(keras: Any) -> Any:
+    """One Dense called on two inputs: one layer, two call sites."""
+    layers = keras.layers
+    left, right = keras.Input(shape=(5,), name="left"), keras.Input(shape=(5,), name="right")
+    tower = layers.Dense(3, name="tower")
+    merged = layers.Concatenate(name="merge")([tower(left), tower(right)])
+    return keras.Model([left, right], layers.Dense(1, name="out")(merged), name="siamese")
+
+
+def multi_io(keras: Any) -> Any:
+    layers = keras.layers
+    text, numbers = keras.Input(shape=(10,), name="text"), keras.Input(shape=(3,), name="numbers")
+    joined = layers.Concatenate(name="joined")([layers.Dense(4, name="embed")(text), numbers])
+    label = layers.Dense(2, activation="softmax", name="label")(joined)
+    score = layers.Dense(1, name="score")(joined)
+    return keras.Model([text, numbers], [label, score], name="multi_io")
+
+
+def recurrent(keras: Any) -> Any:
+    """Bidirectional(LSTM) and TimeDistributed(Dense): wrappers with inner layers."""
+    layers = keras.layers
+    inputs = keras.Input(shape=(7, 3), name="sequence")
+    encoded = layers.Bidirectional(layers.LSTM(4, return_sequences=True, name="lstm"), name="bi")(inputs)
+    outputs = layers.TimeDistributed(layers.Dense(2, name="per_step"), name="timed")(encoded)
+    return keras.Model(inputs, outputs, name="recurrent")
+
+
+def transformer(keras: Any) -> Any:
+    """A custom block holding MultiHeadAttention, whose query/key/value no config lists."""
+    layers = keras.layers
+
+    class TransformerBlock(layers.Layer):
+        def __init__(self, heads: int = 2, width: int = 8, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            self.heads, self.width = heads, width
+            self.attention = layers.MultiHeadAttention(heads, width, name="attention")
+            self.norm = layers.LayerNormalization(name="norm")
+            self.feed_forward = layers.Dense(width, name="feed_forward")
+
+        def call(self, inputs: Any) -> Any:
+            attended = self.attention(inputs, inputs)
+            return self.feed_forward(self.norm(inputs + attended))
+
+        def get_config(self) -> dict[str, Any]:
+            return {**super().get_config(), "heads": self.heads, "width": self.width}
+
+    inputs = keras.Input(shape=(6, 8), name="tokens")
+    outputs = TransformerBlock(name="block")(inputs)
+    return keras.Model(inputs, outputs, name="encoder")
+
+
+def subclassed(keras: Any) -> Any:
+    layers = keras.layers
+
+    class Classifier(keras.Model):
+        def __init__(self, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            self.body = keras.Sequential([layers.Dense(6, activation="relu"), layers.Dense(6)], name="body")
+            self.norm = layers.BatchNormalization(name="norm")
+            self.head = layers.Dense(3, name="head")
+
+        def call(self, inputs: Any) -> Any:
+            return self.head(self.norm(self.body(inputs)))
+
+    model = Classifier(name="classifier")
+    model(keras.ops.zeros((2, 5)) if hasattr(keras, "ops") else __import__("numpy").zeros((2, 5)))
+    return model
+
+
+def raising_config(keras: Any) -> Any:
+    """A model around a custom layer whose get_config() raises."""
+    layers = keras.layers
+
+    class Fragile(layers.Layer):
+        def __init__(self, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            self.proj = layers.Dense(2, name="proj")
+
+        def call(self, inputs: Any) -> Any:
+            return self.proj(inputs)
+
+        def get_config(self) -> dict[str, Any]:
+            raise RuntimeError("Fragile cannot describe itself")
+
+    inputs = keras.Input(shape=(4,), name="x")
+    hidden = layers.Dense(4, name="before")(inputs)
+    return keras.Model(inputs, Fragile(name="fragile")(hidden), name="fragile_model")
+
+
+BUILDERS = {
+    "nested": nested,
+    "shared": shared,
+    "multi_io": multi_io,
+    "recurrent": recurrent,
+    "transformer": transformer,
+    "subclassed": subclassed,
+    "raising_config": raising_config,
+}

@@ -1,0 +1,57 @@
+"""Real architectures the walk was not written against: Keras Applications and
+KerasHub backbones, checked layer by layer against Keras's own answers."""
+
+from __future__ import annotations
+
+import pytest
+
+import kerascope
+
+from keras_truth import assert_report_matches_keras, config_or_error
+
+APPLICATIONS = ["NASNetMobile", "ConvNeXtTiny", "EfficientNetB0", "MobileNetV3Small", "DenseNet121"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", APPLICATIONS)
+def test_keras_applications(keras3, name):
+    model = getattr(keras3.applications, name)(weights=None)
+    assert_report_matches_keras(kerascope.inspect(model), model)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["NASNetMobile", "MobileNetV2"])
+def test_tf_keras_applications(tf_keras, name):
+    model = getattr(tf_keras.applications, name)(weights=None)
+    assert_report_matches_keras(kerascope.inspect(model), model)
+
+
+@pytest.fixture(scope="module")
+def bert_classifier(keras3):
+    import keras_hub
+
+    backbone = keras_hub.models.BertBackbone(
+        vocabulary_size=100,
+        num_layers=2,
+        num_heads=2,
+        hidden_dim=8,
+        intermediate_dim=16,
+        max_sequence_length=16,
+    )
+    return keras_hub.models.BertTextClassifier(backbone=backbone, num_classes=2, preprocessor=None)
+
+
+@pytest.mark.slow
+def test_kerashub_bert_classifier_every_internal_layer(bert_classifier):
+    report = kerascope.inspect(bert_classifier)
+    assert_report_matches_keras(report, bert_classifier)
+    backbone = bert_classifier.backbone
+    for index in range(2):
+        transformer = backbone.get_layer(f"transformer_layer_{index}")
+        attention = transformer._self_attention_layer
+        for projection in ("query", "key", "value"):
+            node = report[f"bert_backbone/transformer_layer_{index}/self_attention_layer/{projection}"]
+            keras_layer = getattr(attention, f"_{projection}_dense")
+            assert node.config == config_or_error(keras_layer)
+            assert node.role == "sublayer"
+    assert report["bert_backbone"].role == "model"
