@@ -50,8 +50,8 @@ def test_kerashub_bert_classifier_every_internal_layer(bert_classifier):
         transformer = backbone.get_layer(f"transformer_layer_{index}")
         attention = transformer._self_attention_layer
         for projection in ("query", "key", "value"):
-            node = report[f"bert_backbone/transformer_layer_{index}/self_attention_layer/{projection}"]
+            node = report[f"{backbone.name}/transformer_layer_{index}/self_attention_layer/{projection}"]
             keras_layer = getattr(attention, f"_{projection}_dense")
             assert node.config == config_or_error(keras_layer)
             assert node.role == "sublayer"
-    assert report["bert_backbone"].role == "model"
+    assert report[backbone.name].role == "model"

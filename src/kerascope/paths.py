@@ -21,8 +21,10 @@ def join(parent: str, segment: str) -> str:
 class SiblingNames:
     """Hands out one segment per sibling; a repeated name gets `#2`, `#3`, ..."""
 
-    def __init__(self) -> None:
+    def __init__(self, taken: list[str] | None = None) -> None:
         self._seen: dict[str, int] = {}
+        for segment in taken or []:
+            self._seen[segment.partition("#")[0]] = self._seen.get(segment.partition("#")[0], 0) + 1
 
     def segment(self, name: str) -> str:
         base = escape(name)

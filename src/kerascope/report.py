@@ -36,6 +36,17 @@ class WeightInfo:
 
 
 @dataclass
+class Finding:
+    """Something a reader or a check found: a stable code, how bad, where, and what to do."""
+
+    code: str
+    severity: str
+    path: str | None
+    message: str
+    hint: str | None = None
+
+
+@dataclass
 class InboundLink:
     """One tensor feeding a call site: output `tensor_index` of call `node_index`
     of the layer at `layer` (a report path)."""
@@ -49,8 +60,9 @@ class InboundLink:
 class LayerNode:
     """Everything known about one layer, at one path.
 
-    `trainable_params` and `non_trainable_params` include the layer's sublayers,
-    as Keras's own `count_params()` does; `weights` lists only the variables the
+    The parameter counts include the layer's sublayers, as Keras's own
+    `count_params()` does; the trainable split is `None` where a file does not
+    record it; `weights` lists only the variables the
     layer owns itself, so that no variable is listed twice in a report.
     """
 
@@ -66,6 +78,7 @@ class LayerNode:
     build_input_shape: Any = None
     input_shapes: list[Any] | None = None
     output_shapes: list[Any] | None = None
+    total_params: int | None = None
     trainable_params: int | None = None
     non_trainable_params: int | None = None
     weights: list[WeightInfo] = field(default_factory=list)
@@ -83,12 +96,6 @@ class LayerNode:
         if not self.path:
             return None
         return self.path.rpartition("/")[0]
-
-    @property
-    def total_params(self) -> int | None:
-        if self.trainable_params is None or self.non_trainable_params is None:
-            return None
-        return self.trainable_params + self.non_trainable_params
 
     @property
     def output_shape(self) -> Any:
@@ -135,7 +142,7 @@ class ModelReport:
     keras_version: str | None = None
     backend: str | None = None
     date_saved: str | None = None
-    findings: list[dict[str, Any]] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
     schema_version: str = SCHEMA_VERSION
 
     def __post_init__(self) -> None:
@@ -243,7 +250,7 @@ class ModelReport:
                 "total_params": self.total_params,
                 "layers": len(self.layers),
             },
-            "findings": self.findings,
+            "findings": [asdict(finding) for finding in self.findings],
             "nodes": [node.to_dict() for node in self.nodes],
         }
 
@@ -259,7 +266,7 @@ class ModelReport:
             keras_version=data.get("keras_version"),
             backend=data.get("backend"),
             date_saved=data.get("date_saved"),
-            findings=list(data.get("findings") or []),
+            findings=[Finding(**finding) for finding in data.get("findings") or []],
             schema_version=data.get("schema_version", SCHEMA_VERSION),
         )
 

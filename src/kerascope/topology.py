@@ -75,6 +75,31 @@ def call_sites(model_config: Any) -> dict[str, list[list[Link]]]:
     return sites
 
 
+def tensor_shapes(model_config: Any) -> Iterator[tuple[Link, Any]]:
+    """(producer link, shape) for every tensor a Keras 3 config stores with its shape."""
+    for entry in layer_entries(model_config):
+        nodes = entry.get("inbound_nodes")
+        if isinstance(nodes, list):
+            yield from _shaped_tensors(nodes, 0)
+
+
+def _shaped_tensors(value: Any, depth: int) -> Iterator[tuple[Link, Any]]:
+    if depth > 64:
+        return
+    if isinstance(value, dict):
+        if value.get("class_name") == "__keras_tensor__":
+            tensor = value.get("config") or {}
+            link = _as_link(tensor.get("keras_history"))
+            if link is not None and isinstance(tensor.get("shape"), list):
+                yield link, tensor["shape"]
+            return
+        for item in value.values():
+            yield from _shaped_tensors(item, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _shaped_tensors(item, depth + 1)
+
+
 def _links(value: Any, depth: int = 0) -> Iterator[Link]:
     """Every tensor reference inside one serialized call, in argument order."""
     if depth > 64:

@@ -106,7 +106,7 @@ class Flavor:
             return jsonable(getattr(layer, "_build_input_shape", None))
         try:
             build = getter()
-        except Exception:
+        except Exception:  # noqa: BLE001 - a layer's own code may raise anything
             return None
         return jsonable((build or {}).get("input_shape"))
 

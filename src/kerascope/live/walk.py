@@ -9,6 +9,7 @@ with the error and the walk goes on.
 
 from __future__ import annotations
 
+from collections import deque
 from typing import Any
 
 from kerascope import paths, topology
@@ -22,7 +23,7 @@ LIVE = "live"
 def inspect_live(obj: Any, source: str | None = None) -> ModelReport:
     """A report of a live Keras layer or model, built from the objects themselves."""
     flavor = flavor_of(obj)
-    walker = _Walker(flavor)
+    walker = _Walker(flavor, obj)
     walker.visit(obj, path="", index=None, listed=True)
     walker.link_call_sites()
     return ModelReport(
@@ -35,12 +36,13 @@ def inspect_live(obj: Any, source: str | None = None) -> ModelReport:
 
 
 class _Walker:
-    def __init__(self, flavor: Flavor) -> None:
+    def __init__(self, flavor: Flavor, root: Any) -> None:
         self.flavor = flavor
         self.nodes: list[LayerNode] = []
         self.path_of: dict[int, str] = {}
         self.node_at: dict[str, LayerNode] = {}
-        self.models: list[tuple[LayerNode, dict[str, str]]] = []
+        self.models: list[tuple[LayerNode, dict[str, int]]] = []
+        self.children_of, self.owner_of = _owners(flavor, root)
 
     def visit(self, layer: Any, path: str, index: int | None, listed: bool) -> LayerNode:
         """Record `layer` and, depth-first, its children.
@@ -68,6 +70,7 @@ class _Walker:
             build_input_shape=flavor.build_input_shape(layer),
             input_shapes=inputs or None,
             output_shapes=outputs or None,
+            total_params=_size(trainable) + _size(non_trainable),
             trainable_params=_size(trainable),
             non_trainable_params=_size(non_trainable),
             origin={"class": LIVE, "config": LIVE, "shapes": LIVE, "weights": LIVE},
@@ -75,18 +78,17 @@ class _Walker:
         self.nodes.append(node)
         self.node_at[path] = node
 
-        children = flavor.children(layer)
+        children = self.children_of[id(layer)]
         listed_at = {id(item): i for i, item in enumerate(flavor.listed_layers(layer))}
         child_names = paths.SiblingNames()
-        names_to_paths: dict[str, str] = {}
+        names_to_ids: dict[str, int] = {}
         owned_by_children: set[int] = set()
         for child in children:
             owned_by_children.update(id(w) for w in child.weights)
-            if id(child) in self.path_of:  # shared with an earlier parent: listed once
-                names_to_paths[child.name] = self.path_of[id(child)]
+            names_to_ids[child.name] = id(child)
+            if self.owner_of[id(child)] != id(layer):  # shared: listed once, under its owner
                 continue
             child_path = paths.join(path, child_names.segment(child.name))
-            names_to_paths[child.name] = child_path
             node.children.append(child_path)
             position = listed_at.get(id(child))
             self.visit(child, child_path, position, listed=position is not None)
@@ -94,7 +96,7 @@ class _Walker:
             flavor.weight_info(w) for w in trainable + non_trainable if id(w) not in owned_by_children
         ]
         if isinstance(config, dict) and topology.layer_entries(config):
-            self.models.append((node, names_to_paths))
+            self.models.append((node, names_to_ids))
         return node
 
     def _role(self, layer: Any, listed: bool) -> str:
@@ -106,7 +108,8 @@ class _Walker:
 
     def link_call_sites(self) -> None:
         """Inbound links of every layer in a model, from the model's own config."""
-        for model, names_to_paths in self.models:
+        for model, names_to_ids in self.models:
+            names_to_paths = {name: self.path_of[key] for name, key in names_to_ids.items()}
             for name, sites in topology.call_sites(model.config).items():
                 child = self.node_at.get(names_to_paths.get(name, ""))
                 if child is None or child.inbound is not None:
@@ -124,10 +127,30 @@ class _Walker:
                 ]
 
 
+def _owners(flavor: Flavor, root: Any) -> tuple[dict[int, list[Any]], dict[int, int | None]]:
+    """Each layer's tracked children, and the one parent each layer is listed under.
+
+    A layer tracked by several parents (a backbone's inputs reused by a task
+    model) belongs to the shallowest, first-found of them: breadth-first, the
+    same place a file's config lists it.
+    """
+    children_of: dict[int, list[Any]] = {}
+    owner_of: dict[int, int | None] = {id(root): None}
+    queue = deque([root])
+    while queue:
+        layer = queue.popleft()
+        children_of[id(layer)] = flavor.children(layer)
+        for child in children_of[id(layer)]:
+            if id(child) not in owner_of:
+                owner_of[id(child)] = id(layer)
+                queue.append(child)
+    return children_of, owner_of
+
+
 def _config_of(layer: Any) -> tuple[Any, str | None]:
     try:
         return jsonable(layer.get_config()), None
-    except Exception as error:
+    except Exception as error:  # noqa: BLE001 - a layer's own code may raise anything
         return None, paths.one_line(f"{type(error).__name__}: {error}")
 
 

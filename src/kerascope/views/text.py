@@ -40,10 +40,22 @@ def footer_lines(report: ModelReport) -> list[str]:
         f"Trainable params: {count_text(report.trainable_params)}",
         f"Non-trainable params: {count_text(report.non_trainable_params)}",
     ]
+    unstored = 0
     for node in report.nodes:
-        if node.config_error:
+        if raised_config_error(node):
             lines.append(f"No config for {node.path or node.name}: {node.config_error}")
+        elif node.config_error:
+            unstored += 1
+    if unstored:
+        lines.append(
+            f"{unstored} layers have no config in the file (created inside their parents' code); ? = unknown"
+        )
     return lines
+
+
+def raised_config_error(node: LayerNode) -> bool:
+    """True when the layer's own `get_config()` raised, as opposed to a file not storing it."""
+    return bool(node.config_error) and node.origin.get("config") == "live"
 
 
 def title(report: ModelReport) -> str:

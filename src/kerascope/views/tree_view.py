@@ -7,7 +7,7 @@ from rich.text import Text
 from rich.tree import Tree
 
 from kerascope.report import LayerNode, ModelReport
-from kerascope.views.text import class_text, count_text, footer_lines, shape_text, title
+from kerascope.views.text import class_text, count_text, footer_lines, raised_config_error, shape_text, title
 
 
 def render(report: ModelReport) -> Group:
@@ -27,6 +27,6 @@ def _label(node: LayerNode) -> Text:
     if shape:
         label.append(f" → {shape}")
     label.append(f"  {count_text(node.total_params)} params", style="dim")
-    if node.config_error:
-        label.append(f"  config error: {node.config_error}", style="red")
+    if raised_config_error(node):
+        label.append(f"  get_config() raised {node.config_error}", style="red")
     return label

@@ -1,0 +1,60 @@
+"""Static readers: a saved model read as data, without TensorFlow or Keras.
+
+`read_path` sniffs the content, picks the reader, and turns every failure into
+one `KerascopeError` line naming the file and what is wrong with it. No reader
+imports, unpickles, unmarshals, evaluates or calls anything a file names.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+from kerascope.errors import KerascopeError
+from kerascope.paths import one_line
+from kerascope.report import ModelReport
+from kerascope.sources import sniff as sniffing
+from kerascope.sources.limits import DEFAULT_LIMITS, LimitExceeded, Limits
+
+
+def read_path(path: Path, load: bool = False, limits: Limits = DEFAULT_LIMITS) -> ModelReport:
+    """The report of a saved model; with `load`, through Keras's own loader."""
+    if load:
+        from kerascope.sources.keras_loader import load_and_inspect
+
+        return load_and_inspect(path)
+    try:
+        kind = sniffing.sniff(path)
+        if kind is None:
+            raise KerascopeError(
+                "not a Keras model file (neither zip, HDF5, JSON nor a SavedModel directory)"
+            )
+        return _read(kind, path, limits)
+    except LimitExceeded as error:
+        raise KerascopeError(f"{path}: {error}") from error
+    except KerascopeError as error:
+        raise KerascopeError(f"{path}: {error}") from error
+    except zipfile.BadZipFile as error:
+        raise KerascopeError(f"{path}: corrupt zip archive ({one_line(str(error))})") from error
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError) as error:
+        raise KerascopeError(
+            f"{path}: unreadable ({type(error).__name__}: {one_line(str(error))})"
+        ) from error
+
+
+def _read(kind: str, path: Path, limits: Limits) -> ModelReport:
+    if kind == sniffing.ZIP:
+        from kerascope.sources.keras_archive import read_keras_archive
+
+        return read_keras_archive(path, limits)
+    if kind == sniffing.HDF5:
+        from kerascope.sources.legacy_h5 import read_legacy_h5
+
+        return read_legacy_h5(path, limits)
+    if kind == sniffing.SAVEDMODEL:
+        from kerascope.sources.savedmodel import read_savedmodel
+
+        return read_savedmodel(path, limits)
+    from kerascope.sources.json_files import read_json_file
+
+    return read_json_file(path, limits)

@@ -1,0 +1,47 @@
+"""JSON from a file, parsed within limits: size, nesting depth, and one level of
+double encoding (a JSON string holding JSON, as some Keras 1 tools wrote)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from kerascope.errors import KerascopeError
+from kerascope.sources.limits import LimitExceeded, Limits
+
+
+def load_json(data: bytes | str, what: str, limits: Limits, unwrap_string: bool = False) -> Any:
+    """Parsed JSON; `what` names the part of the file in error messages."""
+    if len(data) > limits.max_json_bytes:
+        raise LimitExceeded(
+            f"{what} is {len(data):,} bytes, over the {limits.max_json_bytes:,}-byte JSON limit"
+        )
+    try:
+        if isinstance(data, bytes):
+            data = data.decode("utf-8-sig")
+        value = json.loads(data)
+        if unwrap_string and isinstance(value, str):
+            value = json.loads(value)
+    except RecursionError:
+        raise LimitExceeded(
+            f"{what} is nested deeper than the JSON depth limit ({limits.max_json_depth})"
+        ) from None
+    except UnicodeDecodeError as error:
+        raise KerascopeError(f"{what} is not UTF-8 text ({error.reason} at byte {error.start})") from None
+    except ValueError as error:
+        raise KerascopeError(f"{what} is not valid JSON ({error})") from None
+    check_depth(value, what, limits.max_json_depth)
+    return value
+
+
+def check_depth(value: Any, what: str, limit: int) -> None:
+    """Fail on containers nested deeper than `limit`, without recursion."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            raise LimitExceeded(f"{what} is nested deeper than the JSON depth limit ({limit})")
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values() if isinstance(v, (dict, list)))
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item if isinstance(v, (dict, list)))

@@ -1,0 +1,96 @@
+"""Legacy HDF5 files: full models from Keras 1, 2 and 3, and weights-only files.
+
+A full model keeps its config as JSON in the root attribute `model_config`, and
+its weights under `model_weights`, one group per top-level layer listed in
+`layer_names`, each naming its variables in `weight_names`. A weights-only file
+(`save_weights`) has the same layer groups at the root and no config: its
+report has the structure and the weights, with every class unknown.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import h5py
+
+from kerascope.errors import KerascopeError
+from kerascope.report import Finding, LayerNode, ModelReport
+from kerascope.sources.config_tree import build_tree
+from kerascope.sources.h5_safe import H5Walker, attr_list, attr_text
+from kerascope.sources.json_text import load_json
+from kerascope.sources.limits import Limits
+from kerascope.sources.node_tree import add_hidden
+from kerascope.sources.scoped_weights import ScopedPlacer
+
+FORMAT_FULL = "h5"
+FORMAT_WEIGHTS = "h5-weights"
+NO_CONFIG = "not stored in the file: a weights-only file has no configs"
+TOP_LEVEL_WEIGHTS = "top_level_model_weights"
+
+
+def read_legacy_h5(path: Path, limits: Limits) -> ModelReport:
+    try:
+        handle = h5py.File(path, "r", locking=False)
+    except OSError as error:
+        raise KerascopeError(f"HDF5 signature but unreadable as HDF5 ({error})") from None
+    with handle:
+        return _read(path, handle, limits)
+
+
+def _read(path: Path, handle: h5py.File, limits: Limits) -> ModelReport:
+    findings: list[Finding] = []
+    walker = H5Walker(limits, findings)
+    config_text = attr_text(handle.attrs, "model_config")
+    if config_text is None and "model_config" in handle.attrs:
+        raise KerascopeError("the model_config attribute is not text")
+    weights_root = walker.child(handle, "model_weights") if "model_weights" in handle else handle
+    if not isinstance(weights_root, h5py.Group):
+        raise KerascopeError("model_weights is not a group")
+    layer_names = attr_list(weights_root.attrs, "layer_names")
+    if config_text is None and layer_names is None:
+        raise KerascopeError(
+            "HDF5 file with neither model_config nor layer_names: not a Keras model or weights file"
+        )
+
+    if config_text is not None:
+        config = load_json(config_text, "model_config", limits)
+        if not isinstance(config, dict) or "config" not in config:
+            raise KerascopeError("model_config does not hold a serialized Keras model")
+        nodes = build_tree(config)
+    else:
+        nodes = [LayerNode(path="", name=path.stem, class_name=None, role="model", config_error=NO_CONFIG)]
+
+    placer = ScopedPlacer(nodes)
+    root = nodes[0]
+    for position, name in enumerate(layer_names or []):
+        group = walker.child(weights_root, name)
+        top = placer.child_named(root, name)
+        if top is None:
+            top = add_hidden(root, name, placer.at, role="layer")
+            top.config_error = NO_CONFIG if config_text is None else top.config_error
+            top.index = position if config_text is None else None
+        if isinstance(group, h5py.Group):
+            _place_group(walker, placer, top, group)
+    top_level = walker.child(weights_root, TOP_LEVEL_WEIGHTS)
+    if isinstance(top_level, h5py.Group):
+        _place_group(walker, placer, root, top_level)
+
+    version = attr_text(handle.attrs, "keras_version") or attr_text(weights_root.attrs, "keras_version")
+    backend = attr_text(handle.attrs, "backend") or attr_text(weights_root.attrs, "backend")
+    return ModelReport(
+        nodes=placer.ordered(weighed=layer_names is not None),
+        source=str(path),
+        format=FORMAT_FULL if config_text is not None else FORMAT_WEIGHTS,
+        keras_version=version,
+        backend=backend,
+        findings=findings,
+    )
+
+
+def _place_group(walker: H5Walker, placer: ScopedPlacer, top: LayerNode, group: h5py.Group) -> None:
+    for weight_name in attr_list(group.attrs, "weight_names") or []:
+        dataset = walker.child(group, weight_name)
+        if not isinstance(dataset, h5py.Dataset):
+            raise KerascopeError(f"weight {weight_name!r} of layer {top.name!r} is listed but not stored")
+        info = walker.weight(dataset, weight_name.removesuffix(":0"))
+        placer.place(top, info)
