@@ -29,7 +29,7 @@ def assert_static_matches_live(
     live_paths = {node.path for node in live.nodes}
     static_paths = {node.path for node in static.nodes}
     if same_paths:
-        assert static_paths == live_paths
+        assert static_paths == live_paths, (static_paths - live_paths, live_paths - static_paths)
     else:
         assert static_paths <= live_paths, static_paths - live_paths
     assert len(static_paths) == len(static.nodes), "paths are unique"
@@ -41,10 +41,14 @@ def assert_static_matches_live(
         assert node.role == twin.role or node.class_name is None, (node.path, node.role, twin.role)
         if node.config is not None and twin.config is not None:
             assert without_object_ids(node.config, drop) == without_object_ids(twin.config, drop), node.path
+        if node.output_shapes is not None:
+            assert node.output_shape == twin.output_shape, node.path
         if node.inbound is not None and twin.inbound is not None:
             assert node.inbound == twin.inbound, node.path
         if weights and same_paths:
-            assert [(w.shape, w.dtype) for w in node.weights] == [(w.shape, w.dtype) for w in twin.weights], node.path
+            assert [(w.shape, w.dtype) for w in node.weights] == [(w.shape, w.dtype) for w in twin.weights], (
+                node.path
+            )
         if weights:
             assert node.total_params == twin.total_params, node.path
     if weights:

@@ -10,8 +10,9 @@ import pytest
 
 import kerascope
 from kerascope.examples import build_examples
-from model_zoo import BUILDERS
 from parity import assert_static_matches_live
+
+from model_zoo import BUILDERS
 
 SAVEABLE = sorted(set(BUILDERS) - {"raising_config"})
 
@@ -55,7 +56,9 @@ def test_keras_archive_matches_live(keras3_files, name):
     assert_static_matches_live(static, live, same_paths=name != "subclassed")
 
 
-@pytest.mark.parametrize("name", ["two_dense", "custom_wrapper", "three_dense", *sorted(set(SAVEABLE) - {"subclassed"})])
+@pytest.mark.parametrize(
+    "name", ["two_dense", "custom_wrapper", "three_dense", *sorted(set(SAVEABLE) - {"subclassed"})]
+)
 def test_legacy_h5_from_tf_keras_matches_live(tf_keras_files, name):
     model, folder = tf_keras_files[name]
     static, live = kerascope.inspect(folder / f"{name}.h5"), kerascope.inspect(model)
@@ -117,7 +120,12 @@ def test_kerashub_backbone_every_internal_layer(keras3, tmp_path):
     import keras_hub
 
     backbone = keras_hub.models.BertBackbone(
-        vocabulary_size=50, num_layers=2, num_heads=2, hidden_dim=8, intermediate_dim=16, max_sequence_length=8
+        vocabulary_size=50,
+        num_layers=2,
+        num_heads=2,
+        hidden_dim=8,
+        intermediate_dim=16,
+        max_sequence_length=8,
     )
     classifier = keras_hub.models.BertTextClassifier(backbone=backbone, num_classes=3, preprocessor=None)
     classifier.save(tmp_path / "bert.keras")
@@ -133,7 +141,11 @@ def test_static_reads_import_no_framework(keras3_files, tf_keras_files, tmp_path
 
     files = [str(path) for _, path in keras3_files.values()]
     for name, (_, folder) in tf_keras_files.items():
-        files += [str(folder / f"{name}.h5"), str(folder / f"{name}_savedmodel"), str(folder / f"{name}.json")]
+        files += [
+            str(folder / f"{name}.h5"),
+            str(folder / f"{name}_savedmodel"),
+            str(folder / f"{name}.json"),
+        ]
     probe = (
         "import sys, kerascope\n"
         f"for path in {files!r}:\n"

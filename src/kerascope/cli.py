@@ -48,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--format", "-f", choices=("yaml", "json"), default="yaml")
     show.add_argument("--load", action="store_true", help="as for inspect")
 
-    demo = commands.add_parser("demo", help="inspect the built-in example models")
+    demo = commands.add_parser("demo", help="inspect the example model files shipped with kerascope")
     _add_view_options(demo)
     return parser
 
@@ -100,16 +100,22 @@ def _run(args: argparse.Namespace) -> int:
     elif args.command == "demo":
         from kerascope.demo import demo_reports
 
-        _show_reports(demo_reports(), args)
+        examples = demo_reports()
+        _show_reports([report for _, report in examples], args, headings=[heading for heading, _ in examples])
     return EXIT_OK
 
 
-def _show_reports(reports: list[Any], args: argparse.Namespace) -> None:
+def _show_reports(reports: list[Any], args: argparse.Namespace, headings: list[str] | None = None) -> None:
     from kerascope.views import render
 
     if args.depth is not None:
         reports = [report.folded(args.depth) for report in reports]
-    _emit([render(report, args.format) for report in reports], args.output)
+    outputs: list[Any] = []
+    for position, report in enumerate(reports):
+        if headings and args.format in ("table", "tree"):
+            outputs.append(f"── {headings[position]}\n")
+        outputs.append(render(report, args.format))
+    _emit(outputs, args.output)
 
 
 def _show_layer(args: argparse.Namespace) -> None:

@@ -9,6 +9,7 @@ tensor shapes where the config carries them. What the config does not say stays
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 from kerascope import paths, topology
@@ -23,7 +24,9 @@ MODEL_CLASSES = {"Functional", "Sequential", "Model"}
 def build_tree(root: dict[str, Any], root_name: str | None = None) -> list[LayerNode]:
     """Nodes for a serialized model (`{"class_name", "config", ...}`), depth-first."""
     builder = _TreeBuilder()
-    builder.visit(decode_sequences(root), path="", index=None, listed=True, fallback_name=root_name or "model")
+    builder.visit(
+        decode_sequences(root), path="", index=None, listed=True, fallback_name=root_name or "model"
+    )
     return builder.nodes
 
 
@@ -34,7 +37,11 @@ def decode_sequences(value: Any) -> Any:
     """Keras 2's `{"class_name": "__tuple__" | "TensorShape", "items": [...]}` as the
     list a live `get_config()` tuple or shape becomes in a report."""
     if isinstance(value, dict):
-        if value.get("class_name") in _SEQUENCE_CLASSES and isinstance(value.get("items"), list) and len(value) == 2:
+        if (
+            value.get("class_name") in _SEQUENCE_CLASSES
+            and isinstance(value.get("items"), list)
+            and len(value) == 2
+        ):
             return [decode_sequences(item) for item in value["items"]]
         return {key: decode_sequences(item) for key, item in value.items()}
     if isinstance(value, list):
@@ -110,6 +117,8 @@ class _TreeBuilder:
             listed_index += listed
         self._link(config, path_of, model.path)
         self._shapes(config, path_of)
+        if sequential:
+            self._chain_shapes(model)
 
     def _link(self, config: Any, path_of: dict[str, str], model_path: str) -> None:
         for name, sites in topology.call_sites(config).items():
@@ -140,6 +149,15 @@ class _TreeBuilder:
                 continue
             node.output_shapes = [_tensor_list(calls.get(i, {})) for i in range(max(calls) + 1)]
             node.origin["shapes"] = CONFIG
+
+    def _chain_shapes(self, model: LayerNode) -> None:
+        """In a Sequential each layer was built on its predecessor's output, so the
+        next layer's stored build shape is this layer's output shape."""
+        chain = [self.at[path] for path in model.children]
+        for layer, successor in itertools.pairwise(chain):
+            if layer.output_shapes is None and successor.build_input_shape is not None:
+                layer.output_shapes = [successor.build_input_shape]
+                layer.origin["shapes"] = CONFIG
 
 
 def _tensor_list(tensors: dict[int, Any]) -> Any:

@@ -35,11 +35,12 @@ def class_text(node: LayerNode) -> str:
 
 def footer_lines(report: ModelReport) -> list[str]:
     """Parameter totals, then every layer whose configuration could not be had."""
-    lines = [
-        f"Total params: {count_text(report.total_params)}",
-        f"Trainable params: {count_text(report.trainable_params)}",
-        f"Non-trainable params: {count_text(report.non_trainable_params)}",
-    ]
+    lines = [f"Total params: {count_text(report.total_params)}"]
+    if report.total_params is not None and report.trainable_params is None:
+        lines.append("Trainable params: unknown (the file does not record which variables train)")
+    else:
+        lines.append(f"Trainable params: {count_text(report.trainable_params)}")
+        lines.append(f"Non-trainable params: {count_text(report.non_trainable_params)}")
     unstored = 0
     for node in report.nodes:
         if raised_config_error(node):
