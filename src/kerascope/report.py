@@ -12,7 +12,7 @@ import fnmatch
 import json
 import math
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 SCHEMA_VERSION = "1.0"
@@ -107,7 +107,23 @@ class LayerNode:
         return _single_shape(self.input_shapes)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """A plain dict; configs are shared, not copied (they are already JSON-safe)."""
+        data = {name: getattr(self, name) for name in _NODE_FIELDS}
+        data["weights"] = [
+            {"name": w.name, "shape": w.shape, "dtype": w.dtype, "trainable": w.trainable, "stats": w.stats}
+            for w in self.weights
+        ]
+        if self.inbound is not None:
+            data["inbound"] = [
+                [
+                    {"layer": link.layer, "node_index": link.node_index, "tensor_index": link.tensor_index}
+                    for link in call
+                ]
+                for call in self.inbound
+            ]
+        data["children"] = list(self.children)
+        data["origin"] = dict(self.origin)
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> LayerNode:
@@ -116,6 +132,9 @@ class LayerNode:
         if data.get("inbound") is not None:
             data["inbound"] = [[InboundLink(**link) for link in call] for call in data["inbound"]]
         return cls(**data)
+
+
+_NODE_FIELDS = [f.name for f in fields(LayerNode)]
 
 
 def _single_shape(shapes: list[Any] | None) -> Any:
@@ -255,7 +274,16 @@ class ModelReport:
         }
 
     def to_json(self, indent: int | None = 2) -> str:
-        return json.dumps(self.to_dict(), indent=indent, allow_nan=False)
+        """JSON text; with `indent`, the document is indented but each node stays on
+        one line, which keeps it readable, greppable, and fast to write."""
+        data = self.to_dict()
+        if indent is None:
+            return json.dumps(data, allow_nan=False)
+        nodes = data.pop("nodes")
+        head = json.dumps(data, indent=indent, allow_nan=False)
+        pad = " " * indent
+        lines = ",\n".join(pad * 2 + json.dumps(node, allow_nan=False) for node in nodes)
+        return f'{head[:-2]},\n{pad}"nodes": [\n{lines}\n{pad}]\n}}'
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ModelReport:

@@ -24,29 +24,8 @@ MODEL_CLASSES = {"Functional", "Sequential", "Model"}
 def build_tree(root: dict[str, Any], root_name: str | None = None) -> list[LayerNode]:
     """Nodes for a serialized model (`{"class_name", "config", ...}`), depth-first."""
     builder = _TreeBuilder()
-    builder.visit(
-        decode_sequences(root), path="", index=None, listed=True, fallback_name=root_name or "model"
-    )
+    builder.visit(root, path="", index=None, listed=True, fallback_name=root_name or "model")
     return builder.nodes
-
-
-_SEQUENCE_CLASSES = {"__tuple__", "TensorShape"}
-
-
-def decode_sequences(value: Any) -> Any:
-    """Keras 2's `{"class_name": "__tuple__" | "TensorShape", "items": [...]}` as the
-    list a live `get_config()` tuple or shape becomes in a report."""
-    if isinstance(value, dict):
-        if (
-            value.get("class_name") in _SEQUENCE_CLASSES
-            and isinstance(value.get("items"), list)
-            and len(value) == 2
-        ):
-            return [decode_sequences(item) for item in value["items"]]
-        return {key: decode_sequences(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [decode_sequences(item) for item in value]
-    return value
 
 
 def object_name(obj: dict[str, Any]) -> str | None:

@@ -1,16 +1,16 @@
 """Reading HDF5 structure without trusting it.
 
-Only hard links are followed: soft and external links, external storage and
-virtual datasets are reported as findings and never resolved (CVE-2026-1669).
-Each object is visited once (hard links can form cycles), the number of objects
-is bounded, and datasets are described by their metadata only: no weight value
-is ever read.
+The file's structure is taken in two C-level passes (HDF5's own link and object
+visitors), which visit each object once, so cycles end, and never resolve soft
+or external links. Those links, external storage, virtual datasets and objects
+linked from several places are reported as findings (CVE-2026-1669) and never
+followed. After the passes every lookup is a dictionary read; datasets are
+described from their metadata only, so no weight value is ever read.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from typing import Any
 
 import h5py
@@ -20,84 +20,93 @@ from kerascope.report import Finding, WeightInfo
 from kerascope.sources.limits import LimitExceeded, Limits
 
 _TEXT_ATTR_LIMIT = 64 * 1024 * 1024
+_GROUP, _DATASET = h5py.h5o.TYPE_GROUP, h5py.h5o.TYPE_DATASET
 
 
-class H5Walker:
-    """Hands out the hard-linked children of groups, once each, within limits."""
+class H5Index:
+    """Every hard-linked group and dataset below `top`, by `/`-joined path."""
 
-    def __init__(self, limits: Limits, findings: list[Finding]) -> None:
+    def __init__(self, top: h5py.Group, limits: Limits, findings: list[Finding]) -> None:
+        self.top = top
         self.limits = limits
         self.findings = findings
-        self._seen: set[int] = set()
+        self.kind: dict[str, int] = {"": _GROUP}
+        self._children: dict[str, list[str]] = {"": []}
         self._count = 0
+        self._visit_objects()
+        self._visit_links()
 
-    def children(self, group: h5py.Group) -> Iterator[tuple[str, Any]]:
-        """(name, object) for each hard-linked child not visited before."""
-        for name in group:
-            self._count += 1
-            if self._count > self.limits.max_h5_objects:
-                raise LimitExceeded(
-                    f"more than {self.limits.max_h5_objects:,} HDF5 objects (the object limit)"
-                )
-            link = group.get(name, getlink=True)
-            where = f"{group.name.rstrip('/')}/{name}"
-            if isinstance(link, h5py.ExternalLink):
-                self._flag("H5_EXTERNAL_LINK", where, f"external link to {link.filename}:{link.path}")
-                continue
-            if isinstance(link, h5py.SoftLink):
-                self._flag("H5_SOFT_LINK", where, f"soft link to {link.path}")
-                continue
-            kind = group.get(name, getclass=True)
-            if kind not in (h5py.Group, h5py.Dataset):
-                continue
-            obj = group[name]
-            key = hash(obj.id)
-            if key in self._seen:
-                self._flag(
-                    "H5_REPEATED_OBJECT", where, "an object linked from more than one place (or a cycle)"
-                )
-                continue
-            self._seen.add(key)
-            yield name, obj
+    def _tick(self) -> None:
+        self._count += 1
+        if self._count > self.limits.max_h5_objects:
+            raise LimitExceeded(f"more than {self.limits.max_h5_objects:,} HDF5 objects (the object limit)")
 
-    def child(self, group: h5py.Group, name: str) -> Any:
-        """One hard-linked child by (possibly nested) name, or None."""
-        obj = group
-        for part in filter(None, name.split("/")):
-            if not isinstance(obj, h5py.Group) or part not in obj:
-                return None
-            link = obj.get(part, getlink=True)
-            if not isinstance(link, h5py.HardLink):
-                self._flag(
-                    "H5_LINK_NOT_FOLLOWED", f"{obj.name}/{part}", f"{type(link).__name__} not followed"
-                )
-                return None
-            obj = obj[part]
-        return obj
+    def _visit_objects(self) -> None:
+        def record(name: bytes, info: Any) -> None:
+            self._tick()
+            path = name.decode("utf-8", errors="replace")
+            if path == "." or info.type not in (_GROUP, _DATASET):
+                return
+            self.kind[path] = info.type
+            parent, _, leaf = path.rpartition("/")
+            self._children.setdefault(parent, []).append(leaf)
+            if info.type == _GROUP:
+                self._children.setdefault(path, [])
 
-    def weight(self, dataset: h5py.Dataset, name: str | None) -> WeightInfo:
+        h5py.h5o.visit(self.top.id, record, info=True)
+
+    def _visit_links(self) -> None:
+        def record(name: bytes, info: Any) -> None:
+            self._tick()
+            path = name.decode("utf-8", errors="replace")
+            where = f"{self.top.name.rstrip('/')}/{path}"
+            if info.type == h5py.h5l.TYPE_EXTERNAL:
+                target = self.top.get(path, getlink=True)
+                self.flag("H5_EXTERNAL_LINK", where, f"external link to {target.filename}:{target.path}")
+            elif info.type == h5py.h5l.TYPE_SOFT:
+                self.flag("H5_SOFT_LINK", where, f"soft link to {self.top.get(path, getlink=True).path}")
+            elif info.type == h5py.h5l.TYPE_HARD and path not in self.kind:
+                self.flag(
+                    "H5_REPEATED_OBJECT", where, "a second hard link to an object (or a cycle); not followed"
+                )
+            elif info.type not in (h5py.h5l.TYPE_HARD,):
+                self.flag("H5_LINK_NOT_FOLLOWED", where, "a user-defined link")
+
+        self.top.id.links.visit(record, info=True)
+
+    # -- lookups ----------------------------------------------------------------
+    def is_group(self, path: str) -> bool:
+        return self.kind.get(path) == _GROUP
+
+    def is_dataset(self, path: str) -> bool:
+        return self.kind.get(path) == _DATASET
+
+    def children(self, path: str) -> list[str]:
+        """Names of the hard-linked children of the group at `path`."""
+        return self._children.get(path, [])
+
+    def attrs(self, path: str) -> Any:
+        return self.top[path].attrs if path else self.top.attrs
+
+    def weight(self, path: str, name: str | None) -> WeightInfo:
         """A dataset described from its metadata alone."""
-        if dataset.is_virtual:
-            self._flag("H5_VIRTUAL_DATASET", dataset.name, "virtual dataset (data lives in other files)")
-        if dataset.external:
-            self._flag("H5_EXTERNAL_STORAGE", dataset.name, "dataset stored in external raw files")
-        declared = attr_text(dataset.attrs, "dtype")
+        dataset = h5py.h5d.open(self.top.id, path.encode("utf-8"))
+        where = f"{self.top.name.rstrip('/')}/{path}"
+        layout = dataset.get_create_plist()
+        if layout.get_layout() == h5py.h5d.VIRTUAL:
+            self.flag("H5_VIRTUAL_DATASET", where, "virtual dataset (its data lives in other files)")
+        if layout.get_external_count():
+            self.flag("H5_EXTERNAL_STORAGE", where, "dataset stored in external raw files")
         shape = [int(d) for d in dataset.shape] if dataset.shape is not None else []
-        self._check_size(dataset, shape)
-        return WeightInfo(name=name, shape=shape, dtype=declared or dataset.dtype.name)
-
-    def _check_size(self, dataset: h5py.Dataset, shape: list[int]) -> None:
-        """A dataset declaring far more data than the file could hold is a lie (CVE-2026-0897)."""
-        declared = math.prod(shape) * dataset.dtype.itemsize
-        stored = dataset.id.get_storage_size()
+        dtype = dataset.dtype
+        declared = math.prod(shape) * dtype.itemsize
+        stored = dataset.get_storage_size()
         if declared > 1 << 20 and declared > max(stored, 1) * self.limits.max_compression_ratio:
-            self._flag(
-                "H5_DATASET_SIZE_MISMATCH",
-                dataset.name,
-                f"declares {declared:,} bytes but stores {stored:,}",
-            )
+            self.flag("H5_DATASET_SIZE_MISMATCH", where, f"declares {declared:,} bytes but stores {stored:,}")
+        declared_dtype = attr_text(self.top[path].attrs, "dtype") if h5py.h5a.get_num_attrs(dataset) else None
+        return WeightInfo(name=name, shape=shape, dtype=declared_dtype or _dtype_name(dtype))
 
-    def _flag(self, code: str, where: str, message: str) -> None:
+    def flag(self, code: str, where: str, message: str) -> None:
         self.findings.append(
             Finding(
                 code=code,
@@ -107,6 +116,16 @@ class H5Walker:
                 hint="do not load this file",
             )
         )
+
+
+def _dtype_name(dtype: np.dtype) -> str:
+    return dtype.name if dtype.kind != "V" else str(dtype)
+
+
+def join(parent: str, name: str) -> str:
+    """An HDF5 path below `parent`; Keras sometimes writes names with `//` in them."""
+    parts = [part for part in name.split("/") if part]
+    return "/".join([parent, *parts]) if parent else "/".join(parts)
 
 
 def attr_text(attrs: Any, key: str) -> str | None:

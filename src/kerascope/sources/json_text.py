@@ -1,5 +1,6 @@
 """JSON from a file, parsed within limits: size, nesting depth, and one level of
-double encoding (a JSON string holding JSON, as some Keras 1 tools wrote)."""
+double encoding (a JSON string holding JSON, as some Keras 1 tools wrote).
+Keras 2's serialized tuples and shapes are decoded to lists on the way in."""
 
 from __future__ import annotations
 
@@ -19,9 +20,9 @@ def load_json(data: bytes | str, what: str, limits: Limits, unwrap_string: bool 
     try:
         if isinstance(data, bytes):
             data = data.decode("utf-8-sig")
-        value = json.loads(data)
+        value = json.loads(data, object_hook=_decode_sequence)
         if unwrap_string and isinstance(value, str):
-            value = json.loads(value)
+            value = json.loads(value, object_hook=_decode_sequence)
     except RecursionError:
         raise LimitExceeded(
             f"{what} is nested deeper than the JSON depth limit ({limits.max_json_depth})"
@@ -32,6 +33,17 @@ def load_json(data: bytes | str, what: str, limits: Limits, unwrap_string: bool 
         raise KerascopeError(f"{what} is not valid JSON ({error})") from None
     check_depth(value, what, limits.max_json_depth)
     return value
+
+
+_SEQUENCE_CLASSES = ("__tuple__", "TensorShape")
+
+
+def _decode_sequence(obj: dict[str, Any]) -> Any:
+    """Keras 2's `{"class_name": "__tuple__" | "TensorShape", "items": [...]}` as the
+    list a live `get_config()` tuple or shape becomes in a report."""
+    if len(obj) == 2 and obj.get("class_name") in _SEQUENCE_CLASSES and isinstance(obj.get("items"), list):
+        return obj["items"]
+    return obj
 
 
 def check_depth(value: Any, what: str, limit: int) -> None:

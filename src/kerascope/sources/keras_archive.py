@@ -17,7 +17,7 @@ import h5py
 from kerascope.errors import KerascopeError
 from kerascope.report import Finding, LayerNode, ModelReport
 from kerascope.sources.config_tree import build_tree
-from kerascope.sources.h5_safe import H5Walker
+from kerascope.sources.h5_safe import H5Index
 from kerascope.sources.json_text import load_json
 from kerascope.sources.keras_weights import merge_weights
 from kerascope.sources.limits import Limits
@@ -103,7 +103,7 @@ def _merge_h5(
         except OSError as error:
             raise KerascopeError(f"{WEIGHTS_H5} is not a readable HDF5 file ({error})") from None
         with weights:
-            return merge_weights(nodes, weights, H5Walker(limits, findings))
+            return merge_weights(nodes, H5Index(weights, limits, findings))
 
 
 def _text(value: Any) -> str | None:

@@ -13,56 +13,66 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-import h5py
-
 from kerascope.report import LayerNode
-from kerascope.sources.h5_safe import H5Walker, attr_text
+from kerascope.sources.h5_safe import H5Index, attr_text, join
 from kerascope.sources.node_tree import WEIGHTS, add_hidden, depth_first, sum_params
 
 # Groups beside the layers at the top of a weights file that are not layers.
 _ROOT_EXTRAS = {"optimizer"}
 
 
-def merge_weights(nodes: list[LayerNode], root: h5py.Group, walker: H5Walker) -> list[LayerNode]:
+def merge_weights(nodes: list[LayerNode], index: H5Index) -> list[LayerNode]:
     """`nodes` (config order, root first) completed from the weights file, depth-first."""
-    merger = _Merger(nodes, walker)
-    merger.match(nodes[0], root, is_root=True)
+    merger = _Merger(nodes, index)
+    merger.match(nodes[0], "", is_root=True)
     return merger.ordered()
 
 
 class _Merger:
-    def __init__(self, nodes: list[LayerNode], walker: H5Walker) -> None:
+    def __init__(self, nodes: list[LayerNode], index: H5Index) -> None:
         self.at = {node.path: node for node in nodes}
         self.root = nodes[0]
-        self.walker = walker
+        self.index = index
 
-    def match(self, node: LayerNode, group: h5py.Group, is_root: bool = False) -> None:
+    def match(self, node: LayerNode, group: str, is_root: bool = False) -> None:
+        index = self.index
         subgroups = []
-        for key, obj in self.walker.children(group):
-            if not isinstance(obj, h5py.Group):
+        for key in index.children(group):
+            path = join(group, key)
+            if not index.is_group(path):
                 continue
             if key == "vars":
-                node.weights = [self.walker.weight(obj[i], None) for i in _variable_keys(obj)]
+                node.weights = [index.weight(join(path, i), None) for i in _variable_keys(index, path)]
                 node.origin["weights"] = WEIGHTS
             elif not (is_root and key in _ROOT_EXTRAS):
-                subgroups.append((key, obj))
-        unmatched = [self.at[path] for path in node.children]
-        by_key = _expected_group_names(unmatched)
+                subgroups.append((key, path))
+        unmatched: dict[str, list[LayerNode]] = {}
+        for child_path in node.children:
+            unmatched.setdefault(self.at[child_path].name, []).append(self.at[child_path])
+        by_key = _expected_group_names([self.at[p] for p in node.children])
         for key, sub in self._layer_groups(subgroups):
-            name = attr_text(sub["vars"].attrs, "name") if _hard(sub, "vars") else None
+            vars_path = join(sub, "vars")
+            name = attr_text(index.attrs(vars_path), "name") if index.is_group(vars_path) else None
             child = _take(unmatched, name) if name else _take_node(unmatched, by_key.get(key))
             if child is None:
-                child = add_hidden(node, name or key, self.at, role=_hidden_role(node, sub))
+                child = add_hidden(node, name or key, self.at, role=self._hidden_role(node, sub))
             self.match(child, sub)
 
-    def _layer_groups(self, subgroups: list[tuple[str, h5py.Group]]) -> Iterator[tuple[str, h5py.Group]]:
+    def _layer_groups(self, subgroups: list[tuple[str, str]]) -> Iterator[tuple[str, str]]:
         """Layer groups (those with `vars`), looking through containers (`layers`, lists)."""
-        for key, group in subgroups:
-            if "vars" in group:
-                yield key, group
+        for key, path in subgroups:
+            if self.index.is_group(join(path, "vars")):
+                yield key, path
             else:
-                inner = [(k, g) for k, g in self.walker.children(group) if isinstance(g, h5py.Group)]
-                yield from self._layer_groups(inner)
+                inner = [(k, join(path, k)) for k in self.index.children(path)]
+                yield from self._layer_groups([(k, p) for k, p in inner if self.index.is_group(p)])
+
+    def _hidden_role(self, parent: LayerNode, group: str) -> str:
+        """A model holds its layers in a `layers` container; every layer a Keras 3
+        model tracks directly is in its `layers` list; anything else is a sublayer."""
+        if self.index.is_group(join(group, "layers")):
+            return "model"
+        return "layer" if parent.role == "model" else "sublayer"
 
     def ordered(self) -> list[LayerNode]:
         """Depth-first from the root, with parameter totals summed bottom-up."""
@@ -71,34 +81,21 @@ class _Merger:
         return order
 
 
-def _hidden_role(parent: LayerNode, group: h5py.Group) -> str:
-    """A model holds its layers in a `layers` container; every layer a Keras 3
-    model tracks directly is in its `layers` list; anything else is a sublayer."""
-    if "layers" in group:
-        return "model"
-    return "layer" if parent.role == "model" else "sublayer"
-
-
-def _hard(group: h5py.Group, name: str) -> bool:
-    return isinstance(group.get(name, getlink=True), h5py.HardLink)
-
-
-def _variable_keys(vars_group: h5py.Group) -> list[str]:
+def _variable_keys(index: H5Index, vars_path: str) -> list[str]:
     """`0, 1, ..., 10` in numeric order: trainable variables first, as Keras saved them."""
-    keys = [key for key in vars_group if isinstance(vars_group.get(key, getlink=True), h5py.HardLink)]
+    keys = [key for key in index.children(vars_path) if index.is_dataset(join(vars_path, key))]
     return sorted(keys, key=lambda key: (not key.isdigit(), int(key) if key.isdigit() else 0, key))
 
 
-def _take(candidates: list[LayerNode], name: str) -> LayerNode | None:
-    for position, node in enumerate(candidates):
-        if node.name == name:
-            return candidates.pop(position)
-    return None
+def _take(candidates: dict[str, list[LayerNode]], name: str) -> LayerNode | None:
+    """The first not yet matched config layer of that name."""
+    named = candidates.get(name)
+    return named.pop(0) if named else None
 
 
-def _take_node(candidates: list[LayerNode], wanted: LayerNode | None) -> LayerNode | None:
-    if wanted is not None and wanted in candidates:
-        candidates.remove(wanted)
+def _take_node(candidates: dict[str, list[LayerNode]], wanted: LayerNode | None) -> LayerNode | None:
+    if wanted is not None and wanted in candidates.get(wanted.name, []):
+        candidates[wanted.name].remove(wanted)
         return wanted
     return None
 

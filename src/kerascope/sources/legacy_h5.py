@@ -16,7 +16,7 @@ import h5py
 from kerascope.errors import KerascopeError
 from kerascope.report import Finding, LayerNode, ModelReport
 from kerascope.sources.config_tree import build_tree
-from kerascope.sources.h5_safe import H5Walker, attr_list, attr_text
+from kerascope.sources.h5_safe import H5Index, attr_list, attr_text, join
 from kerascope.sources.json_text import load_json
 from kerascope.sources.limits import Limits
 from kerascope.sources.node_tree import add_hidden
@@ -39,14 +39,14 @@ def read_legacy_h5(path: Path, limits: Limits) -> ModelReport:
 
 def _read(path: Path, handle: h5py.File, limits: Limits) -> ModelReport:
     findings: list[Finding] = []
-    walker = H5Walker(limits, findings)
+    index = H5Index(handle, limits, findings)
     config_text = attr_text(handle.attrs, "model_config")
     if config_text is None and "model_config" in handle.attrs:
         raise KerascopeError("the model_config attribute is not text")
-    weights_root = walker.child(handle, "model_weights") if "model_weights" in handle else handle
-    if not isinstance(weights_root, h5py.Group):
+    weights_root = "model_weights" if "model_weights" in index.kind else ""
+    if not index.is_group(weights_root):
         raise KerascopeError("model_weights is not a group")
-    layer_names = attr_list(weights_root.attrs, "layer_names")
+    layer_names = attr_list(index.attrs(weights_root), "layer_names")
     if config_text is None and layer_names is None:
         raise KerascopeError(
             "HDF5 file with neither model_config nor layer_names: not a Keras model or weights file"
@@ -63,20 +63,22 @@ def _read(path: Path, handle: h5py.File, limits: Limits) -> ModelReport:
     placer = ScopedPlacer(nodes)
     root = nodes[0]
     for position, name in enumerate(layer_names or []):
-        group = walker.child(weights_root, name)
+        group = join(weights_root, name)
         top = placer.child_named(root, name)
         if top is None:
             top = add_hidden(root, name, placer.at, role="layer")
             top.config_error = NO_CONFIG if config_text is None else top.config_error
             top.index = position if config_text is None else None
-        if isinstance(group, h5py.Group):
-            _place_group(walker, placer, top, group)
-    top_level = walker.child(weights_root, TOP_LEVEL_WEIGHTS)
-    if isinstance(top_level, h5py.Group):
-        _place_group(walker, placer, root, top_level)
+        if index.is_group(group):
+            _place_group(index, placer, top, group)
+    top_level = join(weights_root, TOP_LEVEL_WEIGHTS)
+    if index.is_group(top_level):
+        _place_group(index, placer, root, top_level)
 
-    version = attr_text(handle.attrs, "keras_version") or attr_text(weights_root.attrs, "keras_version")
-    backend = attr_text(handle.attrs, "backend") or attr_text(weights_root.attrs, "backend")
+    version = attr_text(handle.attrs, "keras_version") or attr_text(
+        index.attrs(weights_root), "keras_version"
+    )
+    backend = attr_text(handle.attrs, "backend") or attr_text(index.attrs(weights_root), "backend")
     return ModelReport(
         nodes=placer.ordered(weighed=layer_names is not None),
         source=str(path),
@@ -87,10 +89,9 @@ def _read(path: Path, handle: h5py.File, limits: Limits) -> ModelReport:
     )
 
 
-def _place_group(walker: H5Walker, placer: ScopedPlacer, top: LayerNode, group: h5py.Group) -> None:
-    for weight_name in attr_list(group.attrs, "weight_names") or []:
-        dataset = walker.child(group, weight_name)
-        if not isinstance(dataset, h5py.Dataset):
+def _place_group(index: H5Index, placer: ScopedPlacer, top: LayerNode, group: str) -> None:
+    for weight_name in attr_list(index.attrs(group), "weight_names") or []:
+        dataset = join(group, weight_name)
+        if not index.is_dataset(dataset):
             raise KerascopeError(f"weight {weight_name!r} of layer {top.name!r} is listed but not stored")
-        info = walker.weight(dataset, weight_name.removesuffix(":0"))
-        placer.place(top, info)
+        placer.place(top, index.weight(dataset, weight_name.removesuffix(":0")))

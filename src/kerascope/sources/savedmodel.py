@@ -17,7 +17,7 @@ from typing import Any
 
 from kerascope.errors import KerascopeError
 from kerascope.report import LayerNode, ModelReport
-from kerascope.sources.config_tree import build_tree, decode_sequences
+from kerascope.sources.config_tree import build_tree
 from kerascope.sources.json_text import load_json
 from kerascope.sources.limits import LimitExceeded, Limits
 from kerascope.sources.node_tree import depth_first
@@ -111,7 +111,7 @@ def _hidden_node(parent: LayerNode, document: dict[str, Any], role: str) -> Laye
 
     taken = [path.rpartition("/")[2] for path in parent.children]
     path = paths.join(parent.path, paths.SiblingNames(taken).segment(document["name"]))
-    serialized = decode_sequences(_serialized(document))
+    serialized = _serialized(document)
     return LayerNode(
         path=path,
         name=document["name"],

@@ -48,8 +48,9 @@ def footer_lines(report: ModelReport) -> list[str]:
         elif node.config_error:
             unstored += 1
     if unstored:
+        layers = "layer has" if unstored == 1 else "layers have"
         lines.append(
-            f"{unstored} layers have no config in the file (created inside their parents' code); ? = unknown"
+            f"{unstored} {layers} no config in the file (created inside a parent's code); ? = unknown"
         )
     return lines
 
