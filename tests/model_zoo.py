@@ -119,3 +119,19 @@ BUILDERS = {
     "subclassed": subclassed,
     "raising_config": raising_config,
 }
+
+
+def bert_classifier() -> Any:
+    """A tiny KerasHub BERT classifier: a backbone whose transformer layers create
+    their attention projections in code, none of them in any config."""
+    import keras_hub
+
+    backbone = keras_hub.models.BertBackbone(
+        vocabulary_size=50,
+        num_layers=2,
+        num_heads=2,
+        hidden_dim=8,
+        intermediate_dim=16,
+        max_sequence_length=8,
+    )
+    return keras_hub.models.BertTextClassifier(backbone=backbone, num_classes=3, preprocessor=None)

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import base64
 import marshal
-import subprocess
-import sys
 import types
 
 import pytest
 
 import kerascope
-from hostile import hostile_keras1_json, hostile_keras2_h5, hostile_keras3
+from fresh_process import frameworks_imported_reading
+from hostile import hostile_keras1_json, hostile_keras2_h5, hostile_keras3, payload_base64
 from kerascope.cli import main
 
 
@@ -31,8 +30,6 @@ def hostile_files(keras3, tf_keras, tmp_path):
 
 def test_payload_really_writes_the_sentinel(tmp_path):
     """The fixtures are genuinely hostile: their code, if run, creates the sentinel."""
-    from hostile import payload_base64
-
     sentinel = tmp_path / "sentinel"
     code = marshal.loads(base64.b64decode(payload_base64(sentinel)))
     types.FunctionType(code, {"open": open})(1)
@@ -56,12 +53,5 @@ def test_inspect_reports_lambda_and_runs_nothing(hostile_files, capsys, generati
 
 def test_nothing_runs_in_a_fresh_process(hostile_files):
     files, sentinel = hostile_files
-    probe = (
-        "import sys, kerascope\n"
-        f"for path in {[str(p) for p in files.values()]!r}:\n"
-        "    kerascope.inspect(path).to_json()\n"
-        "print('HEAVY', [m for m in ('tensorflow', 'keras', 'tf_keras') if m in sys.modules])\n"
-    )
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
-    assert "HEAVY []" in done.stdout, done.stdout + done.stderr
+    assert frameworks_imported_reading(list(files.values())) == []
     assert not sentinel.exists()

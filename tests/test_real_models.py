@@ -7,6 +7,7 @@ import pytest
 
 import kerascope
 
+import model_zoo
 from keras_truth import assert_report_matches_keras, config_or_error
 
 APPLICATIONS = ["NASNetMobile", "ConvNeXtTiny", "EfficientNetB0", "MobileNetV3Small", "DenseNet121"]
@@ -28,17 +29,7 @@ def test_tf_keras_applications(tf_keras, name):
 
 @pytest.fixture(scope="module")
 def bert_classifier(keras3):
-    import keras_hub
-
-    backbone = keras_hub.models.BertBackbone(
-        vocabulary_size=100,
-        num_layers=2,
-        num_heads=2,
-        hidden_dim=8,
-        intermediate_dim=16,
-        max_sequence_length=16,
-    )
-    return keras_hub.models.BertTextClassifier(backbone=backbone, num_classes=2, preprocessor=None)
+    return model_zoo.bert_classifier()
 
 
 @pytest.mark.slow

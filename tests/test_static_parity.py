@@ -4,15 +4,14 @@ wherever the file stores them, and `None` where it does not."""
 
 from __future__ import annotations
 
-import sys
-
 import pytest
 
 import kerascope
+from fresh_process import frameworks_imported_reading
 from kerascope.examples import build_examples
 from parity import assert_static_matches_live
 
-from model_zoo import BUILDERS
+from model_zoo import BUILDERS, bert_classifier
 
 SAVEABLE = sorted(set(BUILDERS) - {"raising_config"})
 
@@ -117,17 +116,8 @@ def test_wrapper_sublayer_class_comes_from_the_wrappers_config(keras3_files):
 
 
 def test_kerashub_backbone_every_internal_layer(keras3, tmp_path):
-    import keras_hub
-
-    backbone = keras_hub.models.BertBackbone(
-        vocabulary_size=50,
-        num_layers=2,
-        num_heads=2,
-        hidden_dim=8,
-        intermediate_dim=16,
-        max_sequence_length=8,
-    )
-    classifier = keras_hub.models.BertTextClassifier(backbone=backbone, num_classes=3, preprocessor=None)
+    classifier = bert_classifier()
+    backbone = classifier.backbone
     classifier.save(tmp_path / "bert.keras")
     static, live = kerascope.inspect(tmp_path / "bert.keras"), kerascope.inspect(classifier)
     assert_static_matches_live(static, live)
@@ -137,8 +127,6 @@ def test_kerashub_backbone_every_internal_layer(keras3, tmp_path):
 
 def test_static_reads_import_no_framework(keras3_files, tf_keras_files, tmp_path):
     """In a fresh interpreter, reading every kind of file leaves no framework imported."""
-    import subprocess
-
     files = [str(path) for _, path in keras3_files.values()]
     for name, (_, folder) in tf_keras_files.items():
         files += [
@@ -146,14 +134,7 @@ def test_static_reads_import_no_framework(keras3_files, tf_keras_files, tmp_path
             str(folder / f"{name}_savedmodel"),
             str(folder / f"{name}.json"),
         ]
-    probe = (
-        "import sys, kerascope\n"
-        f"for path in {files!r}:\n"
-        "    kerascope.inspect(path).to_json()\n"
-        "print('HEAVY', [m for m in ('tensorflow', 'keras', 'tf_keras', 'jax', 'torch') if m in sys.modules])\n"
-    )
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=300)
-    assert "HEAVY []" in done.stdout, done.stdout + done.stderr
+    assert frameworks_imported_reading(files) == []
 
 
 def test_load_walks_the_model_keras_loads(keras3_files):
