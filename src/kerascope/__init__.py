@@ -6,6 +6,7 @@ inspected (and then only the one the object already belongs to).
 
 from __future__ import annotations
 
+from kerascope.analysis import check, diff
 from kerascope.errors import KerascopeError
 from kerascope.report import InboundLink, LayerNode, ModelReport, WeightInfo
 from kerascope.targets import inspect
@@ -17,6 +18,8 @@ __all__ = [
     "ModelReport",
     "WeightInfo",
     "__version__",
+    "check",
+    "diff",
     "inspect",
 ]
 

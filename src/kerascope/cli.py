@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 EXIT_OK = 0
+EXIT_DIFFERENT = 1  # diff: the models differ; check: a finding at or above --fail-on
 EXIT_ERROR = 2
 
 INSPECT_FORMATS = ("table", "tree", "json", "yaml")
@@ -47,6 +48,38 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("layer", metavar="LAYER", help="a layer path, a unique name, or a top-level index")
     show.add_argument("--format", "-f", choices=("yaml", "json"), default="yaml")
     show.add_argument("--load", action="store_true", help="as for inspect")
+
+    diff = commands.add_parser(
+        "diff", help="what changed between two models (exit 0 same, 1 different, 2 error)"
+    )
+    diff.add_argument("a", metavar="A", help=target_help)
+    diff.add_argument("b", metavar="B", help=target_help)
+    diff.add_argument("--format", "-f", choices=("text", "json", "markdown"), default="text")
+    diff.add_argument(
+        "--ignore", action="append", default=[], metavar="KEY", help="config key to leave out (repeatable)"
+    )
+    diff.add_argument(
+        "--no-normalize",
+        dest="normalize",
+        action="store_false",
+        help="compare configs as stored, without folding Keras 1/2/3 spelling differences",
+    )
+    diff.add_argument("--load", action="store_true", help="as for inspect")
+    diff.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of standard output")
+
+    check = commands.add_parser(
+        "check", help="find layers that will not round-trip, and unsafe content in files"
+    )
+    check.add_argument("target", metavar="TARGET", help=target_help)
+    check.add_argument("--format", "-f", choices=("text", "json", "sarif"), default="text")
+    check.add_argument(
+        "--fail-on",
+        choices=("warning", "error"),
+        default="error",
+        help="exit 1 when a finding is at least this severe (default: error)",
+    )
+    check.add_argument("--load", action="store_true", help="load a file with Keras and add the live checks")
+    check.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of standard output")
 
     demo = commands.add_parser("demo", help="inspect the example model files shipped with kerascope")
     _add_view_options(demo)
@@ -97,6 +130,20 @@ def _run(args: argparse.Namespace) -> int:
         _show_reports([inspect(args.target, load=args.load)], args)
     elif args.command == "show":
         _show_layer(args)
+    elif args.command == "diff":
+        from kerascope.analysis import diff
+        from kerascope.views.diff_view import render_diff
+
+        result = diff(args.a, args.b, normalize=args.normalize, ignore=args.ignore, load=args.load)
+        _emit([render_diff(result, args.format)], args.output)
+        return EXIT_OK if result.same else EXIT_DIFFERENT
+    elif args.command == "check":
+        from kerascope.analysis import check
+        from kerascope.views.check_view import render_check
+
+        found = check(args.target, load=args.load)
+        _emit([render_check(found, args.format)], args.output)
+        return EXIT_DIFFERENT if found.fails(args.fail_on) else EXIT_OK
     elif args.command == "demo":
         from kerascope.demo import demo_reports
 

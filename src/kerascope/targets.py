@@ -49,6 +49,25 @@ def _inspect_object(obj: Any, source: str | None) -> ModelReport:
     return inspect_live(obj, source=source)
 
 
+def live_object(target: Any, *, load: bool) -> tuple[Any, str | None] | None:
+    """The live model behind `target` and its description, or None for a static read:
+    an object, a `module:attr` reference, or (with `load`) a file Keras loads."""
+    if isinstance(target, ModelReport):
+        return None
+    if not isinstance(target, (str, os.PathLike)):
+        return target, None
+    text = os.fspath(target)
+    if os.path.exists(text):
+        if not load:
+            return None
+        from kerascope.sources.keras_loader import load_model
+
+        return load_model(Path(text)), text
+    if _REFERENCE.match(text):
+        return resolve_reference(text), text
+    raise KerascopeError(f"{text}: no such file, and not a module:attribute reference")
+
+
 def resolve_reference(reference: str) -> Any:
     """The object named by `module:attr` (or `file.py:attr`); a function is called.
 

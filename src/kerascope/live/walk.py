@@ -22,17 +22,23 @@ LIVE = "live"
 
 def inspect_live(obj: Any, source: str | None = None) -> ModelReport:
     """A report of a live Keras layer or model, built from the objects themselves."""
+    return walk_live(obj, source)[0]
+
+
+def walk_live(obj: Any, source: str | None = None) -> tuple[ModelReport, dict[str, Any]]:
+    """The report of `obj`, and the layer object at each of its paths (for live checks)."""
     flavor = flavor_of(obj)
     walker = _Walker(flavor, obj)
     walker.visit(obj, path="", index=None, listed=True)
     walker.link_call_sites()
-    return ModelReport(
+    report = ModelReport(
         nodes=walker.nodes,
         source=source or f"<live {type(obj).__name__} {getattr(obj, 'name', '')}>",
         format=LIVE,
         keras_version=flavor.version,
         backend=flavor.backend,
     )
+    return report, {walker.path_of[id(layer)]: layer for layer in walker.layers}
 
 
 class _Walker:
@@ -40,6 +46,7 @@ class _Walker:
         self.flavor = flavor
         self.nodes: list[LayerNode] = []
         self.path_of: dict[int, str] = {}
+        self.layers: list[Any] = []
         self.node_at: dict[str, LayerNode] = {}
         self.models: list[tuple[LayerNode, dict[str, int]]] = []
         self.children_of, self.owner_of = _owners(flavor, root)
@@ -52,6 +59,7 @@ class _Walker:
         """
         flavor = self.flavor
         self.path_of[id(layer)] = path
+        self.layers.append(layer)
         class_name, module, registered_name = flavor.class_identity(layer)
         config, config_error = _config_of(layer)
         inputs, outputs = flavor.call_shapes(layer)

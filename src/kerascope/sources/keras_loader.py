@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import os
 from pathlib import Path
+from typing import Any
 
 from kerascope.errors import KerascopeError
 from kerascope.paths import one_line
@@ -21,6 +22,11 @@ from kerascope.sources import sniff as sniffing
 def load_and_inspect(path: Path) -> ModelReport:
     from kerascope.live.walk import inspect_live
 
+    return inspect_live(load_model(path), source=str(path))
+
+
+def load_model(path: Path) -> Any:
+    """The model Keras's own loader builds from `path` (safe mode on)."""
     kind = sniffing.sniff(path)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TensorFlow's C++ start-up chatter
     package = "tf_keras" if kind == sniffing.SAVEDMODEL else "keras"
@@ -42,4 +48,4 @@ def load_and_inspect(path: Path) -> ModelReport:
         raise KerascopeError(
             f"{path}: Keras could not load it: {one_line(f'{type(error).__name__}: {error}')}"
         ) from error
-    return inspect_live(model, source=str(path))
+    return model

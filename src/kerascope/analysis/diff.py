@@ -1,0 +1,328 @@
+"""What changed between two models, layer by layer, read from two ModelReports.
+
+Layers are matched by path first; the rest by structure, aligning each matched
+parent's remaining children by class, so that Keras's auto-generated names
+(`dense_3` vs `dense_7`, `input_1` vs `input_layer`) do not make two identical
+architectures look different. Whatever is left is matched across parents by an
+identical configuration (a move), and only then called added or removed.
+Each change is reported once, at the layer it belongs to.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from kerascope.analysis.normalize import normalize_class, normalize_config
+from kerascope.report import LayerNode, ModelReport
+
+ABSENT = "<absent>"
+# How much of a layer's inside each source shows: a live model, a `.keras` archive
+# and a SavedModel show every sublayer; legacy HDF5 and TensorFlow.js only those
+# whose weights are named by scope; a JSON architecture none.
+_SHOWS_ALL_SUBLAYERS = {"live", "keras", "savedmodel"}
+# Keys a model's own config repeats from its layers; those are compared layer by layer.
+_MODEL_KEYS = {"layers", "input_layers", "output_layers"}
+
+
+@dataclass
+class Change:
+    """One fact that differs: a config key (dotted, `kernel_initializer.class_name`),
+    `class`, `weights[0]`, `weights` (their number) or `inbound`."""
+
+    key: str
+    old: Any
+    new: Any
+
+
+@dataclass
+class LayerDiff:
+    status: str  # "changed", "added", "removed"
+    a: str | None
+    b: str | None
+    class_name: str | None
+    renamed: bool = False
+    moved: bool = False
+    old_name: str | None = None
+    changes: list[Change] = field(default_factory=list)
+
+    @property
+    def path(self) -> str:
+        return self.b if self.b is not None else self.a or ""
+
+
+@dataclass
+class ModelDiff:
+    a_source: str
+    b_source: str
+    normalized: bool
+    ignored: list[str]
+    layers: list[LayerDiff]
+    a_params: int | None
+    b_params: int | None
+
+    @property
+    def same(self) -> bool:
+        return not self.layers
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "a": self.a_source,
+            "b": self.b_source,
+            "normalized": self.normalized,
+            "ignored": self.ignored,
+            "same": self.same,
+            "params": {"a": self.a_params, "b": self.b_params},
+            "layers": [{**asdict(layer), "path": layer.path} for layer in self.layers],
+        }
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), indent=indent, default=repr)
+
+
+def diff_reports(
+    a: ModelReport, b: ModelReport, normalize: bool = True, ignore: list[str] | None = None
+) -> ModelDiff:
+    """The differences from `a` to `b`; `ignore` names config keys to leave out
+    (a last segment like `seed`, or a dotted path like `kernel_initializer.config`)."""
+    ignored = sorted(set(ignore or []))
+    pairs = _match(a, b, normalize)
+    comparer = _Comparer(a, b, pairs, normalize, ignored)
+    layers: list[LayerDiff] = []
+    matched_b = set(pairs.values())
+    b_nodes = {node.path: node for node in b.nodes}
+    for node in a.nodes:
+        if node.path in pairs:
+            found = comparer.compare(node, b_nodes[pairs[node.path]])
+            if found is not None:
+                layers.append(found)
+        elif _visible(node, b):
+            layers.append(LayerDiff("removed", node.path, None, node.class_name))
+    for node in b.layers:
+        if node.path not in matched_b and _visible(node, a):
+            layers.append(LayerDiff("added", None, node.path, node.class_name))
+    return ModelDiff(a.source, b.source, normalize, ignored, layers, a.total_params, b.total_params)
+
+
+def _visible(node: LayerNode, other: ModelReport) -> bool:
+    """Whether `other`'s source could have shown `node` at all (else its absence there says nothing)."""
+    return node.role != "sublayer" or other.format in _SHOWS_ALL_SUBLAYERS
+
+
+# -- matching ----------------------------------------------------------------------
+def _match(a: ModelReport, b: ModelReport, normalize: bool) -> dict[str, str]:
+    """a path -> b path for every layer found in both."""
+    pairs = {a.root.path: b.root.path}
+    queue = [(a.root, b.root)]
+    while queue:
+        left, right = queue.pop()
+        for x, y in _pair_children(a.children(left), b.children(right), normalize):
+            pairs[x.path] = y.path
+            queue.append((x, y))
+    taken = set(pairs.values())
+    loose_b: dict[str, list[LayerNode]] = {}
+    for node in b.layers:
+        if node.path not in taken:
+            loose_b.setdefault(_signature(node, normalize), []).append(node)
+    for node in a.layers:  # moved: same layer under another parent
+        if node.path not in pairs and loose_b.get(_signature(node, normalize)):
+            twin = loose_b[_signature(node, normalize)].pop(0)
+            pairs[node.path] = twin.path
+            for x, y in zip(a.children(node), b.children(twin), strict=False):
+                pairs.setdefault(x.path, y.path)
+    return pairs
+
+
+def _pair_children(
+    left: list[LayerNode], right: list[LayerNode], normalize: bool
+) -> list[tuple[LayerNode, LayerNode]]:
+    by_name = {node.name: node for node in right}
+    pairs = [(x, by_name[x.name]) for x in left if x.name in by_name]
+    used_left = {id(x) for x, _ in pairs}
+    used_right = {id(y) for _, y in pairs}
+    rest_left = [x for x in left if id(x) not in used_left]
+    rest_right = [y for y in right if id(y) not in used_right]
+    classes_left = [_class(x, normalize) for x in rest_left]
+    classes_right = [_class(y, normalize) for y in rest_right]
+    matcher = difflib.SequenceMatcher(a=classes_left, b=classes_right, autojunk=False)
+    for block in matcher.get_matching_blocks():
+        for offset in range(block.size):
+            pairs.append((rest_left[block.a + offset], rest_right[block.b + offset]))
+    return pairs
+
+
+def _class(node: LayerNode, normalize: bool) -> str:
+    name = normalize_class(node.class_name) if normalize else node.class_name
+    return name or "?"
+
+
+def _signature(node: LayerNode, normalize: bool) -> str:
+    config = node.config if isinstance(node.config, dict) else {}
+    config = {key: value for key, value in config.items() if key != "name" and key not in _MODEL_KEYS}
+    if normalize:
+        config = normalize_config(config)
+    return json.dumps([_class(node, normalize), config], sort_keys=True, default=repr)
+
+
+_AUTO_SUFFIX = re.compile(r"(_\d+)?$")
+
+
+def is_auto_name(name: str, class_name: str | None) -> bool:
+    """Whether `name` looks like one Keras generated for the class (`dense_7`, `input_1`)."""
+    base = _AUTO_SUFFIX.sub("", name)
+    if class_name is None:
+        return False
+    snake = re.sub("([a-z0-9])([A-Z])", r"\1_\2", re.sub("(.)([A-Z][a-z]+)", r"\1_\2", class_name)).lower()
+    return base in {snake, class_name.lower()} or (
+        class_name == "InputLayer" and base in {"input", "input_layer"}
+    )
+
+
+# -- comparing -----------------------------------------------------------------------
+class _Comparer:
+    def __init__(
+        self, a: ModelReport, b: ModelReport, pairs: dict[str, str], normalize: bool, ignored: list[str]
+    ):
+        self.a, self.b, self.pairs = a, b, pairs
+        self.normalize = normalize
+        self.ignored = ignored
+        self.same_sight = a.format in _SHOWS_ALL_SUBLAYERS and b.format in _SHOWS_ALL_SUBLAYERS
+        self.a_calls, self.b_calls = _call_ranks(a), _call_ranks(b)
+
+    def compare(self, x: LayerNode, y: LayerNode) -> LayerDiff | None:
+        changes: list[Change] = []
+        if x.class_name and y.class_name and _class(x, self.normalize) != _class(y, self.normalize):
+            changes.append(Change("class", x.class_name, y.class_name))
+        changes += self._config_changes(x, y)
+        changes += self._weight_changes(x, y)
+        changes += self._inbound_changes(x, y)
+        renamed = (
+            x.name != y.name
+            and not (is_auto_name(x.name, _class(x, True)) and is_auto_name(y.name, _class(y, True)))
+            and "name" not in self.ignored
+        )
+        moved = x.path != "" and self.pairs.get(x.parent_path or "") != (y.parent_path or "")
+        if not changes and not renamed and not moved:
+            return None
+        return LayerDiff(
+            "changed",
+            x.path,
+            y.path,
+            y.class_name or x.class_name,
+            renamed,
+            moved,
+            x.name if renamed else None,
+            changes,
+        )
+
+    def _config_changes(self, x: LayerNode, y: LayerNode) -> list[Change]:
+        if not isinstance(x.config, dict) or not isinstance(y.config, dict):
+            return []
+        old, new = self._comparable(x.config), self._comparable(y.config)
+        flat_old, flat_new = dict(_flatten(old)), dict(_flatten(new))
+        return [
+            Change(key, flat_old.get(key, ABSENT), flat_new.get(key, ABSENT))
+            for key in sorted(set(flat_old) | set(flat_new), key=lambda k: (k.count("."), k))
+            if flat_old.get(key, ABSENT) != flat_new.get(key, ABSENT) and not self._is_ignored(key)
+        ]
+
+    def _comparable(self, config: dict[str, Any]) -> dict[str, Any]:
+        kept = {key: value for key, value in config.items() if key != "name" and key not in _MODEL_KEYS}
+        return normalize_config(kept) if self.normalize else kept
+
+    def _is_ignored(self, key: str) -> bool:
+        last = re.sub(r"\[\d+\]$", "", key.rsplit(".", 1)[-1])
+        return any(
+            key == ignored or key.startswith(f"{ignored}.") or last == ignored for ignored in self.ignored
+        )
+
+    def _weight_changes(self, x: LayerNode, y: LayerNode) -> list[Change]:
+        if x.total_params is None or y.total_params is None:
+            return []
+        if not self.same_sight and self._children_differ(x, y):
+            # One side cannot see inside this layer: compare everything it holds, as a whole.
+            old, new = _held_weights(self.a, x), _held_weights(self.b, y)
+            return [] if old == new else [Change("weights", old, new)]
+        changes = []
+        if len(x.weights) != len(y.weights):
+            changes.append(Change("weights", len(x.weights), len(y.weights)))
+        for position, (old, new) in enumerate(zip(x.weights, y.weights, strict=False)):
+            if (old.shape, old.dtype) != (new.shape, new.dtype):
+                changes.append(Change(f"weights[{position}]", _weight_text(old), _weight_text(new)))
+        return changes
+
+    def _children_differ(self, x: LayerNode, y: LayerNode) -> bool:
+        return sorted(self.pairs.get(path, "") for path in x.children) != sorted(y.children)
+
+    def _inbound_changes(self, x: LayerNode, y: LayerNode) -> list[Change]:
+        if x.inbound is None or y.inbound is None:
+            return []
+        old = [
+            [
+                (
+                    self.pairs.get(link.layer, link.layer),
+                    self.a_calls[(link.layer, link.node_index)],
+                    link.tensor_index,
+                )
+                for link in call
+            ]
+            for call in x.inbound
+        ]
+        new = [
+            [(link.layer, self.b_calls[(link.layer, link.node_index)], link.tensor_index) for link in call]
+            for call in y.inbound
+        ]
+        if old == new:
+            return []
+        return [Change("inbound", _links_text(x.inbound), _links_text(y.inbound))]
+
+
+def _call_ranks(report: ModelReport) -> dict[tuple[str, int], int]:
+    """Each layer's call indices as ranks (0, 1, ...): Keras 2 numbers a nested
+    model's first call 1, Keras 3 numbers it 0; the order is what matters."""
+    seen: dict[str, set[int]] = {}
+    for node in report.nodes:
+        for call in node.inbound or []:
+            for link in call:
+                seen.setdefault(link.layer, set()).add(link.node_index)
+    return {
+        (layer, index): rank for layer, indices in seen.items() for rank, index in enumerate(sorted(indices))
+    }
+
+
+def _held_weights(report: ModelReport, node: LayerNode) -> list[str]:
+    """Every variable in a layer and its sublayers, as sorted `dtype shape` texts."""
+    held, stack = [], [node]
+    while stack:
+        current = stack.pop()
+        held += [_weight_text(weight) for weight in current.weights]
+        stack.extend(report.children(current))
+    return sorted(held)
+
+
+def _weight_text(weight: Any) -> str:
+    return f"{weight.dtype} {tuple(weight.shape)}"
+
+
+def _links_text(calls: list[list[Any]]) -> list[list[str]]:
+    return [[f"{link.layer}[{link.node_index}][{link.tensor_index}]" for link in call] for call in calls]
+
+
+def _flatten(value: Any, prefix: str = "") -> list[tuple[str, Any]]:
+    """Dotted keys for nested dicts; lists of dicts are indexed, lists of plain values kept whole."""
+    if isinstance(value, dict):
+        if not value and prefix:
+            return [(prefix, {})]
+        items: list[tuple[str, Any]] = []
+        for key, item in value.items():
+            items += _flatten(item, f"{prefix}.{key}" if prefix else str(key))
+        return items
+    if isinstance(value, list) and any(isinstance(item, (dict, list)) for item in value):
+        items = []
+        for position, item in enumerate(value):
+            items += _flatten(item, f"{prefix}[{position}]")
+        return items or [(prefix, [])]
+    return [(prefix, value)]

@@ -1,0 +1,130 @@
+"""One spelling for configs that Keras 1, 2 and 3 write differently.
+
+The same architecture saved by tf_keras 2 and by Keras 3 stores different
+configs: `batch_input_shape` vs `batch_shape`, `"float32"` vs a `DTypePolicy`
+object, serialized objects with or without `module`/`registered_name`, keys
+present as null vs absent; Keras 1 even names classes and arguments differently
+(`Convolution2D`, `nb_filter`, `nb_row`). Comparing through this module makes
+those differences disappear while every real change survives.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# Keras 1 class names and their Keras 2/3 equivalents.
+CLASS_RENAMES = {
+    "Convolution1D": "Conv1D",
+    "Convolution2D": "Conv2D",
+    "Convolution3D": "Conv3D",
+    "AtrousConvolution1D": "Conv1D",
+    "AtrousConvolution2D": "Conv2D",
+    "Deconvolution2D": "Conv2DTranspose",
+    "SeparableConvolution2D": "SeparableConv2D",
+    "Model": "Functional",
+}
+
+# Keras 1 argument names (any layer) and their Keras 2/3 equivalents.
+KEY_RENAMES = {
+    "nb_filter": "filters",
+    "subsample": "strides",
+    "subsample_length": "strides",
+    "border_mode": "padding",
+    "init": "kernel_initializer",
+    "inner_init": "recurrent_initializer",
+    "output_dim": "units",
+    "W_regularizer": "kernel_regularizer",
+    "b_regularizer": "bias_regularizer",
+    "U_regularizer": "recurrent_regularizer",
+    "W_constraint": "kernel_constraint",
+    "b_constraint": "bias_constraint",
+    "bias": "use_bias",
+    "dim_ordering": "data_format",
+    "atrous_rate": "dilation_rate",
+    "pool_length": "pool_size",
+    "stride": "strides",
+    "filter_length": "kernel_size",
+    "batch_input_shape": "batch_shape",
+    "input_dtype": "dtype",
+    "p": "rate",
+    "dropout_W": "dropout",
+    "dropout_U": "recurrent_dropout",
+}
+
+_DATA_FORMATS = {"tf": "channels_last", "th": "channels_first"}
+# Values Keras writes or leaves out depending on version, meaning the same either way.
+_DEFAULTS = {"trainable": True, "dtype": "float32"}
+# Keys one Keras version stores and another derives: a model's `build_input_shape`
+# (its InputLayer holds the shape), Bidirectional's `backward_layer` (Keras 2 writes
+# it only when given; Keras 3 always).
+_DERIVED_KEYS = {"build_input_shape", "backward_layer"}
+# Recurrent-layer arguments that exist in one Keras version only.
+_VERSION_ONLY_KEYS = {"implementation", "time_major", "zero_output_for_mask"}
+_SERIALIZATION_KEYS = {"module", "registered_name", "shared_object_id", "build_config", "compile_config"}
+_POLICY_CLASSES = {"DTypePolicy", "Policy", "DTypePolicyV2", "FloatDTypePolicy"}
+
+
+def normalize_class(class_name: str | None) -> str | None:
+    return CLASS_RENAMES.get(class_name, class_name) if class_name else class_name
+
+
+def normalize_config(config: Any) -> Any:
+    """`config` in one spelling; a new object, the input is not changed."""
+    if isinstance(config, dict):
+        return _normalize_dict(config)
+    if isinstance(config, list):
+        return [normalize_config(item) for item in config]
+    return config
+
+
+def _normalize_dict(config: dict[str, Any]) -> Any:
+    if _is_dtype_policy(config):
+        return _policy_name(config)
+    if "class_name" in config and "config" in config:  # a serialized object
+        inner = normalize_config(config["config"])
+        if isinstance(inner, dict):  # a wrapped layer's name is the wrapper's business (forward_lstm vs lstm)
+            inner.pop("name", None)
+        return {
+            "class_name": normalize_class(config["class_name"]),
+            "config": inner,
+            **{
+                key: normalize_config(value)
+                for key, value in config.items()
+                if key not in _SERIALIZATION_KEYS
+                and key not in ("class_name", "config")
+                and value is not None
+            },
+        }
+    out: dict[str, Any] = {}
+    rows, columns = config.get("nb_row"), config.get("nb_col")
+    for key, value in config.items():
+        if (
+            value is None
+            or key in ("nb_row", "nb_col", "nb_depth")
+            or key in _DERIVED_KEYS | _VERSION_ONLY_KEYS
+        ):
+            continue
+        key = KEY_RENAMES.get(key, key)
+        value = normalize_config(value)
+        if key in _DEFAULTS and value == _DEFAULTS[key]:
+            continue
+        if key == "data_format" and isinstance(value, str):
+            value = _DATA_FORMATS.get(value, value)
+        if key in ("kernel_initializer", "recurrent_initializer") and isinstance(value, str):
+            value = {"class_name": _camel(value), "config": {}}
+        out.setdefault(key, value)
+    if rows is not None and columns is not None:
+        out.setdefault("kernel_size", [rows, columns])
+    return out
+
+
+def _is_dtype_policy(value: dict[str, Any]) -> bool:
+    return value.get("class_name") in _POLICY_CLASSES and isinstance(value.get("config"), dict)
+
+
+def _policy_name(policy: dict[str, Any]) -> Any:
+    return policy["config"].get("name")
+
+
+def _camel(snake: str) -> str:
+    return "".join(part.capitalize() for part in snake.split("_"))

@@ -1,0 +1,75 @@
+"""Check findings as text (coloured on a terminal), JSON, or SARIF 2.1.0 for code review."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rich.text import Text
+
+from kerascope.analysis import CheckResult
+
+CHECK_FORMATS = ("text", "json", "sarif")
+_COLOURS = {"error": "red", "warning": "yellow", "info": "cyan"}
+_SARIF_LEVELS = {"error": "error", "warning": "warning", "info": "note"}
+
+
+def render_check(result: CheckResult, fmt: str) -> Any:
+    if fmt == "json":
+        return json.dumps(result.to_dict(), indent=2) + "\n"
+    if fmt == "sarif":
+        return json.dumps(sarif(result), indent=2) + "\n"
+    return _text(result)
+
+
+def _text(result: CheckResult) -> Text:
+    mode = "static and live checks" if result.live else "static checks (nothing executed)"
+    count = len(result.findings)
+    out = Text(f"{result.report.source}: {count} finding{'s' if count != 1 else ''} ({mode})\n", style="bold")
+    for finding in result.findings:
+        out.append(f"{finding.severity:<8}", style=_COLOURS.get(finding.severity, ""))
+        out.append(f"{finding.code}  ", style="bold")
+        out.append(f"{finding.path or '(file)'}: {finding.message}\n")
+        if finding.hint:
+            out.append(f"        fix: {finding.hint}\n", style="dim")
+    out.rstrip()
+    return out
+
+
+def sarif(result: CheckResult) -> dict[str, Any]:
+    from kerascope import __version__
+
+    rules: dict[str, dict[str, Any]] = {}
+    results = []
+    for finding in result.findings:
+        rules.setdefault(
+            finding.code,
+            {"id": finding.code, "shortDescription": {"text": finding.code.replace("_", " ").lower()}},
+        )
+        if finding.hint:
+            rules[finding.code].setdefault("help", {"text": finding.hint})
+        location: dict[str, Any] = {"physicalLocation": {"artifactLocation": {"uri": result.report.source}}}
+        if finding.path is not None:
+            location["logicalLocations"] = [
+                {"fullyQualifiedName": finding.path or "(model)", "kind": "member"}
+            ]
+        results.append(
+            {
+                "ruleId": finding.code,
+                "level": _SARIF_LEVELS.get(finding.severity, "warning"),
+                "message": {"text": finding.message + (f" Fix: {finding.hint}" if finding.hint else "")},
+                "locations": [location],
+            }
+        )
+    return {
+        "version": "2.1.0",
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {"name": "kerascope", "version": __version__, "rules": list(rules.values())}
+                },
+                "results": results,
+            }
+        ],
+    }

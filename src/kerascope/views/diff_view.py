@@ -1,0 +1,83 @@
+"""A ModelDiff as text (coloured on a terminal), JSON or Markdown."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rich.text import Text
+
+from kerascope.analysis.diff import LayerDiff, ModelDiff
+from kerascope.views.text import count_text
+
+DIFF_FORMATS = ("text", "json", "markdown")
+_MARKS = {"added": ("+", "green"), "removed": ("-", "red"), "changed": ("~", "yellow")}
+
+
+def render_diff(diff: ModelDiff, fmt: str) -> Any:
+    if fmt == "json":
+        return diff.to_json() + "\n"
+    if fmt == "markdown":
+        return _markdown(diff)
+    return _text(diff)
+
+
+def _headline(diff: ModelDiff) -> str:
+    mode = "normalized across Keras versions" if diff.normalized else "as stored"
+    count = len(diff.layers)
+    verdict = "no differences" if diff.same else f"{count} layer{'s' if count != 1 else ''} differ"
+    return f"{diff.a_source} → {diff.b_source}: {verdict} ({mode})"
+
+
+def _layer_title(layer: LayerDiff) -> str:
+    title = f"{layer.path or '(model)'}  {layer.class_name or '?'}"
+    notes = []
+    if layer.renamed:
+        notes.append(f"renamed from {layer.old_name}")
+    elif layer.moved:
+        notes.append(f"moved from {layer.a}")
+    return title + (f"  ({'; '.join(notes)})" if notes else "")
+
+
+def _value(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, default=repr)
+
+
+def _text(diff: ModelDiff) -> Text:
+    out = Text(_headline(diff) + "\n", style="bold")
+    for layer in diff.layers:
+        mark, colour = _MARKS[layer.status]
+        out.append(f"{mark} {_layer_title(layer)}\n", style=colour)
+        for change in layer.changes:
+            out.append(f"    {change.key}: ")
+            out.append(_value(change.old), style="red")
+            out.append(" → ")
+            out.append(_value(change.new), style="green")
+            out.append("\n")
+    if diff.a_params != diff.b_params:
+        out.append(f"Params: {count_text(diff.a_params)} → {count_text(diff.b_params)}\n")
+    out.rstrip()
+    return out
+
+
+def _markdown(diff: ModelDiff) -> str:
+    lines = [f"**{_headline(diff)}**", ""]
+    if diff.layers:
+        lines += ["| | layer | class | change | old | new |", "|---|---|---|---|---|---|"]
+    for layer in diff.layers:
+        mark = _MARKS[layer.status][0]
+        note = "renamed" if layer.renamed else "moved" if layer.moved else layer.status
+        rows = [(change.key, _value(change.old), _value(change.new)) for change in layer.changes] or [
+            (note, "", "")
+        ]
+        for key, old, new in rows:
+            lines.append(
+                f"| {mark} | `{layer.path}` | {layer.class_name or '?'} | `{key}` | {_cell(old)} | {_cell(new)} |"
+            )
+    if diff.a_params != diff.b_params:
+        lines += ["", f"Params: {count_text(diff.a_params)} → {count_text(diff.b_params)}"]
+    return "\n".join(lines) + "\n"
+
+
+def _cell(text: str) -> str:
+    return f"`{text}`".replace("|", "\\|") if text else ""

@@ -1,0 +1,327 @@
+"""check: layers that will not round-trip (live), and unsafe content in files
+(static, with nothing in them ever run)."""
+
+from __future__ import annotations
+
+import json
+import pickle
+import zipfile
+
+import h5py
+import pytest
+
+import kerascope
+from corpus import CORPUS, corpus_rows, require_corpus
+from hostile import hostile_keras1_json, hostile_keras2_h5, hostile_keras3
+from kerascope.cli import main
+
+from model_zoo import bert_classifier, raising_config
+
+
+def codes(result):
+    return {(finding.code, finding.path) for finding in result.findings}
+
+
+# -- live: layers that will not survive saving and loading ----------------------------
+@pytest.fixture(scope="module")
+def defective(keras3):
+    layers = keras3.layers
+
+    class Identity(layers.Layer):
+        def call(self, inputs):
+            return inputs
+
+    class OmitsScale(Identity):
+        def __init__(self, units, scale=2.0, **kwargs):
+            super().__init__(**kwargs)
+            self.units, self.scale = units, scale
+
+        def get_config(self):
+            return {**super().get_config(), "units": self.units}
+
+    class DoublesUnits(Identity):
+        def __init__(self, units, **kwargs):
+            super().__init__(**kwargs)
+            self.units = units * 2
+
+        def get_config(self):
+            return {**super().get_config(), "units": self.units}
+
+    class TakesCallable(Identity):
+        """No get_config, and an argument Keras's automatic config cannot serialize."""
+
+        def __init__(self, function, **kwargs):
+            super().__init__(**kwargs)
+            self.function = function
+
+    class HoldsObject(Identity):
+        def get_config(self):
+            return {**super().get_config(), "thing": object()}
+
+    class NeedsArgument(Identity):
+        def __init__(self, width, **kwargs):
+            super().__init__(**kwargs)
+            self.width = width
+
+        def get_config(self):
+            return {"name": self.name}
+
+    @keras3.saving.register_keras_serializable(package="kerascope_tests")
+    class Registered(Identity):
+        pass
+
+    inputs = keras3.Input(shape=(3,), name="x")
+    parts = [
+        OmitsScale(3, name="omits"),
+        DoublesUnits(3, name="doubles"),
+        TakesCallable(lambda t: t, name="callable"),
+        HoldsObject(name="holds"),
+        NeedsArgument(4, name="needs"),
+        Registered(name="registered"),
+    ]
+    outputs = inputs
+    for part in parts:
+        outputs = part(outputs)
+    return keras3.Model(inputs, outputs, name="defective")
+
+
+def test_each_defect_found_at_its_layer(defective):
+    found = codes(kerascope.check(defective))
+    assert ("CONFIG_OMITS_ARGUMENTS", "omits") in found
+    assert ("ROUND_TRIP_DIFFERS", "doubles") in found
+    assert ("MISSING_GET_CONFIG", "callable") in found
+    assert ("CONFIG_NOT_JSON", "holds") in found
+    assert ("FROM_CONFIG_RAISES", "needs") in found
+    assert ("CONFIG_OMITS_ARGUMENTS", "needs") in found
+    assert ("UNREGISTERED_CLASS", "omits") in found
+    assert not {code for code, path in found if path == "registered"}
+
+
+def test_get_config_that_raises(keras3):
+    result = kerascope.check(raising_config(keras3))
+    assert ("GET_CONFIG_RAISES", "fragile") in codes(result)
+    message = next(f.message for f in result.findings if f.path == "fragile")
+    assert "RuntimeError: Fragile cannot describe itself" in message
+
+
+def test_built_in_layers_round_trip_cleanly(keras3):
+    model = keras3.applications.MobileNetV3Small(weights=None)
+    assert kerascope.check(model).findings == []
+
+
+def test_finds_a_raising_get_config_deep_inside_a_library_model(keras3):
+    """A KerasHub model it has never seen: one hidden attention projection, deep in
+    the backbone, carries a regularizer whose get_config raises."""
+
+    class Penalty(keras3.regularizers.Regularizer):
+        def __call__(self, weights):
+            return 0.0
+
+    classifier = bert_classifier()
+    backbone = classifier.backbone
+    attention = backbone.get_layer("transformer_layer_1")._self_attention_layer
+    attention._query_dense.kernel_regularizer = Penalty()
+    result = kerascope.check(classifier)
+    raising = [f for f in result.findings if f.code == "GET_CONFIG_RAISES" and f.path.endswith("/query")]
+    assert [f.path for f in raising] == [f"{backbone.name}/transformer_layer_1/self_attention_layer/query"]
+    assert "does not implement get_config" in raising[0].message
+
+
+# -- static: unsafe content, found without running anything ----------------------------
+@pytest.fixture
+def sentinel(tmp_path):
+    path = tmp_path / "sentinel"
+    yield path
+    assert not path.exists(), "something in a hostile file ran"
+
+
+def _rewrite_config(source, target, edit):
+    """A copy of a Keras-written archive whose config.json went through `edit`."""
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w") as new:
+        for info in old.infolist():
+            data = old.read(info)
+            if info.filename == "config.json":
+                config = json.loads(data)
+                edit(config)
+                data = json.dumps(config).encode()
+            new.writestr(info, data)
+    return target
+
+
+@pytest.fixture
+def genuine(keras3, tmp_path):
+    inputs = keras3.Input(shape=(4,), name="x")
+    inner = keras3.Sequential([keras3.layers.Dense(3, name="deep")], name="nested")
+    outputs = keras3.layers.Dense(2, name="head")(inner(inputs))
+    path = tmp_path / "genuine.keras"
+    keras3.Model(inputs, outputs, name="genuine").save(path)
+    return path
+
+
+def _layer(config, *names):
+    """The config of the layer at `names` inside a saved model config."""
+    for name in names:
+        config = next(entry for entry in config["config"]["layers"] if entry["config"]["name"] == name)
+    return config
+
+
+SYSTEM_CALL = {"module": "os", "class_name": "function", "config": "system", "registered_name": "system"}
+
+
+@pytest.mark.parametrize(
+    ("edit", "code", "path"),
+    [
+        (lambda c: _layer(c, "head")["config"].update(activation=SYSTEM_CALL), "FOREIGN_CALLABLE", "head"),
+        (
+            lambda c: _layer(c, "nested", "deep")["config"].update(activation=SYSTEM_CALL),
+            "FOREIGN_CALLABLE",
+            "nested/deep",
+        ),
+        (lambda c: c["config"].update(hook=SYSTEM_CALL), "FOREIGN_CALLABLE", ""),
+        (
+            lambda c: _layer(c, "head")["config"].update(
+                kernel_initializer={"module": "keras.utils", "class_name": "function", "config": "get_file"}
+            ),
+            "KERAS_GADGET",
+            "head",
+        ),
+        (
+            lambda c: _layer(c, "head")["config"].update(
+                activation={
+                    "class_name": "function",
+                    "config": "load_model",
+                    "module": "keras.saving",
+                    "safe_mode": False,
+                }
+            ),
+            "SAFE_MODE_OFF",
+            "head",
+        ),
+        (
+            lambda c: _layer(c, "head").update(
+                class_name="TFSMLayer", config={"name": "head", "filepath": "/tmp/other_model"}
+            ),
+            "EXTERNAL_SAVEDMODEL",
+            "head",
+        ),
+        (
+            lambda c: _layer(c, "head").update(
+                class_name="StringLookup", config={"name": "head", "vocabulary": "/etc/passwd"}
+            ),
+            "VOCABULARY_FILE",
+            "head",
+        ),
+        (
+            lambda c: _layer(c, "head").update(
+                class_name="TorchModuleWrapper", config={"name": "head", "module": "gASV"}
+            ),
+            "PICKLED_TORCH_MODULE",
+            "head",
+        ),
+        (lambda c: _layer(c, "head").update(module="evil_package.layers"), "FOREIGN_MODULE", "head"),
+        (lambda c: _layer(c, "head")["config"].update(name="../../escape"), "SUSPICIOUS_LAYER_NAME", "head"),
+    ],
+    ids=[
+        "module-function",
+        "module-function-nested",
+        "module-function-top",
+        "get_file",
+        "safe_mode",
+        "tfsmlayer",
+        "vocabulary-file",
+        "torch-pickle",
+        "foreign-class",
+        "name",
+    ],
+)
+def test_unsafe_config_is_flagged(genuine, tmp_path, sentinel, capsys, edit, code, path):
+    hostile = _rewrite_config(genuine, tmp_path / "hostile.keras", edit)
+    result = kerascope.check(hostile)
+    assert (code, path) in codes(result), result.findings
+    assert main(["check", str(hostile), "--format", "sarif"]) == (
+        1 if code not in ("FOREIGN_MODULE", "SUSPICIOUS_LAYER_NAME") else 0
+    )
+    sarif = json.loads(capsys.readouterr().out)
+    assert code in {entry["ruleId"] for entry in sarif["runs"][0]["results"]}
+
+
+def test_pickled_and_duplicate_members(genuine, tmp_path, sentinel):
+    class Payload:
+        def __reduce__(self):
+            return (open, (str(sentinel), "w"))
+
+    hostile = tmp_path / "pickled.keras"
+    with zipfile.ZipFile(genuine) as old, zipfile.ZipFile(hostile, "w") as new:
+        for info in old.infolist():
+            if info.filename != "model.weights.h5":
+                new.writestr(info, old.read(info))
+        new.writestr("model.weights.npz", pickle.dumps(Payload()))
+        with pytest.warns(UserWarning, match="Duplicate name"):
+            new.writestr("config.json", old.read("config.json"))
+    found = {code for code, _ in codes(kerascope.check(hostile))}
+    assert {"NPZ_WEIGHTS", "ZIP_DUPLICATE_MEMBER"} <= found
+
+
+def test_hdf5_external_link(keras3, tmp_path, sentinel):
+    path = tmp_path / "linked.h5"
+    keras3.Sequential([keras3.Input(shape=(2,)), keras3.layers.Dense(1)]).save(path)
+    with h5py.File(path, "a") as handle:
+        handle["model_weights/elsewhere"] = h5py.ExternalLink("/etc/passwd", "/secrets")
+        handle["model_weights/alias"] = h5py.SoftLink("/model_weights")
+    found = {code for code, _ in codes(kerascope.check(path))}
+    assert {"H5_EXTERNAL_LINK", "H5_SOFT_LINK"} <= found
+
+
+@pytest.mark.parametrize("generation", ["keras3", "keras2", "keras1"])
+def test_lambda_bytecode_in_each_encoding(keras3, tf_keras, tmp_path, sentinel, generation):
+    folder = tmp_path / "files"
+    folder.mkdir()
+    make = {
+        "keras3": lambda: hostile_keras3(keras3, folder, sentinel),
+        "keras2": lambda: hostile_keras2_h5(tf_keras, folder, sentinel),
+        "keras1": lambda: hostile_keras1_json(folder, sentinel),
+    }[generation]
+    result = kerascope.check(make())
+    lambdas = [f for f in result.findings if f.code == "LAMBDA_BYTECODE"]
+    assert len(lambdas) == 1
+    expected = {"keras3": "Keras 3 __lambda__", "keras2": "base64 marshal", "keras1": "raw marshal"}[
+        generation
+    ]
+    assert expected in lambdas[0].message
+
+
+def test_fail_on_threshold(genuine, capsys):
+    assert main(["check", str(genuine)]) == 0
+    assert "0 findings" in capsys.readouterr().out
+    hostile = genuine.with_name("foreign.keras")
+    _rewrite_config(genuine, hostile, lambda c: _layer(c, "head").update(module="evil_package.layers"))
+    assert main(["check", str(hostile)]) == 0  # a warning only
+    assert main(["check", str(hostile), "--fail-on", "warning"]) == 1
+    capsys.readouterr()
+
+
+def test_check_text_and_json_views(keras3, capsys):
+    model_path = CORPUS / "h5_full/Ayush-Mi__Image-Similarity-Check__siamese_model.h5"
+    require_corpus()
+    assert main(["check", str(model_path)]) == 1
+    text = capsys.readouterr().out
+    assert "LAMBDA_BYTECODE  output_layer" in text and "fix:" in text
+    assert main(["check", str(model_path), "-f", "json"]) == 1
+    data = json.loads(capsys.readouterr().out)
+    assert data["live"] is False and data["findings"][0]["code"] == "LAMBDA_BYTECODE"
+
+
+ROWS = corpus_rows()
+FLAGGED = [row for row in ROWS if "Lambda" in row["notable"] or "custom/non-core layer" in row["notable"]]
+
+
+@pytest.mark.parametrize("row", FLAGGED, ids=[row["file"] for row in FLAGGED])
+def test_corpus_lambda_and_custom_classes_are_flagged(row):
+    require_corpus()
+    result = kerascope.check(CORPUS / row["file"])
+    found = {finding.code for finding in result.findings}
+    if "Lambda" in row["notable"]:
+        assert "LAMBDA_BYTECODE" in found
+    modules_named = row["format"] == "keras_v3"  # only Keras 3 configs name a class's module
+    if "custom/non-core layer" in row["notable"] and modules_named:
+        assert found & {"FOREIGN_MODULE", "CUSTOM_CLASS"}
