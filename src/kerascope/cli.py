@@ -19,7 +19,7 @@ EXIT_OK = 0
 EXIT_DIFFERENT = 1  # diff: the models differ; check: a finding at or above --fail-on
 EXIT_ERROR = 2
 
-INSPECT_FORMATS = ("table", "tree", "json", "yaml")
+INSPECT_FORMATS = ("table", "tree", "json", "yaml", "csv", "markdown", "dot", "mermaid", "html")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -54,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     diff.add_argument("a", metavar="A", help=target_help)
     diff.add_argument("b", metavar="B", help=target_help)
-    diff.add_argument("--format", "-f", choices=("text", "json", "markdown"), default="text")
+    diff.add_argument("--format", "-f", choices=("text", "json", "markdown", "html"), default="text")
     diff.add_argument(
         "--ignore", action="append", default=[], metavar="KEY", help="config key to leave out (repeatable)"
     )
@@ -90,6 +90,28 @@ def _add_view_options(command: argparse.ArgumentParser) -> None:
     command.add_argument("--format", "-f", choices=INSPECT_FORMATS, default="table")
     command.add_argument("--depth", type=int, metavar="N", help="fold layers deeper than N (top level is 1)")
     command.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of standard output")
+    command.add_argument("--select", metavar="GLOB", help="only layers whose path or name matches GLOB")
+    command.add_argument(
+        "--class",
+        dest="classes",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="only layers of this class (repeatable)",
+    )
+    command.add_argument(
+        "--key",
+        dest="keys",
+        action="append",
+        default=[],
+        metavar="KEY",
+        help="show this config key (dotted: kernel_initializer.class_name) for every layer (repeatable)",
+    )
+    command.add_argument(
+        "--columns",
+        metavar="A,B,...",
+        help="columns of the csv and markdown views (path,name,class,role,...)",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -153,15 +175,19 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _show_reports(reports: list[Any], args: argparse.Namespace, headings: list[str] | None = None) -> None:
-    from kerascope.views import render
+    from kerascope.query import select
+    from kerascope.views import ViewOptions, render
 
+    reports = [select(report, args.select, args.classes) for report in reports]
     if args.depth is not None:
         reports = [report.folded(args.depth) for report in reports]
+    columns = [name.strip() for name in args.columns.split(",")] if args.columns else None
+    options = ViewOptions(columns=columns, keys=args.keys)
     outputs: list[Any] = []
     for position, report in enumerate(reports):
         if headings and args.format in ("table", "tree"):
             outputs.append(f"── {headings[position]}\n")
-        outputs.append(render(report, args.format))
+        outputs.append(render(report, args.format, options))
     _emit(outputs, args.output)
 
 
@@ -196,10 +222,18 @@ def _emit(outputs: list[Any], path: str | None) -> None:
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)
+        os.chmod(temporary, target.stat().st_mode & 0o777 if target.exists() else _default_mode())
         os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _default_mode() -> int:
+    """What a plain open() would give a new file under the user's umask."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
 
 
 def _as_text(output: Any, to_terminal: bool) -> str:

@@ -302,6 +302,27 @@ class ModelReport:
     def from_json(cls, text: str) -> ModelReport:
         return cls.from_dict(json.loads(text))
 
+    def to_html(self) -> str:
+        """The self-contained HTML report page."""
+        from kerascope.views.html_view import render
+
+        return render(self)
+
+    def _repr_html_(self) -> str:
+        from kerascope.views.html_view import notebook_frame
+
+        return notebook_frame(self.to_html())
+
+    def to_dataframe(self, columns: list[str] | None = None, keys: list[str] | None = None) -> Any:
+        """One row per layer as a pandas DataFrame (pandas must be installed)."""
+        try:
+            import pandas
+        except ImportError:
+            raise ImportError("to_dataframe needs pandas: pip install 'kerascope[pandas]'") from None
+        from kerascope.columns import COLUMNS, rows
+
+        return pandas.DataFrame(rows(self, columns or list(COLUMNS), keys))
+
     def folded(self, depth: int) -> ModelReport:
         """The same report without the layers deeper than `depth` (root is 0)."""
         kept = [

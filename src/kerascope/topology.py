@@ -89,7 +89,7 @@ def _shaped_tensors(value: Any, depth: int) -> Iterator[tuple[Link, Any]]:
     if isinstance(value, dict):
         if value.get("class_name") == "__keras_tensor__":
             tensor = value.get("config") or {}
-            link = _as_link(tensor.get("keras_history"))
+            link = as_link(tensor.get("keras_history"))
             if link is not None and isinstance(tensor.get("shape"), list):
                 yield link, tensor["shape"]
             return
@@ -107,14 +107,14 @@ def _links(value: Any, depth: int = 0) -> Iterator[Link]:
     if isinstance(value, dict):
         if value.get("class_name") == "__keras_tensor__":
             history = (value.get("config") or {}).get("keras_history")
-            link = _as_link(history)
+            link = as_link(history)
             if link is not None:
                 yield link
             return
         for item in value.values():
             yield from _links(item, depth + 1)
     elif isinstance(value, list):
-        link = _as_link(value)
+        link = as_link(value)
         if link is not None:
             yield link
             if len(value) > 3:  # legacy [name, node, tensor, kwargs]
@@ -124,7 +124,7 @@ def _links(value: Any, depth: int = 0) -> Iterator[Link]:
             yield from _links(item, depth + 1)
 
 
-def _as_link(value: Any) -> Link | None:
+def as_link(value: Any) -> Link | None:
     if (
         isinstance(value, list)
         and 3 <= len(value) <= 4

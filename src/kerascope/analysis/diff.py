@@ -82,6 +82,16 @@ class ModelDiff:
     def to_json(self, indent: int | None = 2) -> str:
         return json.dumps(self.to_dict(), indent=indent, default=repr)
 
+    def to_html(self) -> str:
+        from kerascope.views.diff_view import diff_html
+
+        return diff_html(self)
+
+    def _repr_html_(self) -> str:
+        from kerascope.views.html_view import notebook_frame
+
+        return notebook_frame(self.to_html(), height=400)
+
 
 def diff_reports(
     a: ModelReport, b: ModelReport, normalize: bool = True, ignore: list[str] | None = None

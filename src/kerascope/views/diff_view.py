@@ -10,7 +10,7 @@ from rich.text import Text
 from kerascope.analysis.diff import LayerDiff, ModelDiff
 from kerascope.views.text import count_text
 
-DIFF_FORMATS = ("text", "json", "markdown")
+DIFF_FORMATS = ("text", "json", "markdown", "html")
 _MARKS = {"added": ("+", "green"), "removed": ("-", "red"), "changed": ("~", "yellow")}
 
 
@@ -19,7 +19,25 @@ def render_diff(diff: ModelDiff, fmt: str) -> Any:
         return diff.to_json() + "\n"
     if fmt == "markdown":
         return _markdown(diff)
+    if fmt == "html":
+        return diff_html(diff)
     return _text(diff)
+
+
+def diff_html(diff: ModelDiff) -> str:
+    """A standalone page: each change side by side, A's value beside B's."""
+    from kerascope.views.html_view import page
+
+    marks = {status: mark for status, (mark, _) in _MARKS.items()}
+    return page(
+        "diff.html.j2",
+        diff=diff,
+        headline=_headline(diff),
+        marks=marks,
+        shown=_value,
+        a_params=count_text(diff.a_params),
+        b_params=count_text(diff.b_params),
+    )
 
 
 def _headline(diff: ModelDiff) -> str:

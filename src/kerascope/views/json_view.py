@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
+from kerascope.columns import rows
 from kerascope.report import ModelReport
+from kerascope.views import ViewOptions
 
 
-def render(report: ModelReport) -> str:
+def render(report: ModelReport, options: ViewOptions) -> str:
+    if options.keys:  # a query: the asked keys of every selected layer
+        return json.dumps(rows(report, ["path", "class"], options.keys), indent=2) + "\n"
     return report.to_json(indent=2) + "\n"

@@ -6,19 +6,22 @@ from rich.console import Group
 from rich.text import Text
 from rich.tree import Tree
 
+from kerascope.columns import cell, config_value
 from kerascope.report import LayerNode, ModelReport
+from kerascope.views import ViewOptions
 from kerascope.views.text import class_text, count_text, footer_lines, raised_config_error, shape_text, title
 
 
-def render(report: ModelReport) -> Group:
+def render(report: ModelReport, options: ViewOptions) -> Group:
     tree = Tree(Text(title(report), style="bold"))
     branches = {report.root.path: tree}
-    for node in report.layers:
-        branches[node.path] = branches[node.parent_path].add(_label(node))
+    for parent in report.nodes:
+        for node in report.children(parent):
+            branches[node.path] = branches[parent.path].add(_label(node, options.keys))
     return Group(tree, Text("\n".join(footer_lines(report))))
 
 
-def _label(node: LayerNode) -> Text:
+def _label(node: LayerNode, keys: list[str]) -> Text:
     label = Text(node.name, style="bold" if node.role == "model" else "")
     label.append(f" {class_text(node)}", style="cyan")
     if node.role in ("sublayer", "input"):
@@ -27,6 +30,8 @@ def _label(node: LayerNode) -> Text:
     if shape:
         label.append(f" → {shape}")
     label.append(f"  {count_text(node.total_params)} params", style="dim")
+    for key in keys:
+        label.append(f"  {key}={cell(config_value(node.config, key))}", style="magenta")
     if raised_config_error(node):
         label.append(f"  get_config() raised {node.config_error}", style="red")
     return label

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import yaml
 
+from kerascope.columns import rows
 from kerascope.report import ModelReport
+from kerascope.views import ViewOptions
 
 
-def render(report: ModelReport) -> str:
-    return yaml.safe_dump(report.to_dict(), sort_keys=False, allow_unicode=True, width=100)
+def render(report: ModelReport, options: ViewOptions) -> str:
+    data = rows(report, ["path", "class"], options.keys) if options.keys else report.to_dict()
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)

@@ -1,0 +1,35 @@
+"""Mermaid flowchart: layers as nodes, nested models as subgraphs, one edge per tensor."""
+
+from __future__ import annotations
+
+from kerascope.graph import graph_nodes, is_cluster, layer_edges
+from kerascope.report import LayerNode, ModelReport
+from kerascope.views import ViewOptions
+from kerascope.views.dot_view import label
+from kerascope.views.text import class_text
+
+
+def render(report: ModelReport, options: ViewOptions) -> str:
+    ids: dict[str, str] = {}
+    lines = ["flowchart TB"]
+    _members(report, report.root, lines, "  ", ids, options.keys)
+    lines += [f"  {ids[a]} --> {ids[b]}" for a, b in layer_edges(report) if a in ids and b in ids]
+    return "\n".join(lines) + "\n"
+
+
+def _members(
+    report: ModelReport, parent: LayerNode, lines: list[str], pad: str, ids: dict[str, str], keys: list[str]
+) -> None:
+    for node in graph_nodes(report, parent):
+        ids[node.path] = f"n{len(ids)}"
+        if is_cluster(report, node):
+            title = _escape(f"{node.name} ({class_text(node)})")
+            lines.append(f'{pad}subgraph {ids[node.path]}["{title}"]')
+            _members(report, node, lines, pad + "  ", ids, keys)
+            lines.append(f"{pad}end")
+        else:
+            lines.append(f'{pad}{ids[node.path]}["{_escape(label(node, keys))}"]')
+
+
+def _escape(text: str) -> str:
+    return text.replace('"', "#quot;").replace("\n", "<br/>")

@@ -1,0 +1,139 @@
+"""The row, graph and query views, checked against the models Keras built."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+import subprocess
+
+import pytest
+import yaml
+
+import kerascope
+from kerascope.cli import main
+from kerascope.graph import layer_edges
+
+from model_zoo import BUILDERS
+
+
+@pytest.fixture(scope="module")
+def nested_file(keras3, tmp_path_factory):
+    path = tmp_path_factory.mktemp("views") / "nested.keras"
+    BUILDERS["nested"](keras3).save(path)
+    return path
+
+
+def run(capsys, *argv):
+    assert main(list(argv)) == 0
+    return capsys.readouterr().out
+
+
+def test_csv_one_row_per_layer_with_chosen_columns(capsys, nested_file):
+    report = kerascope.inspect(nested_file)
+    out = run(capsys, "inspect", str(nested_file), "-f", "csv", "--columns", "path,class,params,weights")
+    table = list(csv.DictReader(io.StringIO(out)))
+    assert [row["path"] for row in table] == [node.path for node in report.layers]
+    assert table[0].keys() == {"path", "class", "params", "weights"}
+    dense = next(row for row in table if row["path"] == "middle/innermost/inner_dense")
+    assert (dense["class"], dense["params"], dense["weights"]) == ("Dense", "72", "2")
+
+
+def test_unknown_column_is_a_clean_error(capsys, nested_file):
+    assert main(["inspect", str(nested_file), "-f", "csv", "--columns", "path,colour"]) == 2
+    assert "unknown column 'colour'" in capsys.readouterr().err
+
+
+def test_markdown_table(capsys, nested_file):
+    out = run(capsys, "inspect", str(nested_file), "-f", "markdown")
+    lines = out.splitlines()
+    assert lines[2] == "| path | class | role | output_shape | params |"
+    assert "| `middle/mid_dense` | `Dense` | `layer` |" in out
+
+
+def test_class_and_key_query_match_keras(capsys, keras3):
+    model = keras3.applications.MobileNetV3Small(weights=None)
+    report = kerascope.inspect(model)
+    from kerascope.query import select
+    from kerascope.views import ViewOptions, render
+
+    dense_like = select(report, classes=["Conv2D"])
+    rows = json.loads(render(dense_like, "json", ViewOptions(keys=["activation", "kernel_size"])))
+    expected = {
+        layer.name: layer.get_config()
+        for layer in model._flatten_layers()
+        if type(layer).__name__ == "Conv2D"
+    }
+    assert {row["path"] for row in rows} == set(expected)
+    for row in rows:
+        assert row["activation"] == expected[row["path"]]["activation"]
+        assert json.loads(row["kernel_size"]) == list(expected[row["path"]]["kernel_size"])
+
+
+def test_select_glob_keeps_the_tree_shape(capsys, nested_file):
+    out = run(capsys, "inspect", str(nested_file), "--select", "*dense*", "-f", "yaml")
+    paths = [node["path"] for node in yaml.safe_load(out)["nodes"]]
+    assert paths == ["", "middle/innermost/inner_dense", "middle/mid_dense"]
+    tree = run(capsys, "inspect", str(nested_file), "--select", "*dense*", "-f", "tree", "--key", "units")
+    assert "inner_dense Dense" in tree and "units=8" in tree and "units=4" in tree
+
+
+def test_dataframe_matches_rows(nested_file):
+    report = kerascope.inspect(nested_file)
+    frame = report.to_dataframe(columns=["path", "class", "params"], keys=["units"])
+    assert list(frame.columns) == ["path", "class", "params", "units"]
+    assert frame.set_index("path").loc["middle/mid_dense", "units"] == 4
+    assert len(frame) == len(report.layers)
+
+
+def test_dot_has_clusters_and_one_edge_per_tensor(keras3, tmp_path):
+    shared = BUILDERS["shared"](keras3)
+    report = kerascope.inspect(shared)
+    from kerascope.views import render
+
+    dot = render(report, "dot")
+    assert dot.count('"tower" [label=') == 1, "a shared layer is drawn once"
+    assert dot.count('"tower" -> "merge"') == 2, "one edge per call"
+    nested = render(kerascope.inspect(BUILDERS["nested"](keras3)), "dot")
+    assert 'subgraph "cluster_middle"' in nested and 'subgraph "cluster_middle/innermost"' in nested
+    for source in (dot, nested):
+        _graphviz_accepts(source, tmp_path)
+
+
+def _graphviz_accepts(source, tmp_path):
+    binary = shutil.which("dot")
+    if binary is None:
+        if os.environ.get("CI"):
+            pytest.fail("graphviz is missing in CI: .ci/run installs it")
+        return
+    path = tmp_path / "graph.dot"
+    path.write_text(source)
+    done = subprocess.run([binary, "-Tsvg", str(path)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "<svg" in done.stdout
+
+
+def test_mermaid_subgraphs_and_edges(keras3):
+    from kerascope.views import render
+
+    report = kerascope.inspect(BUILDERS["nested"](keras3))
+    text = render(report, "mermaid")
+    lines = text.splitlines()
+    assert lines[0] == "flowchart TB"
+    assert (
+        sum(line.strip().startswith("subgraph") for line in lines)
+        == sum(line.strip() == "end" for line in lines)
+        == 2
+    )
+    assert sum("-->" in line for line in lines) == len(layer_edges(report))
+
+
+def test_every_view_renders_every_example(capsys):
+    from kerascope.demo import demo_reports
+    from kerascope.views import FORMATS, render
+
+    for _, report in demo_reports():
+        for fmt in FORMATS:
+            assert render(report, fmt)
