@@ -29,6 +29,8 @@ test: lint
 
 bench: $(VENV)/.test-installed
 	$(BIN)/python benchmarks/live_walk.py
+	$(BIN)/python benchmarks/static_read.py
+	$(BIN)/python benchmarks/html_page.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
