@@ -21,8 +21,8 @@ demo: $(VENV)/.demo-installed
 	$(BIN)/kerascope demo
 
 lint: $(VENV)/.test-installed
-	$(BIN)/ruff check src tests benchmarks scripts
-	$(BIN)/ruff format --check src tests benchmarks scripts
+	$(BIN)/ruff check src tests benchmarks scripts fuzz
+	$(BIN)/ruff format --check src tests benchmarks scripts fuzz
 
 test: lint
 	$(BIN)/python -m pytest

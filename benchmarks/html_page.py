@@ -17,11 +17,11 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-import keras  # noqa: E402
+import keras
 
-import kerascope  # noqa: E402
-from browser import open_page  # noqa: E402
-from kerascope.examples import build_examples  # noqa: E402
+import kerascope
+from browser import open_page
+from kerascope.examples import build_examples
 
 
 def measure(report, folder: Path, name: str) -> dict[str, float]:
@@ -39,17 +39,27 @@ def measure(report, folder: Path, name: str) -> dict[str, float]:
         page.locator("#tree .row:not(.hidden)").first.click()
         page.locator("#detail pre.config").wait_for()
         click = time.perf_counter() - start
-    return {"bytes": path.stat().st_size, "render": written, "load": load / 1000, "search": search, "click": click}
+    return {
+        "bytes": path.stat().st_size,
+        "render": written,
+        "load": load / 1000,
+        "search": search,
+        "click": click,
+    }
 
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         small = measure(kerascope.inspect(build_examples(keras)["three_dense"]), Path(folder), "small")
-        large = measure(kerascope.inspect(keras.applications.NASNetMobile(weights=None)), Path(folder), "large")
+        large = measure(
+            kerascope.inspect(keras.applications.NASNetMobile(weights=None)), Path(folder), "large"
+        )
     for label, key, unit in (("page size", "bytes", "B"), ("write HTML", "render", "s"), ("page load", "load", "s"),
                              ("search", "search", "s"), ("click a layer", "click", "s")):  # fmt: skip
         ratio = large[key] / small[key] if small[key] else float("nan")
-        print(f"{label:14}: 4 layers {small[key]:>10.3f} {unit}   771 layers {large[key]:>10.3f} {unit}   ratio {ratio:6.1f}x")
+        print(
+            f"{label:14}: 4 layers {small[key]:>10.3f} {unit}   771 layers {large[key]:>10.3f} {unit}   ratio {ratio:6.1f}x"
+        )
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ import kerascope
 from kerascope.cli import main
 from kerascope.examples import build_examples
 from kerascope.sources import read_path
-from kerascope.sources.limits import Limits
+from kerascope.sources.limits import DEFAULT_LIMITS, Limits
 
 
 @pytest.fixture(scope="module")
@@ -169,7 +169,8 @@ def test_zip_bomb_stays_bounded(tmp_path):
             member.write(b" " * (1 << 20))
     assert bomb.stat().st_size < 5_000_000
     err = run_bounded(["inspect", str(bomb)], memory_mib=200)
-    assert "config.json is 314,572,800 bytes, over the 268,435,456-byte member limit" in err
+    limit = DEFAULT_LIMITS.max_member_bytes
+    assert f"config.json is 314,572,800 bytes, over the {limit:,}-byte member limit" in err
 
 
 def run_bounded(argv, memory_mib, seconds=60):

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -42,12 +44,14 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="load a file with Keras (safe_mode=True) and walk the live model",
     )
+    _add_limit_options(inspect)
 
     show = commands.add_parser("show", help="one layer's full record and configuration")
     show.add_argument("target", metavar="TARGET", help=target_help)
     show.add_argument("layer", metavar="LAYER", help="a layer path, a unique name, or a top-level index")
     show.add_argument("--format", "-f", choices=("yaml", "json"), default="yaml")
     show.add_argument("--load", action="store_true", help="as for inspect")
+    _add_limit_options(show)
 
     diff = commands.add_parser(
         "diff", help="what changed between two models (exit 0 same, 1 different, 2 error)"
@@ -66,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     diff.add_argument("--load", action="store_true", help="as for inspect")
     diff.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of standard output")
+    _add_limit_options(diff)
 
     check = commands.add_parser(
         "check", help="find layers that will not round-trip, and unsafe content in files"
@@ -80,6 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--load", action="store_true", help="load a file with Keras and add the live checks")
     check.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of standard output")
+    _add_limit_options(check)
 
     demo = commands.add_parser("demo", help="inspect the example model files shipped with kerascope")
     _add_view_options(demo)
@@ -114,6 +120,45 @@ def _add_view_options(command: argparse.ArgumentParser) -> None:
     )
 
 
+LIMIT_OPTIONS = {
+    "max_json_bytes": "largest JSON document read (bytes)",
+    "max_json_depth": "deepest JSON nesting",
+    "max_member_bytes": "largest archive member or metadata file read into memory (bytes)",
+    "max_layers": "most layers in one model",
+    "max_h5_objects": "most HDF5 groups, datasets and links",
+}
+DEFAULT_TIME_LIMIT = 600
+WATCHDOG_GRACE = 2.0
+
+
+def _add_limit_options(command: argparse.ArgumentParser) -> None:
+    from kerascope.sources.limits import DEFAULT_LIMITS
+
+    group = command.add_argument_group("limits on what a file may make kerascope do")
+    for name, meaning in LIMIT_OPTIONS.items():
+        default = getattr(DEFAULT_LIMITS, name)
+        group.add_argument(
+            "--" + name.replace("_", "-"),
+            type=int,
+            default=default,
+            metavar="N",
+            help=f"{meaning} ({default:,})",
+        )
+    group.add_argument(
+        "--time-limit",
+        type=float,
+        default=DEFAULT_TIME_LIMIT,
+        metavar="SECONDS",
+        help=f"give up after this long ({DEFAULT_TIME_LIMIT} s)",
+    )
+
+
+def _limits(args: argparse.Namespace) -> Any:
+    from kerascope.sources.limits import Limits
+
+    return Limits(**{name: getattr(args, name) for name in LIMIT_OPTIONS})
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -126,7 +171,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_ERROR
     try:
-        return _run(args)
+        with _time_limit(getattr(args, "time_limit", None)):
+            return _run(args)
     except KeyboardInterrupt:
         return 130
     except Exception as error:
@@ -134,6 +180,32 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"kerascope: {_one_line(error)}", file=sys.stderr)
         return EXIT_ERROR
+
+
+@contextmanager
+def _time_limit(seconds: float | None) -> Iterator[None]:
+    """Stop a command that runs longer than `seconds` with a one-line error, when
+    the time runs out in Python code (see `main_exit` for native code)."""
+    if not seconds or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def expire(signum: int, frame: Any) -> None:
+        from kerascope.errors import KerascopeError
+
+        raise KerascopeError(_time_message(seconds))
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _time_message(seconds: float) -> str:
+    return f"gave up after {seconds:g} s (the time limit; raise it with --time-limit)"
 
 
 def _one_line(error: BaseException) -> str:
@@ -149,21 +221,23 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "inspect":
         from kerascope.targets import inspect
 
-        _show_reports([inspect(args.target, load=args.load)], args)
+        _show_reports([inspect(args.target, load=args.load, limits=_limits(args))], args)
     elif args.command == "show":
         _show_layer(args)
     elif args.command == "diff":
         from kerascope.analysis import diff
         from kerascope.views.diff_view import render_diff
 
-        result = diff(args.a, args.b, normalize=args.normalize, ignore=args.ignore, load=args.load)
+        result = diff(
+            args.a, args.b, normalize=args.normalize, ignore=args.ignore, load=args.load, limits=_limits(args)
+        )
         _emit([render_diff(result, args.format)], args.output)
         return EXIT_OK if result.same else EXIT_DIFFERENT
     elif args.command == "check":
         from kerascope.analysis import check
         from kerascope.views.check_view import render_check
 
-        found = check(args.target, load=args.load)
+        found = check(args.target, load=args.load, limits=_limits(args))
         _emit([render_check(found, args.format)], args.output)
         return EXIT_DIFFERENT if found.fails(args.fail_on) else EXIT_OK
     elif args.command == "demo":
@@ -198,7 +272,7 @@ def _show_layer(args: argparse.Namespace) -> None:
 
     from kerascope.targets import inspect
 
-    node = inspect(args.target, load=args.load)[args.layer]
+    node = inspect(args.target, load=args.load, limits=_limits(args))[args.layer]
     record = node.to_dict()
     if args.format == "json":
         text = json.dumps(record, indent=2) + "\n"
@@ -252,5 +326,51 @@ def _as_text(output: Any, to_terminal: bool) -> str:
 
 
 def main_exit() -> None:
-    """Console-script entry point."""
-    sys.exit(main())
+    """Console-script entry point: the command runs in a child process that this
+    one ends when the time limit (plus a grace period) passes.
+
+    Native code can hang without returning to Python (the HDF5 library loops
+    forever on some corrupt files, holding the interpreter lock), so neither an
+    alarm nor a thread can stop it; a parent process can. Output is written in
+    one piece at the end, so a stopped command has written nothing.
+    """
+    argv = sys.argv[1:]
+    seconds = _requested_time_limit(argv)
+    if seconds is None or not hasattr(os, "fork"):
+        sys.exit(main(argv))
+    sys.stdout.flush()
+    child = os.fork()
+    if child == 0:
+        try:
+            code = main(argv)
+        except SystemExit as done:
+            code = done.code if isinstance(done.code, int) else EXIT_ERROR
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        os._exit(code)
+    sys.exit(_wait_for(child, seconds + WATCHDOG_GRACE))
+
+
+def _requested_time_limit(argv: list[str]) -> float | None:
+    try:
+        args, _ = build_parser().parse_known_args(argv)
+    except SystemExit:
+        return None
+    return getattr(args, "time_limit", None) or None
+
+
+def _wait_for(child: int, seconds: float) -> int:
+    import time
+
+    deadline = time.monotonic() + seconds
+    while True:
+        finished, status = os.waitpid(child, os.WNOHANG)
+        if finished:
+            return os.waitstatus_to_exitcode(status) if os.WIFEXITED(status) else EXIT_ERROR
+        if time.monotonic() > deadline:
+            os.kill(child, signal.SIGKILL)
+            os.waitpid(child, 0)
+            print(f"kerascope: {_time_message(seconds - WATCHDOG_GRACE)}", file=sys.stderr)
+            return EXIT_ERROR
+        time.sleep(0.005)

@@ -19,15 +19,17 @@ from typing import Any
 
 from kerascope.errors import KerascopeError
 from kerascope.report import ModelReport
+from kerascope.sources.limits import DEFAULT_LIMITS, Limits
 
 _REFERENCE = re.compile(r"^(?P<module>[^:]+):(?P<attr>[A-Za-z_][\w.]*)$")
 
 
-def inspect(target: Any, *, load: bool = False) -> ModelReport:
+def inspect(target: Any, *, load: bool = False, limits: Limits | None = None) -> ModelReport:
     """One report of `target`: a Keras model or layer, a saved file, or `module:attr`.
 
     `load=True` reads a file through Keras's own loader (with `safe_mode=True`)
     and walks the live model, for users who have the custom classes' code.
+    `limits` bound what a static read takes from a file (sizes, depth, counts).
     """
     if isinstance(target, ModelReport):
         return target
@@ -36,7 +38,7 @@ def inspect(target: Any, *, load: bool = False) -> ModelReport:
         if os.path.exists(text):
             from kerascope.sources import read_path
 
-            return read_path(Path(text), load=load)
+            return read_path(Path(text), load=load, limits=limits or DEFAULT_LIMITS)
         if _REFERENCE.match(text):
             return _inspect_object(resolve_reference(text), source=text)
         raise KerascopeError(f"{text}: no such file, and not a module:attribute reference")

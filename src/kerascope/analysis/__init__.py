@@ -8,17 +8,25 @@ from typing import Any
 
 from kerascope.analysis.diff import ModelDiff, diff_reports
 from kerascope.report import Finding, ModelReport
+from kerascope.sources.limits import Limits
 
 SEVERITIES = ("info", "warning", "error")
 
 
 def diff(
-    a: Any, b: Any, *, normalize: bool = True, ignore: list[str] | None = None, load: bool = False
+    a: Any,
+    b: Any,
+    *,
+    normalize: bool = True,
+    ignore: list[str] | None = None,
+    load: bool = False,
+    limits: Limits | None = None,
 ) -> ModelDiff:
     """What changed from `a` to `b`: each a file, a live model or a `module:attr` reference."""
     from kerascope.targets import inspect
 
-    return diff_reports(inspect(a, load=load), inspect(b, load=load), normalize=normalize, ignore=ignore)
+    reports = [inspect(target, load=load, limits=limits) for target in (a, b)]
+    return diff_reports(*reports, normalize=normalize, ignore=ignore)
 
 
 @dataclass
@@ -47,7 +55,7 @@ class CheckResult:
         }
 
 
-def check(target: Any, *, load: bool = False) -> CheckResult:
+def check(target: Any, *, load: bool = False, limits: Limits | None = None) -> CheckResult:
     """Findings for `target`. A file is checked statically (nothing runs); a live
     model, a `module:attr` reference or `load=True` adds the live checks."""
     from kerascope.analysis.static_checks import static_findings
@@ -55,7 +63,7 @@ def check(target: Any, *, load: bool = False) -> CheckResult:
 
     live = live_object(target, load=load)
     if live is None:
-        report = inspect(target)
+        report = inspect(target, limits=limits)
         return CheckResult(report, static_findings(report))
     from kerascope.analysis.live_checks import live_findings
     from kerascope.live.walk import walk_live

@@ -7,7 +7,9 @@ imports, unpickles, unmarshals, evaluates or calls anything a file names.
 
 from __future__ import annotations
 
+import struct
 import zipfile
+import zlib
 from pathlib import Path
 
 from kerascope.errors import KerascopeError
@@ -15,6 +17,20 @@ from kerascope.paths import one_line
 from kerascope.report import ModelReport
 from kerascope.sources import sniff as sniffing
 from kerascope.sources.limits import DEFAULT_LIMITS, LimitExceeded, Limits
+
+# What the parsers (zipfile, h5py, json, protobuf) raise on malformed bytes. RuntimeError
+# covers h5py's "bad heap signature" family and RecursionError.
+_MALFORMED = (
+    OSError,
+    ValueError,
+    LookupError,
+    TypeError,
+    AttributeError,
+    RuntimeError,
+    EOFError,
+    struct.error,
+    zlib.error,
+)
 
 
 def read_path(path: Path, load: bool = False, limits: Limits = DEFAULT_LIMITS) -> ModelReport:
@@ -36,7 +52,9 @@ def read_path(path: Path, load: bool = False, limits: Limits = DEFAULT_LIMITS) -
         raise KerascopeError(f"{path}: {error}") from error
     except zipfile.BadZipFile as error:
         raise KerascopeError(f"{path}: corrupt zip archive ({one_line(str(error))})") from error
-    except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError) as error:
+    except MemoryError:
+        raise KerascopeError(f"{path}: ran out of memory reading it") from None
+    except _MALFORMED as error:
         raise KerascopeError(
             f"{path}: unreadable ({type(error).__name__}: {one_line(str(error))})"
         ) from error

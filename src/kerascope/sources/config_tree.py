@@ -14,6 +14,7 @@ from typing import Any
 
 from kerascope import paths, topology
 from kerascope.report import InboundLink, LayerNode
+from kerascope.sources.limits import DEFAULT_LIMITS, Limits
 
 CONFIG = "config"
 
@@ -21,9 +22,11 @@ INPUT_CLASSES = {"InputLayer"}
 MODEL_CLASSES = {"Functional", "Sequential", "Model"}
 
 
-def build_tree(root: dict[str, Any], root_name: str | None = None) -> list[LayerNode]:
+def build_tree(
+    root: dict[str, Any], root_name: str | None = None, limits: Limits = DEFAULT_LIMITS
+) -> list[LayerNode]:
     """Nodes for a serialized model (`{"class_name", "config", ...}`), depth-first."""
-    builder = _TreeBuilder()
+    builder = _TreeBuilder(limits)
     builder.visit(root, path="", index=None, listed=True, fallback_name=root_name or "model")
     return builder.nodes
 
@@ -47,7 +50,8 @@ def stored_input_shape(config: Any) -> Any:
 
 
 class _TreeBuilder:
-    def __init__(self) -> None:
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
         self.nodes: list[LayerNode] = []
         self.at: dict[str, LayerNode] = {}
 
@@ -76,6 +80,7 @@ class _TreeBuilder:
             node.output_shapes = [shape] if shape is not None else None
         self.nodes.append(node)
         self.at[path] = node
+        self.limits.check_layers(len(self.nodes))
         if entries:
             self._visit_layers(node, config, entries)
         return node

@@ -19,7 +19,6 @@ import numpy as np
 from kerascope.report import Finding, WeightInfo
 from kerascope.sources.limits import LimitExceeded, Limits
 
-_TEXT_ATTR_LIMIT = 64 * 1024 * 1024
 _GROUP, _DATASET = h5py.h5o.TYPE_GROUP, h5py.h5o.TYPE_DATASET
 
 
@@ -32,6 +31,8 @@ class H5Index:
         self.findings = findings
         self.kind: dict[str, int] = {"": _GROUP}
         self._children: dict[str, list[str]] = {"": []}
+        self._at_address: dict[int, str] = {}
+        self._aliases: dict[str, str] = {}
         self._count = 0
         self._visit_objects()
         self._visit_links()
@@ -48,6 +49,7 @@ class H5Index:
             if path == "." or info.type not in (_GROUP, _DATASET):
                 return
             self.kind[path] = info.type
+            self._at_address[info.addr] = path
             parent, _, leaf = path.rpartition("/")
             self._children.setdefault(parent, []).append(leaf)
             if info.type == _GROUP:
@@ -66,24 +68,40 @@ class H5Index:
             elif info.type == h5py.h5l.TYPE_SOFT:
                 self.flag("H5_SOFT_LINK", where, f"soft link to {self.top.get(path, getlink=True).path}")
             elif info.type == h5py.h5l.TYPE_HARD and path not in self.kind:
-                self.flag(
-                    "H5_REPEATED_OBJECT", where, "a second hard link to an object (or a cycle); not followed"
-                )
+                self._alias(path, where)
             elif info.type not in (h5py.h5l.TYPE_HARD,):
                 self.flag("H5_LINK_NOT_FOLLOWED", where, "a user-defined link")
 
         self.top.id.links.visit(record, info=True)
 
+    def _alias(self, path: str, where: str) -> None:
+        """A second hard link to an object the object pass reached by another name.
+
+        Keras's own names are looked up through it (an attacker may link a layer's
+        group elsewhere first); the object itself is still read once."""
+        self.flag("H5_REPEATED_OBJECT", where, "a second hard link to an object (or a cycle); read once")
+        canonical = self._at_address.get(h5py.h5o.get_info(self.top.id, path.encode("utf-8")).addr)
+        if canonical is not None and not (canonical + "/").startswith(path + "/"):
+            self._aliases[path] = canonical
+
+    def _resolve(self, path: str) -> str:
+        if path in self.kind:
+            return path
+        for alias, canonical in self._aliases.items():
+            if path == alias or path.startswith(alias + "/"):
+                return canonical + path[len(alias) :]
+        return path
+
     # -- lookups ----------------------------------------------------------------
     def is_group(self, path: str) -> bool:
-        return self.kind.get(path) == _GROUP
+        return self.kind.get(self._resolve(path)) == _GROUP
 
     def is_dataset(self, path: str) -> bool:
-        return self.kind.get(path) == _DATASET
+        return self.kind.get(self._resolve(path)) == _DATASET
 
     def children(self, path: str) -> list[str]:
         """Names of the hard-linked children of the group at `path`."""
-        return self._children.get(path, [])
+        return self._children.get(self._resolve(path), [])
 
     def attrs(self, path: str) -> Any:
         return self.top[path].attrs if path else self.top.attrs
@@ -162,7 +180,7 @@ def _text(value: Any) -> str | None:
     if isinstance(value, np.ndarray) and value.shape == ():
         value = value.item()
     if isinstance(value, (bytes, np.bytes_)):
-        return bytes(value[:_TEXT_ATTR_LIMIT]).decode("utf-8", errors="replace")
+        return bytes(value).decode("utf-8", errors="replace")
     if isinstance(value, str):
         return value
     return None

@@ -25,10 +25,10 @@ def read_json_file(path: Path, limits: Limits) -> ModelReport:
         raise LimitExceeded(f"over the {limits.max_json_bytes:,}-byte JSON limit")
     value = load_json(data, "the file", limits, unwrap_string=True)
     if isinstance(value, dict) and isinstance(value.get("modelTopology"), dict):
-        return _tfjs(path, value)
+        return _tfjs(path, value, limits)
     if isinstance(value, dict) and "class_name" in value and isinstance(value.get("config"), (dict, list)):
         return ModelReport(
-            nodes=build_tree(value, root_name=path.stem),
+            nodes=build_tree(value, root_name=path.stem, limits=limits),
             source=str(path),
             format=FORMAT_ARCHITECTURE,
             keras_version=_text(value.get("keras_version")),
@@ -39,13 +39,13 @@ def read_json_file(path: Path, limits: Limits) -> ModelReport:
     )
 
 
-def _tfjs(path: Path, document: dict[str, Any]) -> ModelReport:
+def _tfjs(path: Path, document: dict[str, Any], limits: Limits) -> ModelReport:
     topology = document["modelTopology"]
     model = topology.get("model_config", topology)
     if not isinstance(model, dict) or not isinstance(model.get("config"), (dict, list)):
         raise KerascopeError("modelTopology holds no model config")
-    nodes = build_tree(model, root_name=path.stem)
-    placer = ScopedPlacer(nodes)
+    nodes = build_tree(model, root_name=path.stem, limits=limits)
+    placer = ScopedPlacer(nodes, limits)
     manifest = document.get("weightsManifest")
     weighed = isinstance(manifest, list)
     for group in manifest if weighed else []:

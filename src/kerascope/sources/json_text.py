@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 from kerascope.errors import KerascopeError
+from kerascope.jsonsafe import marked
 from kerascope.sources.limits import LimitExceeded, Limits
 
 
@@ -20,9 +21,9 @@ def load_json(data: bytes | str, what: str, limits: Limits, unwrap_string: bool 
     try:
         if isinstance(data, bytes):
             data = data.decode("utf-8-sig")
-        value = json.loads(data, object_hook=_decode_sequence)
+        value = json.loads(data, object_hook=_decode_sequence, parse_constant=_constant)
         if unwrap_string and isinstance(value, str):
-            value = json.loads(value, object_hook=_decode_sequence)
+            value = json.loads(value, object_hook=_decode_sequence, parse_constant=_constant)
     except RecursionError:
         raise LimitExceeded(
             f"{what} is nested deeper than the JSON depth limit ({limits.max_json_depth})"
@@ -44,6 +45,11 @@ def _decode_sequence(obj: dict[str, Any]) -> Any:
     if len(obj) == 2 and obj.get("class_name") in _SEQUENCE_CLASSES and isinstance(obj.get("items"), list):
         return obj["items"]
     return obj
+
+
+def _constant(name: str) -> Any:
+    """NaN and Infinity, which Python's json writes but JSON cannot hold: kept marked."""
+    return marked(float(name))
 
 
 def check_depth(value: Any, what: str, limit: int) -> None:

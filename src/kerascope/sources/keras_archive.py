@@ -41,7 +41,7 @@ def read_keras_archive(path: Path, limits: Limits) -> ModelReport:
         config = load_json(read_member(archive, members["config.json"], limits), "config.json", limits)
         if not isinstance(config, dict) or not isinstance(config.get("config"), (dict, list)):
             raise KerascopeError("config.json does not hold a serialized Keras object")
-        nodes = build_tree(config)
+        nodes = build_tree(config, limits=limits)
         if WEIGHTS_H5 in members:
             nodes = _merge_h5(path, archive, members[WEIGHTS_H5], nodes, limits, findings)
         elif WEIGHTS_NPZ in members:

@@ -55,7 +55,9 @@ class _Merger:
             name = attr_text(index.attrs(vars_path), "name") if index.is_group(vars_path) else None
             child = _take(unmatched, name) if name else _take_node(unmatched, by_key.get(key))
             if child is None:
-                child = add_hidden(node, name or key, self.at, role=self._hidden_role(node, sub))
+                child = add_hidden(
+                    node, name or key, self.at, index.limits, role=self._hidden_role(node, sub)
+                )
             self.match(child, sub)
 
     def _layer_groups(self, subgroups: list[tuple[str, str]]) -> Iterator[tuple[str, str]]:

@@ -56,17 +56,17 @@ def _read(path: Path, handle: h5py.File, limits: Limits) -> ModelReport:
         config = load_json(config_text, "model_config", limits)
         if not isinstance(config, dict) or "config" not in config:
             raise KerascopeError("model_config does not hold a serialized Keras model")
-        nodes = build_tree(config)
+        nodes = build_tree(config, limits=limits)
     else:
         nodes = [LayerNode(path="", name=path.stem, class_name=None, role="model", config_error=NO_CONFIG)]
 
-    placer = ScopedPlacer(nodes)
+    placer = ScopedPlacer(nodes, limits)
     root = nodes[0]
     for position, name in enumerate(layer_names or []):
         group = join(weights_root, name)
         top = placer.child_named(root, name)
         if top is None:
-            top = add_hidden(root, name, placer.at, role="layer")
+            top = add_hidden(root, name, placer.at, limits, role="layer")
             top.config_error = NO_CONFIG if config_text is None else top.config_error
             top.index = position if config_text is None else None
         if index.is_group(group):

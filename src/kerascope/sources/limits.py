@@ -15,16 +15,20 @@ MiB = 1024 * 1024
 
 @dataclass(frozen=True)
 class Limits:
-    max_json_bytes: int = 256 * MiB
+    max_json_bytes: int = 64 * MiB
     max_json_depth: int = 200
-    max_member_bytes: int = 256 * MiB
-    max_layers: int = 500_000
+    max_member_bytes: int = 64 * MiB
+    max_layers: int = 100_000
     max_h5_objects: int = 2_000_000
     max_compression_ratio: int = 1000
 
-
-DEFAULT_LIMITS = Limits()
+    def check_layers(self, count: int) -> None:
+        if count > self.max_layers:
+            raise LimitExceeded(f"more than {self.max_layers:,} layers (the layer limit)")
 
 
 class LimitExceeded(Exception):
     """A file went over a limit; the message names the limit and its value."""
+
+
+DEFAULT_LIMITS = Limits()

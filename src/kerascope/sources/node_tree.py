@@ -6,18 +6,22 @@ from typing import Any
 
 from kerascope import paths
 from kerascope.report import LayerNode
+from kerascope.sources.limits import Limits
 
 WEIGHTS = "weights"
 CONFIG = "config"
 NOT_STORED = "not stored in the file: the layer is created inside its parent's code"
 
 
-def add_hidden(parent: LayerNode, name: str, at: dict[str, LayerNode], role: str = "sublayer") -> LayerNode:
+def add_hidden(
+    parent: LayerNode, name: str, at: dict[str, LayerNode], limits: Limits, role: str = "sublayer"
+) -> LayerNode:
     """A layer the weights show and no model config lists.
 
     Its class and config are unknown unless the parent's own config holds it,
     serialized under the same name (a wrapper's `layer`, a task's `backbone`).
     """
+    limits.check_layers(len(at) + 1)
     taken = [path.rpartition("/")[2] for path in parent.children]
     path = paths.join(parent.path, paths.SiblingNames(taken).segment(name))
     node = LayerNode(

@@ -59,7 +59,8 @@ def read_savedmodel(path: Path, limits: Limits) -> ModelReport:
     if "root" not in documents or not isinstance(documents["root"][1], dict):
         raise KerascopeError(f"{METADATA_FILE} has no Keras root object")
     root_document = documents["root"][1]
-    nodes = build_tree(_serialized(root_document), root_name=directory.name)
+    nodes = build_tree(_serialized(root_document), root_name=directory.name, limits=limits)
+    limits.check_layers(len(nodes) + len(documents))
     nodes = _add_tracked_sublayers(nodes, documents)
     return ModelReport(
         nodes=nodes,

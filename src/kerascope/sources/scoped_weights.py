@@ -9,13 +9,15 @@ sublayers a custom layer created, which no config lists.
 from __future__ import annotations
 
 from kerascope.report import LayerNode, WeightInfo
+from kerascope.sources.limits import Limits
 from kerascope.sources.node_tree import WEIGHTS, add_hidden, depth_first, sum_params
 
 
 class ScopedPlacer:
     """Attaches weights to nodes by scope, creating sublayer nodes as scopes require."""
 
-    def __init__(self, nodes: list[LayerNode]) -> None:
+    def __init__(self, nodes: list[LayerNode], limits: Limits) -> None:
+        self.limits = limits
         self.at = {node.path: node for node in nodes}
         self.root = nodes[0]
 
@@ -44,7 +46,7 @@ class ScopedPlacer:
         return found[0] if len(found) == 1 else None
 
     def _add(self, parent: LayerNode, name: str) -> LayerNode:
-        return add_hidden(parent, name, self.at)
+        return add_hidden(parent, name, self.at, self.limits)
 
     def ordered(self, weighed: bool) -> list[LayerNode]:
         """Depth-first from the root; parameter totals summed when weights were read."""

@@ -1,0 +1,60 @@
+"""Coverage-guided fuzzing of every static reader with atheris.
+
+Each input is a file: its first byte picks how it is presented (a plain file, or
+the `keras_metadata.pb` of a SavedModel directory), the rest is the content. The
+contract under test: a reader returns a report or raises KerascopeError, within
+the limits, and never anything else.
+
+    python fuzz/make_seeds.py fuzz/seeds          # a seed corpus from real Keras files
+    python fuzz/fuzz_readers.py fuzz/seeds -atheris_runs=100000
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+import tempfile
+from pathlib import Path
+
+import atheris
+
+with atheris.instrument_imports(include=["kerascope"]):
+    # Every reader is imported here, not lazily on first use, so all of them are instrumented.
+    import kerascope.sources.json_files
+    import kerascope.sources.keras_archive
+    import kerascope.sources.legacy_h5
+    import kerascope.sources.savedmodel  # noqa: F401
+    from kerascope.errors import KerascopeError
+    from kerascope.sources import read_path
+    from kerascope.sources.limits import Limits
+
+# Small limits keep each input fast; the limits' own checks are under test too.
+LIMITS = Limits(max_json_bytes=4 << 20, max_member_bytes=4 << 20, max_layers=20_000, max_h5_objects=50_000)
+WORKSPACE = Path(tempfile.mkdtemp(prefix="kerascope-fuzz-"))
+SAVEDMODEL_MARK = 0
+
+
+def present(data: bytes) -> Path:
+    if data[:1] and data[0] % 4 == SAVEDMODEL_MARK:
+        folder = WORKSPACE / "savedmodel"
+        folder.mkdir(exist_ok=True)
+        (folder / "keras_metadata.pb").write_bytes(data[1:])
+        return folder
+    path = WORKSPACE / "input"
+    path.write_bytes(data[1:])
+    return path
+
+
+def test_one_input(data: bytes) -> None:
+    path = present(data)
+    with contextlib.suppress(KerascopeError):
+        read_path(path, limits=LIMITS).to_json()
+
+
+def main() -> None:
+    atheris.Setup(sys.argv, test_one_input)
+    atheris.Fuzz()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,125 @@
+"""Files made to hurt a reader: each is reported (or refused in one line), nothing in
+it runs, and time and memory stay bounded. The files are built here, by the tests,
+from genuine Keras files; none is ever loaded by Keras."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+import zipfile
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pytest
+
+import kerascope
+from kerascope.cli import main
+
+DATA = Path(__file__).parent / "data"
+
+
+def run_cli(argv, memory_mib=1500, seconds=120):
+    """The installed command in a child process, under an address-space cap."""
+    script = textwrap.dedent(
+        f"""
+        import resource, sys
+        cap = {memory_mib + 1000} << 20
+        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+        sys.argv = ["kerascope", *{argv!r}]
+        from kerascope.cli import main_exit
+        main_exit()
+        """
+    )
+    return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=seconds)
+
+
+def one_line_error(done, message):
+    assert done.returncode == 2, done.stderr
+    assert done.stdout == ""
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+    assert message in done.stderr, done.stderr
+
+
+def test_a_million_layers(tmp_path):
+    path = tmp_path / "million.json"
+    layers = ",".join(
+        f'{{"class_name":"Dense","config":{{"name":"d{i}","units":1}}}}' for i in range(1_000_000)
+    )
+    path.write_text(f'{{"class_name":"Sequential","config":{{"name":"big","layers":[{layers}]}}}}')
+    one_line_error(run_cli(["inspect", str(path)]), "more than 100,000 layers (the layer limit)")
+    done = run_cli(
+        ["inspect", str(path), "--max-layers", "2000000", "--max-json-bytes", "200000000", "-f", "csv"]
+    )
+    assert done.returncode == 0 and done.stdout.count("\n") == 1_000_001
+
+
+def test_json_nested_100000_deep_inside_an_archive(keras3, tmp_path):
+    path = tmp_path / "deep.keras"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("metadata.json", "{}")
+        archive.writestr("config.json", "[" * 100_000 + "]" * 100_000)
+    one_line_error(run_cli(["inspect", str(path)]), "nested deeper than the JSON depth limit")
+
+
+def test_json_depth_limit_is_a_flag(tmp_path):
+    path = tmp_path / "nested.json"
+    inner = {"class_name": "Dense", "config": {"name": "d", "note": [[[[[[1]]]]]]}}
+    path.write_text(json.dumps({"class_name": "Sequential", "config": {"name": "s", "layers": [inner]}}))
+    assert main(["inspect", str(path), "--max-json-depth", "5"]) == 2
+    assert main(["inspect", str(path)]) == 0
+
+
+@pytest.fixture
+def genuine_h5(keras3, tmp_path):
+    path = tmp_path / "genuine.h5"
+    keras3.Sequential([keras3.Input(shape=(3,)), keras3.layers.Dense(2, name="dense")]).save(path)
+    return path
+
+
+def test_hdf5_cycle_and_repeated_links(genuine_h5):
+    with h5py.File(genuine_h5, "a") as handle:
+        group = handle["model_weights/dense"]
+        group["loop"] = group  # a hard link to itself: a cycle
+        handle["model_weights/again"] = handle["model_weights/dense"]
+    report = kerascope.inspect(genuine_h5)
+    assert report.total_params == 8
+    codes = {finding.code for finding in kerascope.check(genuine_h5).findings}
+    assert "H5_REPEATED_OBJECT" in codes
+
+
+def test_hdf5_huge_attribute_string(tmp_path):
+    path = tmp_path / "huge.h5"
+    with h5py.File(path, "w", libver="latest") as handle:  # dense attribute storage allows huge ones
+        handle.attrs["model_config"] = np.bytes_(b"{" + b" " * (80 << 20))
+    one_line_error(run_cli(["inspect", str(path)]), "over the 67,108,864-byte JSON limit")
+
+
+def test_hdf5_object_limit(genuine_h5):
+    assert main(["inspect", str(genuine_h5), "--max-h5-objects", "3"]) == 2
+
+
+def test_savedmodel_metadata_with_lying_length_prefixes(tf_keras, tmp_path):
+    folder = tmp_path / "saved"
+    tf_keras.Sequential([tf_keras.Input(shape=(3,)), tf_keras.layers.Dense(2)]).save(folder, save_format="tf")
+    data = bytearray((folder / "keras_metadata.pb").read_bytes())
+    # The first field is `nodes` (tag 0x0a) followed by its varint length: claim far more.
+    assert data[0] == 0x0A
+    data[1:2] = bytes([0xFF, 0xFF, 0xFF, 0xFF, 0x0F])
+    (folder / "keras_metadata.pb").write_bytes(bytes(data))
+    one_line_error(run_cli(["inspect", str(folder)]), "keras_metadata.pb is not a valid protobuf message")
+
+
+def test_native_hang_is_stopped_by_the_time_limit():
+    """A corrupt HDF5 file (found by fuzzing) on which the HDF5 library itself loops
+    forever without returning to Python: the command still ends, in one line."""
+    done = run_cli(["inspect", str(DATA / "hdf5_native_hang.h5"), "--time-limit", "2"], seconds=60)
+    one_line_error(done, "gave up after 2 s (the time limit")
+
+
+def test_member_limit_is_a_flag(tmp_path):
+    path = kerascope.__file__
+    example = Path(path).parent / "example_files" / "encoder.keras"
+    assert main(["inspect", str(example), "--max-member-bytes", "100"]) == 2
