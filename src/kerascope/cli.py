@@ -361,16 +361,32 @@ def _requested_time_limit(argv: list[str]) -> float | None:
 
 
 def _wait_for(child: int, seconds: float) -> int:
+    """The child's exit code, or EXIT_ERROR once it has run `seconds` and been stopped."""
+    status = _status_within(child, seconds)
+    if status is None:
+        os.kill(child, signal.SIGKILL)
+        os.waitpid(child, 0)
+        print(f"kerascope: {_time_message(seconds - WATCHDOG_GRACE)}", file=sys.stderr)
+        return EXIT_ERROR
+    return os.waitstatus_to_exitcode(status) if os.WIFEXITED(status) else EXIT_ERROR
+
+
+def _status_within(child: int, seconds: float) -> int | None:
+    """The child's wait status if it ends within `seconds`, else None."""
+    import select
     import time
 
+    if hasattr(os, "pidfd_open"):  # Linux: sleep until the child ends, no polling
+        handle = os.pidfd_open(child)
+        try:
+            ended = select.select([handle], [], [], seconds)[0]
+        finally:
+            os.close(handle)
+        return os.waitpid(child, 0)[1] if ended else None
     deadline = time.monotonic() + seconds
-    while True:
+    while time.monotonic() < deadline:
         finished, status = os.waitpid(child, os.WNOHANG)
         if finished:
-            return os.waitstatus_to_exitcode(status) if os.WIFEXITED(status) else EXIT_ERROR
-        if time.monotonic() > deadline:
-            os.kill(child, signal.SIGKILL)
-            os.waitpid(child, 0)
-            print(f"kerascope: {_time_message(seconds - WATCHDOG_GRACE)}", file=sys.stderr)
-            return EXIT_ERROR
+            return status
         time.sleep(0.005)
+    return None
