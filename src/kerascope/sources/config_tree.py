@@ -14,6 +14,7 @@ from typing import Any
 
 from kerascope import paths, topology
 from kerascope.report import InboundLink, LayerNode
+from kerascope.sources.json_text import text_or_none
 from kerascope.sources.limits import DEFAULT_LIMITS, Limits
 
 CONFIG = "config"
@@ -65,8 +66,8 @@ class _TreeBuilder:
             path=path,
             name=object_name(obj) or fallback_name,
             class_name=class_name,
-            module=_text(obj.get("module")),
-            registered_name=_text(obj.get("registered_name")),
+            module=text_or_none(obj.get("module")),
+            registered_name=text_or_none(obj.get("registered_name")),
             role=_role(class_name, bool(entries), listed, is_root=not path),
             index=index,
             config=config,
@@ -158,7 +159,3 @@ def _role(class_name: str | None, has_layers: bool, listed: bool, is_root: bool)
     if has_layers or class_name in MODEL_CLASSES or is_root:
         return "model"
     return "layer" if listed else "sublayer"
-
-
-def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) else None

@@ -10,7 +10,7 @@ from typing import Any
 from kerascope.errors import KerascopeError
 from kerascope.report import ModelReport, WeightInfo
 from kerascope.sources.config_tree import build_tree
-from kerascope.sources.json_text import load_json
+from kerascope.sources.json_text import load_json, text_or_none
 from kerascope.sources.limits import LimitExceeded, Limits
 from kerascope.sources.scoped_weights import ScopedPlacer
 
@@ -31,8 +31,8 @@ def read_json_file(path: Path, limits: Limits) -> ModelReport:
             nodes=build_tree(value, root_name=path.stem, limits=limits),
             source=str(path),
             format=FORMAT_ARCHITECTURE,
-            keras_version=_text(value.get("keras_version")),
-            backend=_text(value.get("backend")),
+            keras_version=text_or_none(value.get("keras_version")),
+            backend=text_or_none(value.get("backend")),
         )
     raise KerascopeError(
         "JSON, but not a Keras model: no class_name and config (model.to_json) and no modelTopology (TensorFlow.js)"
@@ -53,16 +53,13 @@ def _tfjs(path: Path, document: dict[str, Any], limits: Limits) -> ModelReport:
             if isinstance(entry, dict) and isinstance(entry.get("name"), str):
                 shape = entry.get("shape") if isinstance(entry.get("shape"), list) else []
                 placer.place(
-                    nodes[0], WeightInfo(name=entry["name"], shape=shape, dtype=_text(entry.get("dtype")))
+                    nodes[0],
+                    WeightInfo(name=entry["name"], shape=shape, dtype=text_or_none(entry.get("dtype"))),
                 )
     return ModelReport(
         nodes=placer.ordered(weighed=weighed),
         source=str(path),
         format=FORMAT_TFJS,
-        keras_version=_text(topology.get("keras_version")),
-        backend=_text(topology.get("backend")),
+        keras_version=text_or_none(topology.get("keras_version")),
+        backend=text_or_none(topology.get("backend")),
     )
-
-
-def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) else None

@@ -63,3 +63,8 @@ def check_depth(value: Any, what: str, limit: int) -> None:
             stack.extend((v, depth + 1) for v in item.values() if isinstance(v, (dict, list)))
         elif isinstance(item, list):
             stack.extend((v, depth + 1) for v in item if isinstance(v, (dict, list)))
+
+
+def text_or_none(value: Any) -> str | None:
+    """A stored value that should be a string: itself, or None when it is anything else."""
+    return value if isinstance(value, str) else None

@@ -18,7 +18,7 @@ from kerascope.errors import KerascopeError
 from kerascope.report import Finding, LayerNode, ModelReport
 from kerascope.sources.config_tree import build_tree
 from kerascope.sources.h5_safe import H5Index
-from kerascope.sources.json_text import load_json
+from kerascope.sources.json_text import load_json, text_or_none
 from kerascope.sources.keras_weights import merge_weights
 from kerascope.sources.limits import Limits
 from kerascope.sources.zip_members import open_member, read_member
@@ -58,8 +58,8 @@ def read_keras_archive(path: Path, limits: Limits) -> ModelReport:
         nodes=nodes,
         source=str(path),
         format=FORMAT,
-        keras_version=_text(metadata.get("keras_version")),
-        date_saved=_text(metadata.get("date_saved")),
+        keras_version=text_or_none(metadata.get("keras_version")),
+        date_saved=text_or_none(metadata.get("date_saved")),
         findings=findings,
     )
 
@@ -104,7 +104,3 @@ def _merge_h5(
             raise KerascopeError(f"{WEIGHTS_H5} is not a readable HDF5 file ({error})") from None
         with weights:
             return merge_weights(nodes, H5Index(weights, limits, findings))
-
-
-def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) else None

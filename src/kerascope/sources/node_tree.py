@@ -6,6 +6,7 @@ from typing import Any
 
 from kerascope import paths
 from kerascope.report import LayerNode
+from kerascope.sources.json_text import text_or_none
 from kerascope.sources.limits import Limits
 
 WEIGHTS = "weights"
@@ -35,8 +36,8 @@ def add_hidden(
     stored = _nested_objects(parent.config).get(name)
     if stored is not None:
         node.class_name = stored["class_name"]
-        node.module = _text(stored.get("module"))
-        node.registered_name = _text(stored.get("registered_name"))
+        node.module = text_or_none(stored.get("module"))
+        node.registered_name = text_or_none(stored.get("registered_name"))
         node.config, node.config_error = stored["config"], None
         node.origin.update({"class": CONFIG, "config": CONFIG})
     parent.children.append(path)
@@ -82,7 +83,3 @@ def _nested_objects(config: Any, depth: int = 0) -> dict[str, dict[str, Any]]:
         for name, obj in _nested_objects(value, depth + 1).items():
             found.setdefault(name, obj)
     return found
-
-
-def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) else None

@@ -18,7 +18,7 @@ from typing import Any
 from kerascope.errors import KerascopeError
 from kerascope.report import LayerNode, ModelReport
 from kerascope.sources.config_tree import build_tree
-from kerascope.sources.json_text import load_json
+from kerascope.sources.json_text import load_json, text_or_none
 from kerascope.sources.limits import LimitExceeded, Limits
 from kerascope.sources.node_tree import depth_first
 
@@ -66,8 +66,8 @@ def read_savedmodel(path: Path, limits: Limits) -> ModelReport:
         nodes=nodes,
         source=str(directory),
         format=FORMAT,
-        keras_version=_text(root_document.get("keras_version")),
-        backend=_text(root_document.get("backend")),
+        keras_version=text_or_none(root_document.get("keras_version")),
+        backend=text_or_none(root_document.get("backend")),
     )
 
 
@@ -116,7 +116,7 @@ def _hidden_node(parent: LayerNode, document: dict[str, Any], role: str) -> Laye
     return LayerNode(
         path=path,
         name=document["name"],
-        class_name=_text(serialized["class_name"]),
+        class_name=text_or_none(serialized["class_name"]),
         role=role,
         config=serialized["config"],
         config_error=None if serialized["config"] is not None else "not stored in the file",
@@ -165,7 +165,3 @@ def _metadata_class() -> Any:
     pool = descriptor_pool.DescriptorPool()
     pool.Add(file)
     return message_factory.GetMessageClass(pool.FindMessageTypeByName("kerascope.SavedMetadata"))
-
-
-def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) else None

@@ -72,11 +72,7 @@ def _spooled_copy(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limit
 
 
 class ArchiveWindow(io.RawIOBase):
-    """A read-only, seekable view of `length` bytes at `offset` in a file.
-
-    Counts the bytes it hands out, so benchmarks can show that inspecting reads
-    the weights file's metadata and not its values.
-    """
+    """A read-only, seekable view of `length` bytes at `offset` in a file."""
 
     def __init__(self, path: Path, offset: int, length: int) -> None:
         super().__init__()
@@ -84,7 +80,6 @@ class ArchiveWindow(io.RawIOBase):
         self._offset = offset
         self._length = length
         self._position = 0
-        self.bytes_read = 0
 
     def readable(self) -> bool:
         return True
@@ -108,7 +103,6 @@ class ArchiveWindow(io.RawIOBase):
         self._file.seek(self._offset + self._position)
         read = self._file.readinto(memoryview(buffer)[:count])
         self._position += read
-        self.bytes_read += read
         return read
 
     def close(self) -> None:
