@@ -145,3 +145,21 @@ def test_load_walks_the_model_keras_loads(keras3_files):
     assert kerascope.inspect(path)[cell].class_name is None
     assert loaded[cell].class_name == "LSTMCell"
     assert loaded[cell].config == kerascope.inspect(model)[cell].config
+
+
+def test_load_uses_the_keras_2_loader_where_keras_3_cannot(tf_keras_files):
+    model, folder = tf_keras_files["nested"]
+    live = kerascope.inspect(model)
+    for target in (folder / "nested_savedmodel", folder / "nested.json"):
+        loaded = kerascope.inspect(target, load=True)
+        assert loaded.format == "live"
+        assert {node.path for node in loaded.nodes} == {node.path for node in live.nodes}
+
+
+def test_load_failure_is_one_line(keras3_files, capsys):
+    from kerascope.cli import main
+
+    _, path = keras3_files["transformer"]  # its custom class is not importable by Keras
+    assert main(["inspect", str(path), "--load"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1 and "Keras could not load it" in err
