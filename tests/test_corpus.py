@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 
+import jsonschema
 import pytest
 
 import kerascope
 from corpus import CORPUS, classes_named, corpus_rows, require_corpus
 from fresh_process import frameworks_imported_reading
 from kerascope.cli import main
+from kerascope.report import json_schema
 
 ROWS = corpus_rows()
 
@@ -58,7 +60,7 @@ def test_corpus_file(row):
         assert report.keras_version == row["keras_version"]
     present = {node.class_name for node in report.layers} | nested_class_names(report.root.config)
     assert classes_named(row["notable"]) <= present
-    json.loads(report.to_json())
+    jsonschema.validate(json.loads(report.to_json()), json_schema())
 
 
 def test_every_corpus_file_through_the_cli(capsys):
