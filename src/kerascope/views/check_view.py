@@ -25,7 +25,8 @@ def render_check(result: CheckResult, fmt: str) -> Any:
 def _text(result: CheckResult) -> Text:
     mode = "static and live checks" if result.live else "static checks, nothing executed"
     count = len(result.findings)
-    out = Text(f"{result.report.source}: {count} finding{'s' if count != 1 else ''} ({mode})\n", style="bold")
+    out = Text()
+    out.append(f"{result.report.source}: {count} finding{'s' if count != 1 else ''} ({mode})\n", style="bold")
     for finding in result.findings:
         out.append(f"{finding.severity:<8}", style=_COLOURS.get(finding.severity, ""))
         out.append(f"{finding.code}  ", style="bold")

@@ -62,7 +62,8 @@ def _value(value: Any) -> str:
 
 
 def _text(diff: ModelDiff) -> Text:
-    out = Text(_headline(diff) + "\n", style="bold")
+    out = Text()
+    out.append(_headline(diff) + "\n", style="bold")
     for layer in diff.layers:
         mark, colour = _MARKS[layer.status]
         out.append(f"{mark} {_layer_title(layer)}\n", style=colour)
