@@ -161,7 +161,10 @@ def _limits(args: argparse.Namespace) -> Any:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    return _main(parser, parser.parse_args(argv))
+
+
+def _main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if args.version:
         from kerascope import __version__
 
@@ -334,15 +337,16 @@ def main_exit() -> None:
     alarm nor a thread can stop it; a parent process can. Output is written in
     one piece at the end, so a stopped command has written nothing.
     """
-    argv = sys.argv[1:]
-    seconds = _requested_time_limit(argv)
-    if seconds is None or not hasattr(os, "fork"):
-        sys.exit(main(argv))
+    parser = build_parser()
+    args = parser.parse_args(sys.argv[1:])
+    seconds = getattr(args, "time_limit", None)
+    if not seconds or not hasattr(os, "fork"):
+        sys.exit(_main(parser, args))
     sys.stdout.flush()
     child = os.fork()
     if child == 0:
         try:
-            code = main(argv)
+            code = _main(parser, args)
         except SystemExit as done:
             code = done.code if isinstance(done.code, int) else EXIT_ERROR
         finally:
@@ -350,14 +354,6 @@ def main_exit() -> None:
             sys.stderr.flush()
         os._exit(code)
     sys.exit(_wait_for(child, seconds + WATCHDOG_GRACE))
-
-
-def _requested_time_limit(argv: list[str]) -> float | None:
-    try:
-        args, _ = build_parser().parse_known_args(argv)
-    except SystemExit:
-        return None
-    return getattr(args, "time_limit", None) or None
 
 
 def _wait_for(child: int, seconds: float) -> int:

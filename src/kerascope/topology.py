@@ -17,6 +17,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
+# Keys of a model's config that repeat its layers' own configs and wiring.
+MODEL_KEYS = frozenset({"layers", "input_layers", "output_layers"})
+
 
 class Link(NamedTuple):
     """One tensor into a call: output `tensor_index` of call `node_index` of layer `name`."""

@@ -18,14 +18,13 @@ from typing import Any
 
 from kerascope.analysis.normalize import normalize_class, normalize_config
 from kerascope.report import LayerNode, ModelReport
+from kerascope.topology import MODEL_KEYS
 
 ABSENT = "<absent>"
 # How much of a layer's inside each source shows: a live model, a `.keras` archive
 # and a SavedModel show every sublayer; legacy HDF5 and TensorFlow.js only those
 # whose weights are named by scope; a JSON architecture none.
 _SHOWS_ALL_SUBLAYERS = {"live", "keras", "savedmodel"}
-# Keys a model's own config repeats from its layers; those are compared layer by layer.
-_MODEL_KEYS = {"layers", "input_layers", "output_layers"}
 
 
 @dataclass
@@ -171,7 +170,7 @@ def _class(node: LayerNode, normalize: bool) -> str:
 
 def _signature(node: LayerNode, normalize: bool) -> str:
     config = node.config if isinstance(node.config, dict) else {}
-    config = {key: value for key, value in config.items() if key != "name" and key not in _MODEL_KEYS}
+    config = {key: value for key, value in config.items() if key != "name" and key not in MODEL_KEYS}
     if normalize:
         config = normalize_config(config)
     return json.dumps([_class(node, normalize), config], sort_keys=True, default=repr)
@@ -240,7 +239,7 @@ class _Comparer:
         ]
 
     def _comparable(self, config: dict[str, Any]) -> dict[str, Any]:
-        kept = {key: value for key, value in config.items() if key != "name" and key not in _MODEL_KEYS}
+        kept = {key: value for key, value in config.items() if key != "name" and key not in MODEL_KEYS}
         return normalize_config(kept) if self.normalize else kept
 
     def _is_ignored(self, key: str) -> bool:

@@ -9,6 +9,7 @@ These run the model's own code, so they run only on live objects (or `--load`).
 from __future__ import annotations
 
 import inspect
+import sys
 from typing import Any
 
 from kerascope.analysis.static_checks import ERROR, KERAS_PACKAGES, WARNING
@@ -168,8 +169,6 @@ def _defines_get_config(cls: type) -> bool:
 
 
 def _is_registered(layer: Any) -> bool:
-    import sys
-
     cls = type(layer)
     for package in ("keras", "tf_keras"):
         module = sys.modules.get(package)

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from kerascope.report import Finding, LayerNode, ModelReport
+from kerascope.topology import MODEL_KEYS
 
 ERROR, WARNING, INFO = "error", "warning", "info"
 
@@ -27,7 +28,6 @@ DANGEROUS_MODULES = {
 GADGET_FUNCTIONS = {"get_file", "load_model", "enable_unsafe_deserialization", "load_weights", "save_model"}
 LOOKUP_CLASSES = {"StringLookup", "IntegerLookup", "TextVectorization"}
 _BASE64 = re.compile(r"^[A-Za-z0-9+/=\s]+$")
-_MODEL_KEYS = {"layers", "input_layers", "output_layers"}
 
 
 def static_findings(report: ModelReport) -> list[Finding]:
@@ -40,7 +40,7 @@ def static_findings(report: ModelReport) -> list[Finding]:
         config = node.config
         if isinstance(config, dict):
             # A Lambda's own function was judged above; the rest is scanned like any config.
-            skipped = _MODEL_KEYS | ({"function"} if node.class_name == "Lambda" else set())
+            skipped = MODEL_KEYS | ({"function"} if node.class_name == "Lambda" else set())
             own = {key: value for key, value in config.items() if key not in skipped}
             findings += _reference_findings(own, node.path)
     return _unique(findings)
@@ -219,7 +219,7 @@ def _serialized_objects(value: Any, depth: int = 0) -> Iterator[dict[str, Any]]:
         if isinstance(value.get("class_name"), str):
             yield value
         for key, item in value.items():
-            if key not in _MODEL_KEYS:
+            if key not in MODEL_KEYS:
                 yield from _serialized_objects(item, depth + 1)
     elif isinstance(value, list):
         for item in value:
@@ -232,7 +232,7 @@ def _unsafe_mode(value: Any, depth: int = 0) -> bool:
     if isinstance(value, dict):
         if value.get("safe_mode") is False:
             return True
-        return any(_unsafe_mode(item, depth + 1) for key, item in value.items() if key not in _MODEL_KEYS)
+        return any(_unsafe_mode(item, depth + 1) for key, item in value.items() if key not in MODEL_KEYS)
     if isinstance(value, list):
         return any(_unsafe_mode(item, depth + 1) for item in value)
     return False

@@ -14,11 +14,11 @@ from jinja2 import Environment, select_autoescape
 
 from kerascope.graph import graph_nodes, is_cluster, layered_layout, level_edges
 from kerascope.report import LayerNode, ModelReport
+from kerascope.topology import MODEL_KEYS
 from kerascope.views import ViewOptions
 from kerascope.views.text import class_text, count_text
 
 BOX_WIDTH, BOX_HEIGHT, GAP_X, GAP_Y, MARGIN = 180, 38, 24, 34, 16
-_MODEL_KEYS = ("layers", "input_layers", "output_layers")
 
 
 def render(report: ModelReport, options: ViewOptions | None = None) -> str:
@@ -63,9 +63,9 @@ def embedded_json(value: Any) -> str:
 
 def _page_node(node: LayerNode) -> dict[str, Any]:
     data = node.to_dict()
-    if isinstance(node.config, dict) and any(key in node.config for key in _MODEL_KEYS):
+    if isinstance(node.config, dict) and any(key in node.config for key in MODEL_KEYS):
         # A model's config repeats every layer's; the page shows each at its layer.
-        data["config"] = {key: value for key, value in node.config.items() if key not in _MODEL_KEYS}
+        data["config"] = {key: value for key, value in node.config.items() if key not in MODEL_KEYS}
     return data
 
 
