@@ -20,13 +20,13 @@ import atheris
 
 with atheris.instrument_imports(include=["kerascope"]):
     # Every reader is imported here, not lazily on first use, so all of them are instrumented.
-    import kerascope.sources.json_files
-    import kerascope.sources.keras_archive
-    import kerascope.sources.legacy_h5
-    import kerascope.sources.savedmodel  # noqa: F401
+    import kerascope.readers.json_files
+    import kerascope.readers.keras_archive
+    import kerascope.readers.legacy_h5
+    import kerascope.readers.savedmodel  # noqa: F401
     from kerascope.errors import KerascopeError
-    from kerascope.sources import read_path
-    from kerascope.sources.limits import Limits
+    from kerascope.limits import Limits
+    from kerascope.readers import read_path
 
 # Small limits keep each input fast; the limits' own checks are under test too.
 LIMITS = Limits(max_json_bytes=4 << 20, max_member_bytes=4 << 20, max_layers=20_000, max_h5_objects=50_000)

@@ -14,7 +14,7 @@ _WORKER = r"""
 import sys, traceback
 from pathlib import Path
 from kerascope.errors import KerascopeError
-from kerascope.sources import read_path
+from kerascope.readers import read_path
 for line in sys.stdin:
     try:
         read_path(Path(line.strip())).to_json()

@@ -17,8 +17,8 @@ import pytest
 import kerascope
 from kerascope.cli import main
 from kerascope.examples import build_examples
-from kerascope.sources import read_path
-from kerascope.sources.limits import DEFAULT_LIMITS, Limits
+from kerascope.limits import DEFAULT_LIMITS, Limits
+from kerascope.readers import read_path
 
 
 @pytest.fixture(scope="module")

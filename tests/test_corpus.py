@@ -11,7 +11,7 @@ import kerascope
 from corpus import CORPUS, classes_named, corpus_rows, require_corpus
 from fresh_process import frameworks_imported_reading
 from kerascope.cli import main
-from kerascope.report import json_schema
+from kerascope.model.records import json_schema
 
 ROWS = corpus_rows()
 

@@ -9,7 +9,7 @@ from importlib.resources import as_file, files
 import pytest
 
 import kerascope
-from kerascope.demo import EXAMPLES
+from kerascope.cli.commands.demo import EXAMPLES
 from kerascope.examples import build_encoder, build_examples
 from parity import assert_static_matches_live
 

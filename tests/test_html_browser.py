@@ -9,7 +9,7 @@ import pytest
 
 import kerascope
 from browser import open_page
-from kerascope.graph import graph_nodes
+from kerascope.views.graph import graph_nodes
 
 from model_zoo import BUILDERS, bert_classifier
 

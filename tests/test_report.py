@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 import kerascope
-from kerascope.jsonsafe import REPR_MARK, jsonable
-from kerascope.report import ModelReport, json_schema
+from kerascope.model.jsonsafe import REPR_MARK, jsonable
+from kerascope.model.records import ModelReport, json_schema
 
 from model_zoo import BUILDERS
 

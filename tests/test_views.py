@@ -14,7 +14,7 @@ import yaml
 
 import kerascope
 from kerascope.cli import main
-from kerascope.graph import layer_edges
+from kerascope.views.graph import layer_edges
 
 from model_zoo import BUILDERS
 
@@ -42,8 +42,11 @@ def test_csv_one_row_per_layer_with_chosen_columns(capsys, nested_file):
 
 
 def test_unknown_column_is_a_clean_error(capsys, nested_file):
-    assert main(["inspect", str(nested_file), "-f", "csv", "--columns", "path,colour"]) == 2
-    assert "unknown column 'colour'" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exited:
+        main(["inspect", str(nested_file), "-f", "csv", "--columns", "path,colour"])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "unknown column 'colour'" in err and "Error" not in err
 
 
 def test_markdown_table(capsys, nested_file):
@@ -56,7 +59,7 @@ def test_markdown_table(capsys, nested_file):
 def test_class_and_key_query_match_keras(capsys, keras3):
     model = keras3.applications.MobileNetV3Small(weights=None)
     report = kerascope.inspect(model)
-    from kerascope.query import select
+    from kerascope.model.query import select
     from kerascope.views import ViewOptions, render
 
     dense_like = select(report, classes=["Conv2D"])
@@ -131,9 +134,9 @@ def test_mermaid_subgraphs_and_edges(keras3):
 
 
 def test_every_view_renders_every_example(capsys):
-    from kerascope.demo import demo_reports
-    from kerascope.views import FORMATS, render
+    from kerascope.cli.commands.demo import demo_reports
+    from kerascope.views import ReportView, render
 
     for _, report in demo_reports():
-        for fmt in FORMATS:
-            assert render(report, fmt)
+        for view in ReportView:
+            assert render(report, view)

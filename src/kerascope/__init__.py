@@ -6,15 +6,30 @@ inspected (and then only the one the object already belongs to).
 
 from __future__ import annotations
 
-from kerascope.analysis import check, diff
+from kerascope.api import check, diff, inspect
 from kerascope.errors import KerascopeError
-from kerascope.report import InboundLink, LayerNode, ModelReport, WeightInfo
-from kerascope.targets import inspect
+from kerascope.limits import Limits
+from kerascope.model import (
+    CheckResult,
+    Finding,
+    InboundLink,
+    LayerNode,
+    ModelDiff,
+    ModelReport,
+    WeightInfo,
+)
+from kerascope.views import presenter
+
+presenter.register()
 
 __all__ = [
+    "CheckResult",
+    "Finding",
     "InboundLink",
     "KerascopeError",
     "LayerNode",
+    "Limits",
+    "ModelDiff",
     "ModelReport",
     "WeightInfo",
     "__version__",

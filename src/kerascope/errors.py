@@ -1,5 +1,16 @@
-"""The one error type users see: a message that already says what is wrong."""
+"""The errors users see: a message that already says what is wrong."""
+
+from __future__ import annotations
 
 
 class KerascopeError(Exception):
     """A problem with the user's input, reported as one line without a traceback."""
+
+
+class TimeLimitExceeded(BaseException):
+    """The time limit ran out.
+
+    A `BaseException`, like `KeyboardInterrupt`, so that no `except Exception`
+    around a layer's own code (the live walk calls `get_config()` that may raise
+    anything) can record it as that layer's error and carry on.
+    """

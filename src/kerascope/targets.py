@@ -1,10 +1,11 @@
-"""What a target is, and which source reads it.
+"""What the user pointed at, decided once: a live object, a path, or user code.
 
-A target is a live object, a path to a saved model, or a `module:attribute`
-reference to user code (a model, or a function that returns one). Paths are
-recognised by existing on disk and are read by content, never by name, so a
-file is never mistaken for code to import: only a reference the user typed is
-imported, and only when no such file exists.
+Every command and API call resolves its targets here and nowhere else. The
+rule that keeps a file from running code: a string is user code to import only
+when it cannot be a file. An argument that exists on disk (a dangling link
+included), contains a path separator, or ends in a model file's extension is a
+file, whatever else it looks like: `d/payload.py:model.keras`, which a shell
+glob can produce from a folder of models, never imports `payload.py`.
 """
 
 from __future__ import annotations
@@ -14,68 +15,93 @@ import importlib.util
 import os
 import re
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from kerascope.errors import KerascopeError
-from kerascope.report import ModelReport
-from kerascope.sources.limits import DEFAULT_LIMITS, Limits
+from kerascope.model.records import ModelReport
 
-_REFERENCE = re.compile(r"^(?P<module>[^:]+):(?P<attr>[A-Za-z_][\w.]*)$")
+# Names a model file or folder ends with: such an argument is a path, never code.
+MODEL_SUFFIXES = (".keras", ".h5", ".hdf5", ".json", ".pb", ".npz", ".zip", ".index", ".bin")
+_CODE = re.compile(r"^(?P<module>[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*):(?P<attr>[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)$")
 
 
-def inspect(target: Any, *, load: bool = False, limits: Limits | None = None) -> ModelReport:
-    """One report of `target`: a Keras model or layer, a saved file, or `module:attr`.
+@dataclass(frozen=True)
+class LiveTarget:
+    """A Keras model or layer in this process."""
 
-    `load=True` reads a file through Keras's own loader (with `safe_mode=True`)
-    and walks the live model, for users who have the custom classes' code.
-    `limits` bound what a static read takes from a file (sizes, depth, counts).
-    """
-    if isinstance(target, ModelReport):
+    obj: Any
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class FileTarget:
+    """A saved model: a file or a directory (which may not exist)."""
+
+    path: Path
+
+    @property
+    def source(self) -> str:
+        return str(self.path)
+
+
+@dataclass(frozen=True)
+class CodeTarget:
+    """`module:attr` (or `file.py:attr` in the current directory): a model in the
+    user's code, or a function returning one. Imported only by `load()`."""
+
+    reference: str
+
+    @property
+    def source(self) -> str:
+        return self.reference
+
+    def load(self) -> LiveTarget:
+        return LiveTarget(_resolve_reference(self.reference), self.reference)
+
+
+@dataclass(frozen=True)
+class ReportTarget:
+    """A report already made."""
+
+    report: ModelReport
+
+
+Target = LiveTarget | FileTarget | CodeTarget | ReportTarget
+
+
+def resolve(target: Any) -> Target:
+    """The one decision of what `target` is."""
+    if isinstance(target, (LiveTarget, FileTarget, CodeTarget, ReportTarget)):
         return target
-    if isinstance(target, (str, os.PathLike)):
-        text = os.fspath(target)
-        if os.path.exists(text):
-            from kerascope.sources import read_path
-
-            return read_path(Path(text), load=load, limits=limits or DEFAULT_LIMITS)
-        if _REFERENCE.match(text):
-            return _inspect_object(resolve_reference(text), source=text)
-        raise KerascopeError(f"{text}: no such file, and not a module:attribute reference")
-    return _inspect_object(target, source=None)
-
-
-def _inspect_object(obj: Any, source: str | None) -> ModelReport:
-    from kerascope.live.walk import inspect_live
-
-    return inspect_live(obj, source=source)
-
-
-def live_object(target: Any, *, load: bool) -> tuple[Any, str | None] | None:
-    """The live model behind `target` and its description, or None for a static read:
-    an object, a `module:attr` reference, or (with `load`) a file Keras loads."""
     if isinstance(target, ModelReport):
-        return None
-    if not isinstance(target, (str, os.PathLike)):
-        return target, None
-    text = os.fspath(target)
-    if os.path.exists(text):
-        if not load:
-            return None
-        from kerascope.sources.keras_loader import load_model
-
-        return load_model(Path(text)), text
-    if _REFERENCE.match(text):
-        return resolve_reference(text), text
-    raise KerascopeError(f"{text}: no such file, and not a module:attribute reference")
+        return ReportTarget(target)
+    if isinstance(target, os.PathLike):
+        return FileTarget(Path(target))
+    if not isinstance(target, str):
+        return LiveTarget(target)
+    if names_a_file(target) or not _CODE.match(target):
+        return FileTarget(Path(target))
+    return CodeTarget(target)
 
 
-def resolve_reference(reference: str) -> Any:
+def names_a_file(text: str) -> bool:
+    """Whether an argument is a file or directory in any form, existing or not."""
+    separators = {"/", os.sep} | ({os.altsep} if os.altsep else set())
+    return (
+        os.path.lexists(text)
+        or any(separator in text for separator in separators)
+        or text.lower().endswith(MODEL_SUFFIXES)
+    )
+
+
+def _resolve_reference(reference: str) -> Any:
     """The object named by `module:attr` (or `file.py:attr`); a function is called.
 
     The current directory is importable, as it is for `python -m`.
     """
-    match = _REFERENCE.match(reference)
+    match = _CODE.match(reference)
     if match is None:
         raise KerascopeError(f"{reference}: not a module:attribute reference")
     module = _import(match["module"], reference)
@@ -98,15 +124,22 @@ def resolve_reference(reference: str) -> Any:
 def _import(module_name: str, reference: str) -> Any:
     try:
         if module_name.endswith(".py"):
-            spec = importlib.util.spec_from_file_location(Path(module_name).stem, module_name)
-            if spec is None or spec.loader is None or not Path(module_name).is_file():
-                raise ImportError(f"no file {module_name}")
-            module = importlib.util.module_from_spec(spec)
-            sys.modules[spec.name] = module
-            spec.loader.exec_module(module)
-            return module
+            return _import_file(Path(module_name))
         if "" not in sys.path and os.getcwd() not in sys.path:
             sys.path.insert(0, os.getcwd())
         return importlib.import_module(module_name)
     except ImportError as error:
         raise KerascopeError(f"{reference}: cannot import {module_name}: {error}") from error
+
+
+def _import_file(path: Path) -> Any:
+    """A `.py` file in the current directory, named by the user as `file.py:attr`."""
+    if not path.is_file() or path.is_symlink():
+        raise ImportError(f"no file {path}")
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module

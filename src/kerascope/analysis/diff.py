@@ -13,83 +13,16 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from kerascope.analysis.normalize import normalize_class, normalize_config
-from kerascope.report import LayerNode, ModelReport
-from kerascope.topology import MODEL_KEYS
+from kerascope.model.naming import is_generated_name
+from kerascope.model.records import LayerNode, ModelReport
+from kerascope.model.results import Change, LayerDiff, ModelDiff
+from kerascope.model.topology import MODEL_KEYS
+from kerascope.model.vocabulary import DiffStatus, Role
 
 ABSENT = "<absent>"
-# How much of a layer's inside each source shows: a live model, a `.keras` archive
-# and a SavedModel show every sublayer; legacy HDF5 and TensorFlow.js only those
-# whose weights are named by scope; a JSON architecture none.
-_SHOWS_ALL_SUBLAYERS = {"live", "keras", "savedmodel"}
-
-
-@dataclass
-class Change:
-    """One fact that differs: a config key (dotted, `kernel_initializer.class_name`),
-    `class`, `weights[0]`, `weights` (their number) or `inbound`."""
-
-    key: str
-    old: Any
-    new: Any
-
-
-@dataclass
-class LayerDiff:
-    status: str  # "changed", "added", "removed"
-    a: str | None
-    b: str | None
-    class_name: str | None
-    renamed: bool = False
-    moved: bool = False
-    old_name: str | None = None
-    changes: list[Change] = field(default_factory=list)
-
-    @property
-    def path(self) -> str:
-        return self.b if self.b is not None else self.a or ""
-
-
-@dataclass
-class ModelDiff:
-    a_source: str
-    b_source: str
-    normalized: bool
-    ignored: list[str]
-    layers: list[LayerDiff]
-    a_params: int | None
-    b_params: int | None
-
-    @property
-    def same(self) -> bool:
-        return not self.layers
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "a": self.a_source,
-            "b": self.b_source,
-            "normalized": self.normalized,
-            "ignored": self.ignored,
-            "same": self.same,
-            "params": {"a": self.a_params, "b": self.b_params},
-            "layers": [{**asdict(layer), "path": layer.path} for layer in self.layers],
-        }
-
-    def to_json(self, indent: int | None = 2) -> str:
-        return json.dumps(self.to_dict(), indent=indent, default=repr)
-
-    def to_html(self) -> str:
-        from kerascope.views.diff_view import diff_html
-
-        return diff_html(self)
-
-    def _repr_html_(self) -> str:
-        from kerascope.views.html_view import notebook_frame
-
-        return notebook_frame(self.to_html(), height=400)
 
 
 def diff_reports(
@@ -109,16 +42,16 @@ def diff_reports(
             if found is not None:
                 layers.append(found)
         elif _visible(node, b):
-            layers.append(LayerDiff("removed", node.path, None, node.class_name))
+            layers.append(LayerDiff(DiffStatus.REMOVED, node.path, None, node.class_name))
     for node in b.layers:
         if node.path not in matched_b and _visible(node, a):
-            layers.append(LayerDiff("added", None, node.path, node.class_name))
+            layers.append(LayerDiff(DiffStatus.ADDED, None, node.path, node.class_name))
     return ModelDiff(a.source, b.source, normalize, ignored, layers, a.total_params, b.total_params)
 
 
 def _visible(node: LayerNode, other: ModelReport) -> bool:
     """Whether `other`'s source could have shown `node` at all (else its absence there says nothing)."""
-    return node.role != "sublayer" or other.format in _SHOWS_ALL_SUBLAYERS
+    return node.role != Role.SUBLAYER or other.format.shows_every_sublayer
 
 
 # -- matching ----------------------------------------------------------------------
@@ -176,20 +109,6 @@ def _signature(node: LayerNode, normalize: bool) -> str:
     return json.dumps([_class(node, normalize), config], sort_keys=True, default=repr)
 
 
-_AUTO_SUFFIX = re.compile(r"(_\d+)?$")
-
-
-def is_auto_name(name: str, class_name: str | None) -> bool:
-    """Whether `name` looks like one Keras generated for the class (`dense_7`, `input_1`)."""
-    base = _AUTO_SUFFIX.sub("", name)
-    if class_name is None:
-        return False
-    snake = re.sub("([a-z0-9])([A-Z])", r"\1_\2", re.sub("(.)([A-Z][a-z]+)", r"\1_\2", class_name)).lower()
-    return base in {snake, class_name.lower()} or (
-        class_name == "InputLayer" and base in {"input", "input_layer"}
-    )
-
-
 # -- comparing -----------------------------------------------------------------------
 class _Comparer:
     def __init__(
@@ -198,7 +117,7 @@ class _Comparer:
         self.a, self.b, self.pairs = a, b, pairs
         self.normalize = normalize
         self.ignored = ignored
-        self.same_sight = a.format in _SHOWS_ALL_SUBLAYERS and b.format in _SHOWS_ALL_SUBLAYERS
+        self.same_sight = a.format.shows_every_sublayer and b.format.shows_every_sublayer
         self.a_calls, self.b_calls = _call_ranks(a), _call_ranks(b)
 
     def compare(self, x: LayerNode, y: LayerNode) -> LayerDiff | None:
@@ -210,14 +129,17 @@ class _Comparer:
         changes += self._inbound_changes(x, y)
         renamed = (
             x.name != y.name
-            and not (is_auto_name(x.name, _class(x, True)) and is_auto_name(y.name, _class(y, True)))
+            and not (
+                is_generated_name(x.name, x.class_name, _class(x, True))
+                and is_generated_name(y.name, y.class_name, _class(y, True))
+            )
             and "name" not in self.ignored
         )
         moved = x.path != "" and self.pairs.get(x.parent_path or "") != (y.parent_path or "")
         if not changes and not renamed and not moved:
             return None
         return LayerDiff(
-            "changed",
+            DiffStatus.CHANGED,
             x.path,
             y.path,
             y.class_name or x.class_name,

@@ -13,9 +13,10 @@ import sys
 from typing import Any
 
 from kerascope.analysis.static_checks import ERROR, KERAS_PACKAGES, WARNING
-from kerascope.jsonsafe import REPR_MARK, jsonable
-from kerascope.paths import one_line
-from kerascope.report import Finding, LayerNode, ModelReport
+from kerascope.model.jsonsafe import REPR_MARK, jsonable
+from kerascope.model.paths import one_line
+from kerascope.model.records import Finding, LayerNode, ModelReport
+from kerascope.model.vocabulary import Code, Role
 
 # Constructor parameters every Keras layer takes through **kwargs or the base class.
 _BASE_PARAMETERS = {
@@ -43,19 +44,19 @@ def live_findings(report: ModelReport, objects: dict[str, Any]) -> list[Finding]
         if _holds_repr(node.config):
             findings.append(
                 Finding(
-                    "CONFIG_NOT_JSON",
+                    Code.CONFIG_NOT_JSON,
                     ERROR,
                     node.path,
                     "get_config() returns values JSON cannot hold (marked __kerascope_repr__ in the report)",
                     "return plain values, or serialize objects with keras.saving.serialize_keras_object",
                 )
             )
-        if node.role not in ("model", "input"):
+        if node.role not in (Role.MODEL, Role.INPUT):
             findings += _round_trip_findings(node, layer)
         if _is_custom(layer) and not _is_registered(layer):
             findings.append(
                 Finding(
-                    "UNREGISTERED_CLASS",
+                    Code.UNREGISTERED_CLASS,
                     WARNING,
                     node.path,
                     f"{type(layer).__qualname__} is neither built into Keras nor registered",
@@ -68,14 +69,14 @@ def live_findings(report: ModelReport, objects: dict[str, Any]) -> list[Finding]
 def _config_error_finding(node: LayerNode, layer: Any) -> Finding:
     if _is_custom(layer) and not _defines_get_config(type(layer)):
         return Finding(
-            "MISSING_GET_CONFIG",
+            Code.MISSING_GET_CONFIG,
             ERROR,
             node.path,
             f"{type(layer).__qualname__} defines no get_config(), and Keras's default raises {node.config_error}",
             "define get_config() returning every constructor argument",
         )
     return Finding(
-        "GET_CONFIG_RAISES",
+        Code.GET_CONFIG_RAISES,
         ERROR,
         node.path,
         f"{node.class_name}.get_config() raises {node.config_error}",
@@ -91,7 +92,7 @@ def _coverage_findings(node: LayerNode, layer: Any) -> list[Finding]:
     if not missing:
         return []
     own_get_config = _defines_get_config(type(layer))
-    code = "CONFIG_OMITS_ARGUMENTS" if own_get_config else "MISSING_GET_CONFIG"
+    code = Code.CONFIG_OMITS_ARGUMENTS if own_get_config else Code.MISSING_GET_CONFIG
     message = (
         f"get_config() omits constructor arguments: {', '.join(missing)}"
         if own_get_config
@@ -116,7 +117,7 @@ def _round_trip_findings(node: LayerNode, layer: Any) -> list[Finding]:
     except Exception as error:  # noqa: BLE001 - a layer's own code may raise anything
         return [
             Finding(
-                "FROM_CONFIG_RAISES",
+                Code.FROM_CONFIG_RAISES,
                 ERROR,
                 node.path,
                 f"{cls.__qualname__}.from_config(get_config()) raises {one_line(f'{type(error).__name__}: {error}')}",
@@ -132,7 +133,7 @@ def _round_trip_findings(node: LayerNode, layer: Any) -> list[Finding]:
         return []
     return [
         Finding(
-            "ROUND_TRIP_DIFFERS",
+            Code.ROUND_TRIP_DIFFERS,
             ERROR,
             node.path,
             f"from_config(get_config()) rebuilds a layer whose config differs in: {', '.join(differing)}",

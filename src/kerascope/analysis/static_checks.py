@@ -14,10 +14,11 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from kerascope.report import Finding, LayerNode, ModelReport
-from kerascope.topology import MODEL_KEYS
+from kerascope.model.records import Finding, LayerNode, ModelReport
+from kerascope.model.topology import MODEL_KEYS
+from kerascope.model.vocabulary import Code, Format, Severity
 
-ERROR, WARNING, INFO = "error", "warning", "info"
+ERROR, WARNING = Severity.ERROR, Severity.WARNING
 
 KERAS_PACKAGES = ("keras", "keras_hub", "keras_cv", "keras_nlp", "tf_keras")
 # Modules whose import alone hands a loader the means to run commands or read files.
@@ -35,7 +36,7 @@ def static_findings(report: ModelReport) -> list[Finding]:
     findings = list(report.findings)
     for node in report.nodes:
         findings += _layer_findings(node)
-        if report.format != "live":
+        if report.format != Format.LIVE:
             findings += _class_findings(node)
         config = node.config
         if isinstance(config, dict):
@@ -49,22 +50,25 @@ def static_findings(report: ModelReport) -> list[Finding]:
 def _layer_findings(node: LayerNode) -> list[Finding]:
     findings = []
     config = node.config if isinstance(node.config, dict) else {}
-    if "/" in node.name or ".." in node.name:
-        findings.append(
-            Finding(
-                "SUSPICIOUS_LAYER_NAME",
-                WARNING,
-                node.path,
-                f"layer name {node.name!r} holds '/' or '..'",
-                "names like this can escape paths in tools that write per-layer files",
+    # The name the model's links use, and the one a loader gives the layer (its config's).
+    names = dict.fromkeys(name for name in (node.name, config.get("name")) if isinstance(name, str))
+    for name in names:
+        if "/" in name or ".." in name:
+            findings.append(
+                Finding(
+                    Code.SUSPICIOUS_LAYER_NAME,
+                    WARNING,
+                    node.path,
+                    f"layer name {name!r} holds '/' or '..'",
+                    "names like this can escape paths in tools that write per-layer files",
+                )
             )
-        )
     if node.class_name == "Lambda":
         findings += _lambda_findings(node.path, config)
     if node.class_name == "TFSMLayer":
         findings.append(
             Finding(
-                "EXTERNAL_SAVEDMODEL",
+                Code.EXTERNAL_SAVEDMODEL,
                 ERROR,
                 node.path,
                 f"TFSMLayer loads the SavedModel at {config.get('filepath')!r} (CVE-2026-1462)",
@@ -74,7 +78,7 @@ def _layer_findings(node: LayerNode) -> list[Finding]:
     if node.class_name in LOOKUP_CLASSES and isinstance(config.get("vocabulary"), str):
         findings.append(
             Finding(
-                "VOCABULARY_FILE",
+                Code.VOCABULARY_FILE,
                 ERROR,
                 node.path,
                 f"{node.class_name} reads its vocabulary from the file {config['vocabulary']!r} (CVE-2025-12058)",
@@ -84,7 +88,7 @@ def _layer_findings(node: LayerNode) -> list[Finding]:
     if node.class_name == "TorchModuleWrapper" and isinstance(config.get("module"), str):
         findings.append(
             Finding(
-                "PICKLED_TORCH_MODULE",
+                Code.PICKLED_TORCH_MODULE,
                 ERROR,
                 node.path,
                 "TorchModuleWrapper stores its module as a pickle",
@@ -101,7 +105,7 @@ def _class_findings(node: LayerNode) -> list[Finding]:
     if node.module is None and node.registered_name:
         return [
             Finding(
-                "CUSTOM_CLASS",
+                Code.CUSTOM_CLASS,
                 WARNING,
                 node.path,
                 f"{node.class_name} is a custom class (registered as {node.registered_name!r}) defined in a script",
@@ -117,7 +121,7 @@ def _lambda_findings(path: str, config: dict[str, Any]) -> list[Finding]:
     if encoding is not None:
         return [
             Finding(
-                "LAMBDA_BYTECODE",
+                Code.LAMBDA_BYTECODE,
                 ERROR,
                 path,
                 f"Lambda layer holds Python bytecode ({encoding}); loading it runs that code",
@@ -127,7 +131,7 @@ def _lambda_findings(path: str, config: dict[str, Any]) -> list[Finding]:
     if isinstance(function, str):
         return [
             Finding(
-                "LAMBDA_FUNCTION_NAME",
+                Code.LAMBDA_FUNCTION_NAME,
                 WARNING,
                 path,
                 f"Lambda layer calls a function looked up by name at load: {function!r}",
@@ -156,7 +160,7 @@ def _reference_findings(config: Any, path: str) -> list[Finding]:
         if class_name == "__lambda__":
             findings.append(
                 Finding(
-                    "LAMBDA_BYTECODE",
+                    Code.LAMBDA_BYTECODE,
                     ERROR,
                     path,
                     "a config value holds Python bytecode (Keras 3 __lambda__); loading it runs that code",
@@ -166,7 +170,7 @@ def _reference_findings(config: Any, path: str) -> list[Finding]:
         if class_name == "function" and isinstance(inner, str) and inner in GADGET_FUNCTIONS:
             findings.append(
                 Finding(
-                    "KERAS_GADGET",
+                    Code.KERAS_GADGET,
                     ERROR,
                     path,
                     f"the config calls {module or 'keras'}.{inner} (CVE-2025-8747, CVE-2025-9906)",
@@ -178,7 +182,7 @@ def _reference_findings(config: Any, path: str) -> list[Finding]:
     if _unsafe_mode(config):
         findings.append(
             Finding(
-                "SAFE_MODE_OFF",
+                Code.SAFE_MODE_OFF,
                 ERROR,
                 path,
                 "the config asks for safe_mode=False",
@@ -197,14 +201,14 @@ def _foreign_module(path: str, module: str, class_name: Any, inner: Any) -> Find
     )
     if class_name == "function" or root in DANGEROUS_MODULES:
         return Finding(
-            "FOREIGN_CALLABLE",
+            Code.FOREIGN_CALLABLE,
             ERROR,
             path,
             f"the config names {what}, outside Keras; a loader would import and call it (CVE-2025-1550)",
             "do not load this file; if you wrote it, register the function with Keras instead",
         )
     return Finding(
-        "FOREIGN_MODULE",
+        Code.FOREIGN_MODULE,
         WARNING,
         path,
         f"the config names the class {what}; loading imports {module}",

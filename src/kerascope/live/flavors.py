@@ -14,8 +14,8 @@ from types import ModuleType
 from typing import Any
 
 from kerascope.errors import KerascopeError
-from kerascope.jsonsafe import jsonable
-from kerascope.report import WeightInfo
+from kerascope.model.jsonsafe import jsonable
+from kerascope.model.records import WeightInfo
 
 _PACKAGES = ("keras", "tf_keras")
 

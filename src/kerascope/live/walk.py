@@ -12,127 +12,124 @@ from __future__ import annotations
 from collections import deque
 from typing import Any
 
-from kerascope import paths, topology
-from kerascope.jsonsafe import jsonable
+from kerascope.limits import DEFAULT_LIMITS, Limits
 from kerascope.live.flavors import Flavor, flavor_of
-from kerascope.report import InboundLink, LayerNode, ModelReport
+from kerascope.model import paths, topology
+from kerascope.model.jsonsafe import jsonable
+from kerascope.model.records import InboundLink, LayerNode, ModelReport
+from kerascope.model.tree import LayerTree
+from kerascope.model.vocabulary import Fact, Format, Origin, Role
 
-LIVE = "live"
+ALL_LIVE = {fact: Origin.LIVE for fact in (Fact.CLASS, Fact.CONFIG, Fact.SHAPES, Fact.WEIGHTS)}
 
 
-def inspect_live(obj: Any, source: str | None = None) -> ModelReport:
+def inspect_live(obj: Any, source: str | None = None, limits: Limits = DEFAULT_LIMITS) -> ModelReport:
     """A report of a live Keras layer or model, built from the objects themselves."""
-    return walk_live(obj, source)[0]
+    return walk_live(obj, source, limits)[0]
 
 
-def walk_live(obj: Any, source: str | None = None) -> tuple[ModelReport, dict[str, Any]]:
+def walk_live(
+    obj: Any, source: str | None = None, limits: Limits = DEFAULT_LIMITS
+) -> tuple[ModelReport, dict[str, Any]]:
     """The report of `obj`, and the layer object at each of its paths (for live checks)."""
     flavor = flavor_of(obj)
-    walker = _Walker(flavor, obj)
-    walker.visit(obj, path="", index=None, listed=True)
-    walker.link_call_sites()
-    report = ModelReport(
-        nodes=walker.nodes,
-        source=source or f"<live {type(obj).__name__} {getattr(obj, 'name', '')}>",
-        format=LIVE,
+    children_of, owner_of = _owners(flavor, obj)
+    root_facts, root_variables = _facts(flavor, obj, index=None, listed=True)
+    tree = LayerTree(LayerNode(path="", name=obj.name, **root_facts), limits)
+    objects = {"": obj}
+    path_of = {id(obj): ""}
+    models: list[tuple[LayerNode, dict[str, int]]] = []
+    stack = [(tree.root, obj, root_variables)]
+    while stack:
+        node, layer, variables = stack.pop()
+        listed_at = {id(item): i for i, item in enumerate(flavor.listed_layers(layer))}
+        names_to_ids: dict[str, int] = {}
+        owned_by_children: set[int] = set()
+        added = []
+        for child in children_of[id(layer)]:
+            owned_by_children.update(id(w) for w in child.weights)
+            names_to_ids[child.name] = id(child)
+            if owner_of[id(child)] != id(layer):  # shared: listed once, under its owner
+                continue
+            position = listed_at.get(id(child))
+            facts, child_variables = _facts(flavor, child, position, listed=position is not None)
+            child_node = tree.add(node, child.name, **facts)
+            path_of[id(child)] = child_node.path
+            objects[child_node.path] = child
+            added.append((child_node, child, child_variables))
+        node.weights = [flavor.weight_info(w) for w in variables if id(w) not in owned_by_children]
+        if isinstance(node.config, dict) and topology.layer_entries(node.config):
+            models.append((node, names_to_ids))
+        stack.extend(reversed(added))
+    _link_call_sites(tree, models, path_of)
+    report = tree.report(
+        source or f"<live {type(obj).__name__} {getattr(obj, 'name', '')}>",
+        Format.LIVE,
         keras_version=flavor.version,
         backend=flavor.backend,
     )
-    return report, {walker.path_of[id(layer)]: layer for layer in walker.layers}
+    return report, objects
 
 
-class _Walker:
-    def __init__(self, flavor: Flavor, root: Any) -> None:
-        self.flavor = flavor
-        self.nodes: list[LayerNode] = []
-        self.path_of: dict[int, str] = {}
-        self.layers: list[Any] = []
-        self.node_at: dict[str, LayerNode] = {}
-        self.models: list[tuple[LayerNode, dict[str, int]]] = []
-        self.children_of, self.owner_of = _owners(flavor, root)
+def _facts(flavor: Flavor, layer: Any, index: int | None, listed: bool) -> tuple[dict[str, Any], list[Any]]:
+    """What Keras says of one layer (as LayerNode fields), and the variables it holds.
 
-    def visit(self, layer: Any, path: str, index: int | None, listed: bool) -> LayerNode:
-        """Record `layer` and, depth-first, its children.
+    `index` is the layer's position in its parent's `layers` (None when the
+    parent does not list it); `listed` is False for a sublayer.
+    """
+    class_name, module, registered_name = flavor.class_identity(layer)
+    config, config_error = _config_of(layer)
+    inputs, outputs = flavor.call_shapes(layer)
+    trainable = list(layer.trainable_weights)
+    non_trainable = list(layer.non_trainable_weights)
+    facts = {
+        "class_name": class_name,
+        "module": module,
+        "registered_name": registered_name,
+        "role": _role(flavor, layer, listed),
+        "index": index,
+        "config": config,
+        "config_error": config_error,
+        "build_input_shape": flavor.build_input_shape(layer),
+        "input_shapes": inputs or None,
+        "output_shapes": outputs or None,
+        "total_params": _size(trainable) + _size(non_trainable),
+        "trainable_params": _size(trainable),
+        "non_trainable_params": _size(non_trainable),
+        "origin": dict(ALL_LIVE),
+    }
+    return facts, trainable + non_trainable
 
-        `index` is the layer's position in its parent's `layers` (None when the
-        parent does not list it); `listed` is False for a sublayer.
-        """
-        flavor = self.flavor
-        self.path_of[id(layer)] = path
-        self.layers.append(layer)
-        class_name, module, registered_name = flavor.class_identity(layer)
-        config, config_error = _config_of(layer)
-        inputs, outputs = flavor.call_shapes(layer)
-        trainable = list(layer.trainable_weights)
-        non_trainable = list(layer.non_trainable_weights)
-        node = LayerNode(
-            path=path,
-            name=layer.name,
-            class_name=class_name,
-            module=module,
-            registered_name=registered_name,
-            role=self._role(layer, listed),
-            index=index,
-            config=config,
-            config_error=config_error,
-            build_input_shape=flavor.build_input_shape(layer),
-            input_shapes=inputs or None,
-            output_shapes=outputs or None,
-            total_params=_size(trainable) + _size(non_trainable),
-            trainable_params=_size(trainable),
-            non_trainable_params=_size(non_trainable),
-            origin={"class": LIVE, "config": LIVE, "shapes": LIVE, "weights": LIVE},
-        )
-        self.nodes.append(node)
-        self.node_at[path] = node
 
-        children = self.children_of[id(layer)]
-        listed_at = {id(item): i for i, item in enumerate(flavor.listed_layers(layer))}
-        child_names = paths.SiblingNames()
-        names_to_ids: dict[str, int] = {}
-        owned_by_children: set[int] = set()
-        for child in children:
-            owned_by_children.update(id(w) for w in child.weights)
-            names_to_ids[child.name] = id(child)
-            if self.owner_of[id(child)] != id(layer):  # shared: listed once, under its owner
+def _role(flavor: Flavor, layer: Any, listed: bool) -> Role:
+    if flavor.is_input_layer(layer):
+        return Role.INPUT
+    if flavor.is_model(layer):
+        return Role.MODEL
+    return Role.LAYER if listed else Role.SUBLAYER
+
+
+def _link_call_sites(
+    tree: LayerTree, models: list[tuple[LayerNode, dict[str, int]]], path_of: dict[int, str]
+) -> None:
+    """Inbound links of every layer in a model, from the model's own config."""
+    for model, names_to_ids in models:
+        names_to_paths = {name: path_of[key] for name, key in names_to_ids.items()}
+        for name, sites in topology.call_sites(model.config).items():
+            child = tree.get(names_to_paths.get(name))
+            if child is None or child.inbound is not None:
                 continue
-            child_path = paths.join(path, child_names.segment(child.name))
-            node.children.append(child_path)
-            position = listed_at.get(id(child))
-            self.visit(child, child_path, position, listed=position is not None)
-        node.weights = [
-            flavor.weight_info(w) for w in trainable + non_trainable if id(w) not in owned_by_children
-        ]
-        if isinstance(config, dict) and topology.layer_entries(config):
-            self.models.append((node, names_to_ids))
-        return node
-
-    def _role(self, layer: Any, listed: bool) -> str:
-        if self.flavor.is_input_layer(layer):
-            return "input"
-        if self.flavor.is_model(layer):
-            return "model"
-        return "layer" if listed else "sublayer"
-
-    def link_call_sites(self) -> None:
-        """Inbound links of every layer in a model, from the model's own config."""
-        for model, names_to_ids in self.models:
-            names_to_paths = {name: self.path_of[key] for name, key in names_to_ids.items()}
-            for name, sites in topology.call_sites(model.config).items():
-                child = self.node_at.get(names_to_paths.get(name, ""))
-                if child is None or child.inbound is not None:
-                    continue
-                child.inbound = [
-                    [
-                        InboundLink(
-                            names_to_paths.get(link.name) or paths.join(model.path, link.name),
-                            link.node_index,
-                            link.tensor_index,
-                        )
-                        for link in site
-                    ]
-                    for site in sites
+            child.inbound = [
+                [
+                    InboundLink(
+                        names_to_paths.get(link.name) or paths.join(model.path, link.name),
+                        link.node_index,
+                        link.tensor_index,
+                    )
+                    for link in site
                 ]
+                for site in sites
+            ]
 
 
 def _owners(flavor: Flavor, root: Any) -> tuple[dict[int, list[Any]], dict[int, int | None]]:

@@ -1,32 +1,24 @@
-"""Views: each turns a ModelReport into text and reads nothing else.
+"""Views: each turns a record into text and reads nothing else.
 
 A view returns either a string (printed as is) or a rich renderable (printed
-through a console that colours only for a terminal). Views are imported when
-used, so `kerascope --help` pays for none of them.
+through a console that colours only for a terminal). View modules are imported
+when used, so `kerascope --help` pays for none of them.
 """
 
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass, field
 from typing import Any
 
-from kerascope.report import ModelReport
-
-FORMATS = ("table", "tree", "json", "yaml", "csv", "markdown", "dot", "mermaid", "html")
-
-
-@dataclass
-class ViewOptions:
-    """`columns` for the row views (csv, markdown); `keys`: config keys to show for every layer."""
-
-    columns: list[str] | None = None
-    keys: list[str] = field(default_factory=list)
+from kerascope.model.records import ModelReport
+from kerascope.views.options import ReportView, ViewOptions
 
 
-def render(report: ModelReport, fmt: str, options: ViewOptions | None = None) -> Any:
-    """The report in format `fmt`: a string or a rich renderable."""
-    if fmt not in FORMATS:
-        raise ValueError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
-    module = importlib.import_module(f"kerascope.views.{fmt}_view")
-    return module.render(report, options or ViewOptions())
+def render(report: ModelReport, view: ReportView | str, options: ViewOptions | None = None) -> Any:
+    """The report in `view` (after `options` chose its layers): a string or a rich renderable."""
+    chosen = options or ViewOptions()
+    module = importlib.import_module(f"kerascope.views.{ReportView(view).value}_view")
+    return module.render(chosen.chosen_layers(report), chosen)
+
+
+__all__ = ["ReportView", "ViewOptions", "render"]

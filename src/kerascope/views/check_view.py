@@ -7,17 +7,19 @@ from typing import Any
 
 from rich.text import Text
 
-from kerascope.analysis import CheckResult
+from kerascope.model.results import CheckResult
+from kerascope.model.vocabulary import Severity
+from kerascope.views.options import CheckView
 
-CHECK_FORMATS = ("text", "json", "sarif")
-_COLOURS = {"error": "red", "warning": "yellow", "info": "cyan"}
-_SARIF_LEVELS = {"error": "error", "warning": "warning", "info": "note"}
+_COLOURS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+_SARIF_LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 
 
-def render_check(result: CheckResult, fmt: str) -> Any:
-    if fmt == "json":
+def render_check(result: CheckResult, view: CheckView | str) -> Any:
+    view = CheckView(view)
+    if view == CheckView.JSON:
         return json.dumps(result.to_dict(), indent=2) + "\n"
-    if fmt == "sarif":
+    if view == CheckView.SARIF:
         return json.dumps(sarif(result), indent=2) + "\n"
     return _text(result)
 
@@ -57,7 +59,7 @@ def sarif(result: CheckResult) -> dict[str, Any]:
         results.append(
             {
                 "ruleId": finding.code,
-                "level": _SARIF_LEVELS.get(finding.severity, "warning"),
+                "level": _SARIF_LEVELS[finding.severity],
                 "message": {"text": finding.message + (f" Fix: {finding.hint}" if finding.hint else "")},
                 "locations": [location],
             }

@@ -7,19 +7,25 @@ from typing import Any
 
 from rich.text import Text
 
-from kerascope.analysis.diff import LayerDiff, ModelDiff
-from kerascope.views.text import count_text
+from kerascope.model.results import LayerDiff, ModelDiff
+from kerascope.model.vocabulary import DiffStatus
+from kerascope.views.options import DiffView
+from kerascope.views.text import count_text, plural
 
-DIFF_FORMATS = ("text", "json", "markdown", "html")
-_MARKS = {"added": ("+", "green"), "removed": ("-", "red"), "changed": ("~", "yellow")}
+_MARKS = {
+    DiffStatus.ADDED: ("+", "green"),
+    DiffStatus.REMOVED: ("-", "red"),
+    DiffStatus.CHANGED: ("~", "yellow"),
+}
 
 
-def render_diff(diff: ModelDiff, fmt: str) -> Any:
-    if fmt == "json":
+def render_diff(diff: ModelDiff, view: DiffView | str) -> Any:
+    view = DiffView(view)
+    if view == DiffView.JSON:
         return diff.to_json() + "\n"
-    if fmt == "markdown":
+    if view == DiffView.MARKDOWN:
         return _markdown(diff)
-    if fmt == "html":
+    if view == DiffView.HTML:
         return diff_html(diff)
     return _text(diff)
 
@@ -43,7 +49,9 @@ def diff_html(diff: ModelDiff) -> str:
 def _headline(diff: ModelDiff) -> str:
     mode = "normalized across Keras versions" if diff.normalized else "as stored"
     count = len(diff.layers)
-    verdict = "no differences" if diff.same else f"{count} layer{'s' if count != 1 else ''} differ"
+    verdict = (
+        "no differences" if diff.same else f"{plural(count, 'layer')} {'differs' if count == 1 else 'differ'}"
+    )
     return f"{diff.a_source} → {diff.b_source}: {verdict} ({mode})"
 
 

@@ -12,11 +12,11 @@ from typing import Any
 
 from jinja2 import Environment, select_autoescape
 
-from kerascope.graph import graph_nodes, is_cluster, layered_layout, level_edges
-from kerascope.report import LayerNode, ModelReport
-from kerascope.topology import MODEL_KEYS
-from kerascope.views import ViewOptions
-from kerascope.views.text import class_text, count_text
+from kerascope.model.records import LayerNode, ModelReport
+from kerascope.model.topology import MODEL_KEYS
+from kerascope.views.graph import graph_nodes, is_cluster, layered_layout, level_edges
+from kerascope.views.options import ViewOptions
+from kerascope.views.text import class_text, count_text, plural
 
 BOX_WIDTH, BOX_HEIGHT, GAP_X, GAP_Y, MARGIN = 180, 38, 24, 34, 16
 
@@ -35,7 +35,11 @@ def page(template: str, **context: Any) -> str:
 
 
 def report_context(report: ModelReport) -> dict[str, Any]:
-    facts = [report.format, f"{len(report.layers)} layers", f"{count_text(report.total_params)} params"]
+    facts = [
+        report.format.value,
+        plural(len(report.layers), "layer"),
+        f"{count_text(report.total_params)} params",
+    ]
     if report.keras_version:
         facts.insert(1, f"Keras {report.keras_version}")
     return {

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from kerascope.columns import DEFAULT_COLUMNS, rows
-from kerascope.report import ModelReport
-from kerascope.views import ViewOptions
+from kerascope.model.records import ModelReport
+from kerascope.views.columns import DEFAULT_COLUMNS, rows
+from kerascope.views.options import ViewOptions
 from kerascope.views.text import title
 
 

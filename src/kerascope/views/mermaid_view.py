@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from kerascope.graph import graph_nodes, is_cluster, layer_edges
-from kerascope.report import LayerNode, ModelReport
-from kerascope.views import ViewOptions
+from kerascope.model.records import LayerNode, ModelReport
 from kerascope.views.dot_view import label
+from kerascope.views.graph import graph_nodes, is_cluster, layer_edges
+from kerascope.views.options import ViewOptions
 from kerascope.views.text import class_text
 
 

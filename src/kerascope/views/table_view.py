@@ -8,9 +8,10 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from kerascope.columns import cell, config_value
-from kerascope.report import LayerNode, ModelReport
-from kerascope.views import ViewOptions
+from kerascope.model.records import LayerNode, ModelReport
+from kerascope.model.vocabulary import Role
+from kerascope.views.columns import cell, config_value
+from kerascope.views.options import ViewOptions
 from kerascope.views.text import class_text, count_text, footer_lines, shape_text, title
 
 
@@ -25,7 +26,7 @@ def render(report: ModelReport, options: ViewOptions) -> Group:
         table.add_column(key)
     for node in report.layers:
         indent = "  " * (node.depth - 1)
-        name = Text(indent + node.name, style="dim" if node.role == "sublayer" else "")
+        name = Text(indent + node.name, style="dim" if node.role == Role.SUBLAYER else "")
         table.add_row(
             name,
             class_text(node),

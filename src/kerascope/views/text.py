@@ -2,11 +2,32 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from kerascope.report import LayerNode, ModelReport
+from kerascope.model.records import LayerNode, ModelReport
+from kerascope.model.vocabulary import Fact, Origin
 
 UNKNOWN = "?"
+
+# Characters a terminal acts on rather than shows: C0 controls (ESC, BEL, CR, ...),
+# DEL, C1 controls (CSI, OSC as single bytes), and the bidirectional overrides that
+# reorder what is shown ("Trojan source").
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """`text` with every character a terminal would act on shown escaped (`\\x1b`).
+
+    The one sanitizer for anything from a file on its way to a terminal or a
+    text document: names, classes, messages, config values, errors.
+    """
+    return _UNPRINTABLE.sub(_escaped, text)
+
+
+def _escaped(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def shape_text(shape: Any) -> str:
@@ -27,6 +48,11 @@ def shape_text(shape: Any) -> str:
 
 def count_text(count: int | None) -> str:
     return UNKNOWN if count is None else f"{count:,}"
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """`1 layer`, `2 layers` (`many` for words that do not just take an s)."""
+    return f"{count:,} {word if count == 1 else many or word + 's'}"
 
 
 def class_text(node: LayerNode) -> str:
@@ -57,12 +83,12 @@ def footer_lines(report: ModelReport) -> list[str]:
 
 def raised_config_error(node: LayerNode) -> bool:
     """True when the layer's own `get_config()` raised, as opposed to a file not storing it."""
-    return bool(node.config_error) and node.origin.get("config") == "live"
+    return bool(node.config_error) and node.origin.get(Fact.CONFIG) == Origin.LIVE
 
 
 def title(report: ModelReport) -> str:
     root = report.root
-    facts = [f"{root.name} ({class_text(root)})", f"{len(report.layers)} layers"]
+    facts = [f"{root.name} ({class_text(root)})", plural(len(report.layers), "layer")]
     if report.keras_version:
         facts.append(f"Keras {report.keras_version}")
     if report.backend:

@@ -6,9 +6,10 @@ from rich.console import Group
 from rich.text import Text
 from rich.tree import Tree
 
-from kerascope.columns import cell, config_value
-from kerascope.report import LayerNode, ModelReport
-from kerascope.views import ViewOptions
+from kerascope.model.records import LayerNode, ModelReport
+from kerascope.model.vocabulary import Role
+from kerascope.views.columns import cell, config_value
+from kerascope.views.options import ViewOptions
 from kerascope.views.text import class_text, count_text, footer_lines, raised_config_error, shape_text, title
 
 
@@ -22,9 +23,9 @@ def render(report: ModelReport, options: ViewOptions) -> Group:
 
 
 def _label(node: LayerNode, keys: list[str]) -> Text:
-    label = Text(node.name, style="bold" if node.role == "model" else "")
+    label = Text(node.name, style="bold" if node.role == Role.MODEL else "")
     label.append(f" {class_text(node)}", style="cyan")
-    if node.role in ("sublayer", "input"):
+    if node.role in (Role.SUBLAYER, Role.INPUT):
         label.append(f" [{node.role}]", style="dim")
     shape = shape_text(node.output_shape)
     if shape:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import yaml
 
-from kerascope.columns import rows
-from kerascope.report import ModelReport
-from kerascope.views import ViewOptions
+from kerascope.model.records import ModelReport
+from kerascope.views.columns import rows
+from kerascope.views.options import ViewOptions
 
 
 def render(report: ModelReport, options: ViewOptions) -> str:

@@ -1,0 +1,137 @@
+"""The public calls: resolve each target once, make its report, then analyse.
+
+Analyses receive reports (and, for live checks, the live objects), never raw
+targets. Every call takes `limits` and `time_limit`; the time limit is enforced
+in-process, and a call that runs out of time raises one `KerascopeError`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from kerascope.errors import KerascopeError, TimeLimitExceeded
+from kerascope.limits import DEFAULT_LIMITS, Limits, time_limit
+from kerascope.model.records import ModelReport
+from kerascope.model.results import CheckResult, ModelDiff
+from kerascope.model.vocabulary import Format, Severity
+from kerascope.targets import CodeTarget, FileTarget, LiveTarget, ReportTarget, Target, resolve
+
+
+def inspect(
+    target: Any,
+    *,
+    load: bool = False,
+    trust: bool = False,
+    limits: Limits | None = None,
+    time_limit: float | None = None,
+) -> ModelReport:
+    """One report of `target`: a Keras model or layer, a saved file, or `module:attr`.
+
+    A file is read statically: nothing in it is imported or run. `load=True`
+    reads it through Keras's own loader instead and walks the live model, for
+    users who have the custom classes' code; a file with error-level findings
+    (Lambda bytecode, foreign callables) is refused unless `trust=True`.
+    `limits` bound what a read takes from a file; `time_limit` (seconds) bounds
+    how long the whole call may take.
+    """
+    with _bounded(target, time_limit):
+        return _report(resolve(target), load, trust, limits or DEFAULT_LIMITS)[0]
+
+
+def diff(
+    a: Any,
+    b: Any,
+    *,
+    normalize: bool = True,
+    ignore: list[str] | None = None,
+    load: bool = False,
+    trust: bool = False,
+    limits: Limits | None = None,
+    time_limit: float | None = None,
+) -> ModelDiff:
+    """What changed from `a` to `b`: each a file, a live model or a `module:attr` reference."""
+    from kerascope.analysis.diff import diff_reports
+
+    chosen = limits or DEFAULT_LIMITS
+    with _bounded(a, time_limit):
+        reports = [_report(resolve(target), load, trust, chosen)[0] for target in (a, b)]
+        return diff_reports(*reports, normalize=normalize, ignore=ignore)
+
+
+def check(
+    target: Any,
+    *,
+    load: bool = False,
+    trust: bool = False,
+    limits: Limits | None = None,
+    time_limit: float | None = None,
+) -> CheckResult:
+    """Findings for `target`. A file is checked statically (nothing runs); a live
+    model, a `module:attr` reference or `load=True` adds the live checks, which
+    run each layer's own `get_config`/`from_config`."""
+    from kerascope.analysis.static_checks import static_findings
+
+    with _bounded(target, time_limit):
+        report, objects = _report(resolve(target), load, trust, limits or DEFAULT_LIMITS)
+        findings = static_findings(report)
+        if objects is None:
+            return CheckResult(report, findings)
+        from kerascope.analysis.live_checks import live_findings
+
+        return CheckResult(report, findings + live_findings(report, objects), live=True)
+
+
+@contextmanager
+def _bounded(target: Any, seconds: float | None) -> Iterator[None]:
+    """The time limit, turned into one error naming what was being read."""
+    try:
+        with time_limit(seconds):
+            yield
+    except TimeLimitExceeded as error:
+        name = target if isinstance(target, (str, bytes)) else getattr(target, "source", None) or "the model"
+        raise KerascopeError(f"{name}: {error}") from None
+
+
+def _report(
+    target: Target, load: bool, trust: bool, limits: Limits
+) -> tuple[ModelReport, dict[str, Any] | None]:
+    """The report of a resolved target, and the live layer objects by path when it was walked live."""
+    if isinstance(target, ReportTarget):
+        return target.report, None
+    if isinstance(target, CodeTarget):
+        target = target.load()
+    if isinstance(target, LiveTarget):
+        from kerascope.live.walk import walk_live
+
+        return walk_live(target.obj, target.source, limits)
+    from kerascope.readers import read_path
+
+    report = read_path(target.path, limits)
+    if not load:
+        return report, None
+    return _load(target, report, trust, limits)
+
+
+def _load(
+    target: FileTarget, report: ModelReport, trust: bool, limits: Limits
+) -> tuple[ModelReport, dict[str, Any]]:
+    """The file through Keras's own loader, chosen by the Keras that wrote it."""
+    from kerascope.analysis.static_checks import static_findings
+    from kerascope.live.loader import KERAS_2, KERAS_3, load_model
+    from kerascope.live.walk import walk_live
+
+    if not trust:
+        unsafe = [f for f in static_findings(report) if f.severity == Severity.ERROR]
+        if unsafe:
+            raise KerascopeError(
+                f"{target.path}: not loaded: {unsafe[0].code} ({len(unsafe)} error-level finding"
+                f"{'s' if len(unsafe) != 1 else ''}; see kerascope check); pass --trust to load it anyway"
+            )
+    written_by_keras_3 = (report.keras_version or "").startswith("3") or report.format == Format.KERAS
+    package = KERAS_3 if written_by_keras_3 and report.format != Format.SAVEDMODEL else KERAS_2
+    model = load_model(target.path, package, architecture_only=report.format == Format.JSON)
+    live, objects = walk_live(model, str(target.path), limits)
+    live.findings = report.findings + live.findings  # what the reader saw in the file itself
+    return live, objects

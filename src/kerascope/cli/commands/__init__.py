@@ -1,0 +1,7 @@
+"""One module per command: each adds its arguments (`add_to`) and runs (`run`)."""
+
+from __future__ import annotations
+
+from kerascope.cli.commands import check, demo, diff, inspect, show
+
+COMMANDS = {module.NAME: module for module in (inspect, show, diff, check, demo)}

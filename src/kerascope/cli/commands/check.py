@@ -1,0 +1,50 @@
+"""`kerascope check TARGET`: what will not round-trip, and what is unsafe to load."""
+
+from __future__ import annotations
+
+import argparse
+
+from kerascope.cli import exits
+from kerascope.cli.output import emit, to_terminal
+from kerascope.cli.parser import (
+    TARGET_HELP,
+    add_limit_options,
+    add_load_options,
+    add_output_option,
+    limits_of,
+)
+from kerascope.model.vocabulary import Severity
+from kerascope.views.options import CheckView
+
+NAME = "check"
+
+
+def add_to(subparsers: argparse._SubParsersAction) -> None:
+    command = subparsers.add_parser(
+        NAME, help="find layers that will not round-trip, and unsafe content in files"
+    )
+    command.add_argument("target", metavar="TARGET", help=TARGET_HELP)
+    command.add_argument(
+        "--format", "-f", choices=[view.value for view in CheckView], default=CheckView.TEXT.value
+    )
+    command.add_argument(
+        "--fail-on",
+        choices=[Severity.WARNING.value, Severity.ERROR.value],
+        default=Severity.ERROR.value,
+        help="exit 1 when a finding is at least this severe (default: error)",
+    )
+    add_output_option(command)
+    add_load_options(command)
+    add_limit_options(command)
+
+
+def run(args: argparse.Namespace) -> int:
+    from kerascope.api import check
+    from kerascope.views.check_view import render_check
+    from kerascope.views.console import as_text
+
+    result = check(
+        args.target, load=args.load, trust=args.trust, limits=limits_of(args), time_limit=args.time_limit
+    )
+    emit(as_text(render_check(result, args.format), to_terminal(args.output)), args.output, args.force)
+    return exits.DIFFERENT if result.fails(args.fail_on) else exits.OK

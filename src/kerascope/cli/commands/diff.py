@@ -1,0 +1,60 @@
+"""`kerascope diff A B`: what changed, layer by layer (exit 0 same, 1 different, 2 error)."""
+
+from __future__ import annotations
+
+import argparse
+
+from kerascope.cli import exits
+from kerascope.cli.output import emit, to_terminal
+from kerascope.cli.parser import (
+    TARGET_HELP,
+    add_limit_options,
+    add_load_options,
+    add_output_option,
+    limits_of,
+)
+from kerascope.views.options import DiffView
+
+NAME = "diff"
+
+
+def add_to(subparsers: argparse._SubParsersAction) -> None:
+    command = subparsers.add_parser(
+        NAME, help="what changed between two models (exit 0 same, 1 different, 2 error)"
+    )
+    command.add_argument("a", metavar="A", help=TARGET_HELP)
+    command.add_argument("b", metavar="B", help=TARGET_HELP)
+    command.add_argument(
+        "--format", "-f", choices=[view.value for view in DiffView], default=DiffView.TEXT.value
+    )
+    command.add_argument(
+        "--ignore", action="append", default=[], metavar="KEY", help="config key to leave out (repeatable)"
+    )
+    command.add_argument(
+        "--no-normalize",
+        dest="normalize",
+        action="store_false",
+        help="compare configs as stored, without folding Keras 1/2/3 spelling differences",
+    )
+    add_output_option(command)
+    add_load_options(command)
+    add_limit_options(command)
+
+
+def run(args: argparse.Namespace) -> int:
+    from kerascope.api import diff
+    from kerascope.views.console import as_text
+    from kerascope.views.diff_view import render_diff
+
+    result = diff(
+        args.a,
+        args.b,
+        normalize=args.normalize,
+        ignore=args.ignore,
+        load=args.load,
+        trust=args.trust,
+        limits=limits_of(args),
+        time_limit=args.time_limit,
+    )
+    emit(as_text(render_diff(result, args.format), to_terminal(args.output)), args.output, args.force)
+    return exits.OK if result.same else exits.DIFFERENT

@@ -1,0 +1,48 @@
+"""`kerascope show TARGET LAYER`: one layer's whole record."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from kerascope.cli import exits
+from kerascope.cli.output import emit
+from kerascope.cli.parser import (
+    TARGET_HELP,
+    add_limit_options,
+    add_load_options,
+    add_output_option,
+    limits_of,
+)
+from kerascope.views.options import LayerView
+
+NAME = "show"
+
+
+def add_to(subparsers: argparse._SubParsersAction) -> None:
+    command = subparsers.add_parser(NAME, help="one layer's full record and configuration")
+    command.add_argument("target", metavar="TARGET", help=TARGET_HELP)
+    command.add_argument("layer", metavar="LAYER", help="a layer path, a unique name, or a top-level index")
+    command.add_argument(
+        "--format", "-f", choices=[view.value for view in LayerView], default=LayerView.YAML.value
+    )
+    add_output_option(command)
+    add_load_options(command)
+    add_limit_options(command)
+
+
+def run(args: argparse.Namespace) -> int:
+    import yaml
+
+    from kerascope.api import inspect
+
+    report = inspect(
+        args.target, load=args.load, trust=args.trust, limits=limits_of(args), time_limit=args.time_limit
+    )
+    record = report[args.layer].to_dict()
+    if args.format == LayerView.JSON:
+        text = json.dumps(record, indent=2) + "\n"
+    else:
+        text = yaml.safe_dump(record, sort_keys=False, allow_unicode=True, width=100)
+    emit(text, args.output, args.force)
+    return exits.OK

@@ -1,0 +1,100 @@
+"""Bounds on everything a read takes from a file, and on how long it may take.
+
+A file may be made to hurt its reader: a zip bomb, JSON nested a million deep,
+an HDF5 file with endless groups, a number that asks for a huge allocation.
+Every reader checks these limits before it acts on a number from a file, and a
+file over one gets a message naming the limit, never a hang or an exhausted
+machine. The defaults sit far above what real models use.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from kerascope.errors import KerascopeError, TimeLimitExceeded
+
+MiB = 1024 * 1024
+
+
+class LimitExceeded(KerascopeError):
+    """A file went over a limit; the message names the limit and its value."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one read may take. Each bound is a command-line flag of the same name."""
+
+    max_json_bytes: int = 64 * MiB
+    max_json_depth: int = 200
+    max_member_bytes: int = 64 * MiB
+    max_layers: int = 100_000
+    max_h5_objects: int = 2_000_000
+    max_compression_ratio: int = 1000
+
+    def check_layers(self, count: int) -> None:
+        if count > self.max_layers:
+            raise LimitExceeded(f"more than {self.max_layers:,} layers (the layer limit)")
+
+
+DEFAULT_LIMITS = Limits()
+
+# -- time ----------------------------------------------------------------------------
+_local = threading.local()  # .limit: (deadline on the monotonic clock, the seconds it was set to)
+
+
+def time_message(seconds: float) -> str:
+    return f"gave up after {seconds:g} s (the time limit; raise it with --time-limit)"
+
+
+@contextmanager
+def time_limit(seconds: float | None) -> Iterator[None]:
+    """Raise `TimeLimitExceeded` in the code inside once `seconds` have passed.
+
+    In the main thread an interval timer interrupts any Python code, a reader's
+    loop or a library's; in other threads (a notebook's worker, a scan's pool)
+    the readers' own loops check the deadline (`check_time`). Native code that
+    never returns to Python cannot be interrupted in-process: the command line
+    runs each command in a child process as a second fence.
+    """
+    if not seconds:
+        yield
+        return
+    outer = getattr(_local, "limit", None)
+    mine = (time.monotonic() + seconds, seconds)
+    _local.limit = mine if outer is None or mine[0] < outer[0] else outer
+    use_alarm = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+    previous: Any = None
+    if use_alarm:
+        previous = signal.signal(signal.SIGALRM, _expire)
+        _arm(_local.limit)
+    try:
+        yield
+    finally:
+        _local.limit = outer
+        if use_alarm:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+            if outer is not None:
+                _arm(outer)
+
+
+def _arm(limit: tuple[float, float]) -> None:
+    signal.setitimer(signal.ITIMER_REAL, max(limit[0] - time.monotonic(), 1e-3))
+
+
+def _expire(signum: int, frame: Any) -> None:
+    limit = getattr(_local, "limit", None)
+    raise TimeLimitExceeded(time_message(limit[1] if limit else 0))
+
+
+def check_time() -> None:
+    """Raise `TimeLimitExceeded` if the current thread's time limit has passed."""
+    limit = getattr(_local, "limit", None)
+    if limit is not None and time.monotonic() > limit[0]:
+        raise TimeLimitExceeded(time_message(limit[1]))

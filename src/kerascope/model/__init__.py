@@ -1,0 +1,28 @@
+"""The records at the bottom of kerascope: what a report is, in one vocabulary.
+
+Nothing here imports another part of kerascope; every other part imports this.
+"""
+
+from kerascope.model.records import Finding, InboundLink, LayerLookupError, LayerNode, ModelReport, WeightInfo
+from kerascope.model.results import Change, CheckResult, LayerDiff, ModelDiff
+from kerascope.model.vocabulary import Code, DiffStatus, Fact, Format, Origin, Role, Severity
+
+__all__ = [
+    "Change",
+    "CheckResult",
+    "Code",
+    "DiffStatus",
+    "Fact",
+    "Finding",
+    "Format",
+    "InboundLink",
+    "LayerDiff",
+    "LayerLookupError",
+    "LayerNode",
+    "ModelDiff",
+    "ModelReport",
+    "Origin",
+    "Role",
+    "Severity",
+    "WeightInfo",
+]

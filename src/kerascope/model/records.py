@@ -1,0 +1,337 @@
+"""The neutral records every reader produces and every view reads.
+
+A `ModelReport` is data first: readers fill it once, views and analyses only
+read it. It must survive a JSON round trip unchanged, so every field is plain
+JSON (lists, not tuples; `None` where a fact is unknown) and `from_dict`
+rebuilds exactly what `to_dict` wrote. Vocabulary fields hold `str` enums,
+written to JSON as their plain values.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import math
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Any
+
+from kerascope.model.display import Displayed, presenter
+from kerascope.model.vocabulary import Code, Fact, Format, Origin, Role, Severity
+
+SCHEMA_VERSION = "1.0"
+
+
+@dataclass
+class WeightInfo:
+    """One variable owned directly by a layer (not by one of its sublayers)."""
+
+    name: str | None
+    shape: list[int | None]
+    dtype: str | None
+    trainable: bool | None = None
+    stats: dict[str, float] | None = None
+
+    @property
+    def size(self) -> int:
+        return math.prod(d or 0 for d in self.shape)
+
+
+@dataclass
+class Finding:
+    """Something a reader or a check found: a stable code, how bad, where, and what to do."""
+
+    code: Code
+    severity: Severity
+    path: str | None
+    message: str
+    hint: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "code": self.code.value, "severity": self.severity.value}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Finding:
+        return cls(**{**data, "code": Code(data["code"]), "severity": Severity(data["severity"])})
+
+
+@dataclass
+class InboundLink:
+    """One tensor feeding a call site: output `tensor_index` of call `node_index`
+    of the layer at `layer` (a report path)."""
+
+    layer: str
+    node_index: int
+    tensor_index: int
+
+
+@dataclass
+class LayerNode:
+    """Everything known about one layer, at one path.
+
+    The parameter counts include the layer's sublayers, as Keras's own
+    `count_params()` does; the trainable split is `None` where a file does not
+    record it; `weights` lists only the variables the layer owns itself, so that
+    no variable is listed twice in a report.
+    """
+
+    path: str
+    name: str
+    class_name: str | None
+    module: str | None = None
+    registered_name: str | None = None
+    role: Role = Role.LAYER
+    index: int | None = None
+    config: Any = None
+    config_error: str | None = None
+    build_input_shape: Any = None
+    input_shapes: list[Any] | None = None
+    output_shapes: list[Any] | None = None
+    total_params: int | None = None
+    trainable_params: int | None = None
+    non_trainable_params: int | None = None
+    weights: list[WeightInfo] = field(default_factory=list)
+    inbound: list[list[InboundLink]] | None = None
+    children: list[str] = field(default_factory=list)
+    origin: dict[Fact, Origin] = field(default_factory=dict)
+
+    @property
+    def depth(self) -> int:
+        """0 for the root, 1 for the root's own layers, and so on."""
+        return self.path.count("/") + 1 if self.path else 0
+
+    @property
+    def parent_path(self) -> str | None:
+        if not self.path:
+            return None
+        return self.path.rpartition("/")[0]
+
+    @property
+    def output_shape(self) -> Any:
+        """The output shape when every call site agrees, else "multiple"."""
+        return _single_shape(self.output_shapes)
+
+    @property
+    def input_shape(self) -> Any:
+        return _single_shape(self.input_shapes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A plain dict; configs are shared, not copied (they are already JSON-safe)."""
+        data = {name: getattr(self, name) for name in _NODE_FIELDS}
+        data["role"] = self.role.value
+        data["weights"] = [asdict(weight) for weight in self.weights]
+        if self.inbound is not None:
+            data["inbound"] = [[asdict(link) for link in call] for call in self.inbound]
+        data["children"] = list(self.children)
+        data["origin"] = {fact.value: origin.value for fact, origin in self.origin.items()}
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> LayerNode:
+        data = dict(data)
+        data["role"] = Role(data.get("role", Role.LAYER))
+        data["weights"] = [WeightInfo(**w) for w in data.get("weights") or []]
+        if data.get("inbound") is not None:
+            data["inbound"] = [[InboundLink(**link) for link in call] for call in data["inbound"]]
+        data["origin"] = {Fact(fact): Origin(origin) for fact, origin in (data.get("origin") or {}).items()}
+        return cls(**data)
+
+
+_NODE_FIELDS = [f.name for f in fields(LayerNode)]
+
+
+def _single_shape(shapes: list[Any] | None) -> Any:
+    if not shapes:
+        return None
+    first = shapes[0]
+    return first if all(s == first for s in shapes[1:]) else "multiple"
+
+
+class LayerLookupError(KeyError):
+    """Raised when a path, name or index names no layer, or names several."""
+
+    def __str__(self) -> str:  # KeyError's str() adds quotes around the message
+        return str(self.args[0])
+
+
+@dataclass(repr=False)
+class ModelReport(Displayed):
+    """A whole model: its layer tree (depth-first, root first) and file facts.
+
+    `str(report)` is the table as plain text, `report.summary()` prints it, and
+    in a notebook the report shows itself as the HTML page.
+    """
+
+    nodes: list[LayerNode]
+    source: str
+    format: Format
+    keras_version: str | None = None
+    backend: str | None = None
+    date_saved: str | None = None
+    findings: list[Finding] = field(default_factory=list)
+    schema_version: str = SCHEMA_VERSION
+
+    def __post_init__(self) -> None:
+        self._by_path = {node.path: node for node in self.nodes}
+
+    def __repr__(self) -> str:
+        params = "unknown" if self.total_params is None else f"{self.total_params:,}"
+        return (
+            f"<ModelReport {self.root.name!r} ({self.root.class_name or '?'}): "
+            f"{len(self.layers)} layers, {params} params, {self.format.value}>"
+        )
+
+    # -- navigation -------------------------------------------------------------
+    @property
+    def root(self) -> LayerNode:
+        return self.nodes[0]
+
+    @property
+    def layers(self) -> list[LayerNode]:
+        """Every layer below the root, depth-first, each exactly once."""
+        return self.nodes[1:]
+
+    def __iter__(self) -> Iterator[LayerNode]:
+        return iter(self.layers)
+
+    def __len__(self) -> int:
+        return len(self.layers)
+
+    def __contains__(self, path: object) -> bool:
+        return path in self._by_path
+
+    def __getitem__(self, key: str | int) -> LayerNode:
+        """A layer by path (`"a/b/c"`), by unique name, or by top-level index.
+
+        An integer is the index in the root model's own `layers` list, so
+        `report[0]` is the layer Keras calls `model.layers[0]`.
+        """
+        if isinstance(key, int):
+            return self._by_index(key)
+        if key in self._by_path:
+            return self._by_path[key]
+        named = [node for node in self.layers if node.name == key]
+        if len(named) == 1:
+            return named[0]
+        if named:
+            paths = ", ".join(node.path for node in named)
+            raise LayerLookupError(f"{key!r} names {len(named)} layers: {paths}; use a path")
+        if key.lstrip("-").isdigit():
+            return self._by_index(int(key))
+        raise LayerLookupError(f"no layer with path or name {key!r}")
+
+    def _by_index(self, index: int) -> LayerNode:
+        top = sorted(
+            (node for node in self.children(self.root) if node.index is not None),
+            key=lambda node: node.index,
+        )
+        try:
+            return top[index]
+        except IndexError:
+            raise LayerLookupError(
+                f"index {index} is out of range: the model has {len(top)} top-level layers"
+            ) from None
+
+    def children(self, node: LayerNode) -> list[LayerNode]:
+        return [self._by_path[path] for path in node.children]
+
+    def parent(self, node: LayerNode) -> LayerNode | None:
+        parent_path = node.parent_path
+        return None if parent_path is None else self._by_path[parent_path]
+
+    def find(self, pattern: str | None = None, class_name: str | None = None) -> list[LayerNode]:
+        """Layers whose path or name matches a glob, and/or whose class is named.
+
+        A pattern without glob characters matches a whole name or path.
+        """
+        found = []
+        for node in self.layers:
+            if pattern is not None and not (
+                fnmatch.fnmatchcase(node.path, pattern) or fnmatch.fnmatchcase(node.name, pattern)
+            ):
+                continue
+            if class_name is not None and node.class_name != class_name:
+                continue
+            found.append(node)
+        return found
+
+    # -- totals -----------------------------------------------------------------
+    @property
+    def trainable_params(self) -> int | None:
+        return self.root.trainable_params
+
+    @property
+    def non_trainable_params(self) -> int | None:
+        return self.root.non_trainable_params
+
+    @property
+    def total_params(self) -> int | None:
+        return self.root.total_params
+
+    # -- serialization ----------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema_version": self.schema_version,
+            "source": self.source,
+            "format": self.format.value,
+            "keras_version": self.keras_version,
+            "backend": self.backend,
+            "date_saved": self.date_saved,
+            "totals": {
+                "trainable_params": self.trainable_params,
+                "non_trainable_params": self.non_trainable_params,
+                "total_params": self.total_params,
+                "layers": len(self.layers),
+            },
+            "findings": [finding.to_dict() for finding in self.findings],
+            "nodes": [node.to_dict() for node in self.nodes],
+        }
+
+    def to_json(self, indent: int | None = 2) -> str:
+        """JSON text; with `indent`, the document is indented but each node stays on
+        one line, which keeps it readable, greppable, and fast to write."""
+        data = self.to_dict()
+        if indent is None:
+            return json.dumps(data, allow_nan=False)
+        nodes = data.pop("nodes")
+        head = json.dumps(data, indent=indent, allow_nan=False)
+        pad = " " * indent
+        lines = ",\n".join(pad * 2 + json.dumps(node, allow_nan=False) for node in nodes)
+        return f'{head[:-2]},\n{pad}"nodes": [\n{lines}\n{pad}]\n}}'
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ModelReport:
+        return cls(
+            nodes=[LayerNode.from_dict(node) for node in data["nodes"]],
+            source=data["source"],
+            format=Format(data["format"]),
+            keras_version=data.get("keras_version"),
+            backend=data.get("backend"),
+            date_saved=data.get("date_saved"),
+            findings=[Finding.from_dict(finding) for finding in data.get("findings") or []],
+            schema_version=data.get("schema_version", SCHEMA_VERSION),
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> ModelReport:
+        return cls.from_dict(json.loads(text))
+
+    def to_dataframe(self, columns: list[str] | None = None, keys: list[str] | None = None) -> Any:
+        """One row per layer as a pandas DataFrame (pandas must be installed)."""
+        return presenter().dataframe(self, columns, keys)
+
+    def folded(self, depth: int) -> ModelReport:
+        """The same report without the layers deeper than `depth` (root is 0)."""
+        kept = [
+            replace(node, children=[]) if node.depth == depth else node
+            for node in self.nodes
+            if node.depth <= depth
+        ]
+        return replace(self, nodes=kept)
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema every `ModelReport.to_dict()` follows."""
+    from importlib.resources import files
+
+    return json.loads(files("kerascope").joinpath("schema/report.schema.json").read_text("utf-8"))

@@ -1,0 +1,136 @@
+"""The words every part of kerascope uses for the same things, defined once.
+
+Each is a `str` enum: a member compares equal to its JSON value (`Role.INPUT ==
+"input"`), prints as it, and is written to JSON as it, so the report format is
+plain strings while the code names every value through one place.
+"""
+
+from __future__ import annotations
+
+from enum import Enum, unique
+
+
+class Vocabulary(str, Enum):
+    """A word with a fixed JSON spelling."""
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
+@unique
+class Role(Vocabulary):
+    """Where a layer sits: `sublayer` is tracked inside a layer but listed in no
+    model's `layers` (the layers a `get_config()` hides)."""
+
+    INPUT = "input"
+    LAYER = "layer"
+    MODEL = "model"
+    SUBLAYER = "sublayer"
+
+
+@unique
+class Fact(Vocabulary):
+    """The kinds of fact a report holds about a layer, each with its own origin."""
+
+    STRUCTURE = "structure"
+    CLASS = "class"
+    CONFIG = "config"
+    SHAPES = "shapes"
+    WEIGHTS = "weights"
+    INBOUND = "inbound"
+
+
+@unique
+class Origin(Vocabulary):
+    """Where a fact came from: the live object, the stored config, the stored
+    weights, or derived by kerascope from those (never a guess: derived facts
+    follow Keras's own rules)."""
+
+    LIVE = "live"
+    CONFIG = "config"
+    WEIGHTS = "weights"
+    DERIVED = "derived"
+
+
+@unique
+class Format(Vocabulary):
+    """What a report was read from."""
+
+    LIVE = "live"
+    KERAS = "keras"
+    H5 = "h5"
+    H5_WEIGHTS = "h5-weights"
+    SAVEDMODEL = "savedmodel"
+    JSON = "json"
+    TFJS = "tfjs"
+
+    @property
+    def shows_every_sublayer(self) -> bool:
+        """Whether the source shows every tracked sublayer. Legacy HDF5 and
+        TensorFlow.js reveal only sublayers whose weights are named by scope; a
+        JSON architecture none. An absence there says nothing."""
+        return self in _SHOWS_EVERY_SUBLAYER
+
+
+_SHOWS_EVERY_SUBLAYER = frozenset({Format.LIVE, Format.KERAS, Format.SAVEDMODEL})
+
+
+@unique
+class Severity(Vocabulary):
+    """How bad a finding is; ordered, so that `check --fail-on` can compare."""
+
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+
+    @property
+    def rank(self) -> int:
+        return _RANKS[self]
+
+
+_RANKS = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2}
+
+
+@unique
+class Code(Vocabulary):
+    """Stable finding codes: what `check` and the readers report."""
+
+    # Unsafe content, found statically.
+    LAMBDA_BYTECODE = "LAMBDA_BYTECODE"
+    LAMBDA_FUNCTION_NAME = "LAMBDA_FUNCTION_NAME"
+    FOREIGN_CALLABLE = "FOREIGN_CALLABLE"
+    FOREIGN_MODULE = "FOREIGN_MODULE"
+    CUSTOM_CLASS = "CUSTOM_CLASS"
+    KERAS_GADGET = "KERAS_GADGET"
+    SAFE_MODE_OFF = "SAFE_MODE_OFF"
+    EXTERNAL_SAVEDMODEL = "EXTERNAL_SAVEDMODEL"
+    VOCABULARY_FILE = "VOCABULARY_FILE"
+    PICKLED_TORCH_MODULE = "PICKLED_TORCH_MODULE"
+    NPZ_WEIGHTS = "NPZ_WEIGHTS"
+    SUSPICIOUS_LAYER_NAME = "SUSPICIOUS_LAYER_NAME"
+    # What a reader noticed in the file's structure.
+    ZIP_DUPLICATE_MEMBER = "ZIP_DUPLICATE_MEMBER"
+    H5_EXTERNAL_LINK = "H5_EXTERNAL_LINK"
+    H5_SOFT_LINK = "H5_SOFT_LINK"
+    H5_LINK_NOT_FOLLOWED = "H5_LINK_NOT_FOLLOWED"
+    H5_REPEATED_OBJECT = "H5_REPEATED_OBJECT"
+    H5_VIRTUAL_DATASET = "H5_VIRTUAL_DATASET"
+    H5_EXTERNAL_STORAGE = "H5_EXTERNAL_STORAGE"
+    H5_DATASET_SIZE_MISMATCH = "H5_DATASET_SIZE_MISMATCH"
+    # Round trips, found by running the layers' own code.
+    GET_CONFIG_RAISES = "GET_CONFIG_RAISES"
+    MISSING_GET_CONFIG = "MISSING_GET_CONFIG"
+    CONFIG_OMITS_ARGUMENTS = "CONFIG_OMITS_ARGUMENTS"
+    FROM_CONFIG_RAISES = "FROM_CONFIG_RAISES"
+    ROUND_TRIP_DIFFERS = "ROUND_TRIP_DIFFERS"
+    CONFIG_NOT_JSON = "CONFIG_NOT_JSON"
+    UNREGISTERED_CLASS = "UNREGISTERED_CLASS"
+
+
+@unique
+class DiffStatus(Vocabulary):
+    """What happened to a layer between two models in a diff."""
+
+    CHANGED = "changed"
+    ADDED = "added"
+    REMOVED = "removed"

@@ -1,0 +1,70 @@
+"""JSON from a file, parsed within limits: size, nesting depth, and one level of
+double encoding (a JSON string holding JSON, as some Keras 1 tools wrote).
+Keras 2's serialized tuples and shapes are decoded to lists on the way in."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from kerascope.errors import KerascopeError
+from kerascope.limits import LimitExceeded, Limits
+from kerascope.model.jsonsafe import marked
+
+
+def load_json(data: bytes | str, what: str, limits: Limits, unwrap_string: bool = False) -> Any:
+    """Parsed JSON; `what` names the part of the file in error messages."""
+    if len(data) > limits.max_json_bytes:
+        raise LimitExceeded(
+            f"{what} is {len(data):,} bytes, over the {limits.max_json_bytes:,}-byte JSON limit"
+        )
+    try:
+        if isinstance(data, bytes):
+            data = data.decode("utf-8-sig")
+        value = json.loads(data, object_hook=_decode_sequence, parse_constant=_constant)
+        if unwrap_string and isinstance(value, str):
+            value = json.loads(value, object_hook=_decode_sequence, parse_constant=_constant)
+    except RecursionError:
+        raise LimitExceeded(
+            f"{what} is nested deeper than the JSON depth limit ({limits.max_json_depth})"
+        ) from None
+    except UnicodeDecodeError as error:
+        raise KerascopeError(f"{what} is not UTF-8 text ({error.reason} at byte {error.start})") from None
+    except ValueError as error:
+        raise KerascopeError(f"{what} is not valid JSON ({error})") from None
+    check_depth(value, what, limits.max_json_depth)
+    return value
+
+
+_SEQUENCE_CLASSES = ("__tuple__", "TensorShape")
+
+
+def _decode_sequence(obj: dict[str, Any]) -> Any:
+    """Keras 2's `{"class_name": "__tuple__" | "TensorShape", "items": [...]}` as the
+    list a live `get_config()` tuple or shape becomes in a report."""
+    if len(obj) == 2 and obj.get("class_name") in _SEQUENCE_CLASSES and isinstance(obj.get("items"), list):
+        return obj["items"]
+    return obj
+
+
+def _constant(name: str) -> Any:
+    """NaN and Infinity, which Python's json writes but JSON cannot hold: kept marked."""
+    return marked(float(name))
+
+
+def check_depth(value: Any, what: str, limit: int) -> None:
+    """Fail on containers nested deeper than `limit`, without recursion."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            raise LimitExceeded(f"{what} is nested deeper than the JSON depth limit ({limit})")
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values() if isinstance(v, (dict, list)))
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item if isinstance(v, (dict, list)))
+
+
+def text_or_none(value: Any) -> str | None:
+    """A stored value that should be a string: itself, or None when it is anything else."""
+    return value if isinstance(value, str) else None

@@ -1,0 +1,111 @@
+"""Members of a zip archive, read within limits and without trusting the headers.
+
+Keras stores `.keras` members uncompressed, so the weights file is opened in
+place through a window onto the archive: h5py reads only the metadata it needs
+and no weight bytes are copied. A compressed member is streamed into a temporary
+file, stopping at the size limit or a bomb-like compression ratio.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import IO
+
+from kerascope.errors import KerascopeError
+from kerascope.limits import LimitExceeded, Limits
+
+_LOCAL_HEADER = struct.Struct("<4s5H3I2H")
+_LOCAL_MAGIC = b"PK\x03\x04"
+
+
+def read_member(
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits, limit: int | None = None
+) -> bytes:
+    """A member's bytes, refusing more than `limit` whatever its header claims."""
+    limit = limits.max_member_bytes if limit is None else limit
+    if info.file_size > limit:
+        raise LimitExceeded(
+            f"{info.filename} is {info.file_size:,} bytes, over the {limit:,}-byte member limit"
+        )
+    with archive.open(info) as stream:
+        data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise LimitExceeded(f"{info.filename} expands past the {limit:,}-byte member limit")
+    return data
+
+
+def open_member(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits) -> IO[bytes]:
+    """A seekable binary stream over one member, for h5py to read in place."""
+    if info.compress_type == zipfile.ZIP_STORED and not info.flag_bits & 0x1:
+        return ArchiveWindow(path, _data_offset(path, info), info.file_size)
+    return _spooled_copy(archive, info, limits)
+
+
+def _data_offset(path: Path, info: zipfile.ZipInfo) -> int:
+    with path.open("rb") as stream:
+        stream.seek(info.header_offset)
+        header = stream.read(_LOCAL_HEADER.size)
+    if len(header) < _LOCAL_HEADER.size or header[:4] != _LOCAL_MAGIC:
+        raise KerascopeError(f"{info.filename}: bad local header in the zip archive")
+    fields = _LOCAL_HEADER.unpack(header)
+    name_length, extra_length = fields[-2], fields[-1]
+    return info.header_offset + _LOCAL_HEADER.size + name_length + extra_length
+
+
+def _spooled_copy(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits) -> IO[bytes]:
+    limit = min(limits.max_member_bytes * 16, max(info.compress_size, 1) * limits.max_compression_ratio)
+    copy = tempfile.TemporaryFile()  # noqa: SIM115 - the caller owns and closes it
+    with archive.open(info) as source:
+        copied = 0
+        while chunk := source.read(1 << 20):
+            copied += len(chunk)
+            if copied > limit:
+                copy.close()
+                raise LimitExceeded(f"{info.filename} expands past {limit:,} bytes (a zip bomb?)")
+            copy.write(chunk)
+    copy.seek(0)
+    return copy
+
+
+class ArchiveWindow(io.RawIOBase):
+    """A read-only, seekable view of `length` bytes at `offset` in a file."""
+
+    def __init__(self, path: Path, offset: int, length: int) -> None:
+        super().__init__()
+        self._file = path.open("rb")
+        self._offset = offset
+        self._length = length
+        self._position = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._position
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._position, io.SEEK_END: self._length}[whence]
+        self._position = max(0, base + offset)
+        return self._position
+
+    def readinto(self, buffer) -> int:  # type: ignore[override]
+        available = max(0, self._length - self._position)
+        count = min(len(buffer), available)
+        if count == 0:
+            return 0
+        self._file.seek(self._offset + self._position)
+        read = self._file.readinto(memoryview(buffer)[:count])
+        self._position += read
+        return read
+
+    def close(self) -> None:
+        if not self.closed:
+            self._file.close()
+        super().close()

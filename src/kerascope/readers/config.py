@@ -1,0 +1,166 @@
+"""The layer tree a stored model config describes, in any Keras generation's shape.
+
+Every static format stores the same kind of config (a serialized object whose
+`config` may hold a `layers` list), so one builder serves them all. It records
+only what the config says: classes and configs as stored, connections and
+tensor shapes where the config carries them. What the config does not say stays
+`None` for a second source (the weights) or nobody to fill in.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from kerascope.limits import Limits
+from kerascope.model import paths, topology
+from kerascope.model.records import InboundLink, LayerNode
+from kerascope.model.tree import LayerTree
+from kerascope.model.vocabulary import Fact, Origin, Role
+
+INPUT_CLASSES = {"InputLayer"}
+MODEL_CLASSES = {"Functional", "Sequential", "Model"}
+FROM_CONFIG = {Fact.CLASS: Origin.CONFIG, Fact.CONFIG: Origin.CONFIG}
+
+
+def build_tree(root: dict[str, Any], root_name: str | None, limits: Limits) -> LayerTree:
+    """The tree of a serialized model (`{"class_name", "config", ...}`)."""
+    tree = LayerTree(
+        LayerNode(path="", name=topology.entry_name(root) or root_name or "model", class_name=None), limits
+    )
+    _describe(tree.root, root, listed=True, is_root=True)
+    _grow(tree, tree.root)
+    return tree
+
+
+def stored_input_shape(config: Any) -> Any:
+    """An input layer's shape as Keras 3 (`batch_shape`) or 1/2 (`batch_input_shape`) wrote it."""
+    if not isinstance(config, dict):
+        return None
+    for key in ("batch_shape", "batch_input_shape"):
+        if isinstance(config.get(key), list):
+            return config[key]
+    return None
+
+
+def node_facts(obj: dict[str, Any], listed: bool, is_root: bool = False) -> dict[str, Any]:
+    """The LayerNode fields a serialized layer states about itself."""
+    config = obj.get("config")
+    class_name = obj.get("class_name") if isinstance(obj.get("class_name"), str) else None
+    build = obj.get("build_config")
+    facts: dict[str, Any] = {
+        "class_name": class_name,
+        "module": _text(obj.get("module")),
+        "registered_name": _text(obj.get("registered_name")),
+        "role": _role(class_name, bool(topology.layer_entries(config)), listed, is_root),
+        "config": config,
+        "build_input_shape": build.get("input_shape") if isinstance(build, dict) else None,
+        "origin": dict(FROM_CONFIG),
+    }
+    if class_name in INPUT_CLASSES:
+        shape = stored_input_shape(config)
+        facts["output_shapes"] = [shape] if shape is not None else None
+    return facts
+
+
+def _describe(node: LayerNode, obj: dict[str, Any], listed: bool, is_root: bool = False) -> None:
+    for key, value in node_facts(obj, listed, is_root).items():
+        setattr(node, key, value)
+
+
+def _grow(tree: LayerTree, top: LayerNode) -> None:
+    """Add every model's layers below `top`, depth-first, without recursion."""
+    stack = [top]
+    while stack:
+        model = stack.pop()
+        entries = topology.layer_entries(model.config)
+        if not entries:
+            continue
+        sequential = topology.is_sequential_config(model.config)
+        listed_index = 0
+        children = []
+        for position, entry in enumerate(entries):
+            name = topology.entry_name(entry) or f"layer_{position}"
+            # Keras 3 leaves a Sequential's InputLayer out of `model.layers`.
+            listed = not (sequential and entry.get("class_name") in INPUT_CLASSES)
+            child = tree.add(model, name, index=listed_index if listed else None, **node_facts(entry, listed))
+            listed_index += listed
+            children.append(child)
+        _link(tree, model)
+        _shapes(tree, model)
+        if sequential:
+            _chain_shapes(children)
+        stack.extend(reversed(children))
+
+
+def _link(tree: LayerTree, model: LayerNode) -> None:
+    for name, sites in topology.call_sites(model.config).items():
+        node = tree.child(model, name)
+        if node is None:
+            continue
+        node.inbound = [
+            [
+                InboundLink(_path_of(tree, model, link.name), link.node_index, link.tensor_index)
+                for link in site
+            ]
+            for site in sites
+        ]
+        node.origin[Fact.INBOUND] = Origin.CONFIG
+
+
+def _path_of(tree: LayerTree, model: LayerNode, name: str) -> str:
+    """The path of the layer a link names; a layer the model does not list keeps
+    the path it would have, so the link still says what the file says."""
+    child = tree.child(model, name)
+    return child.path if child is not None else paths.join(model.path, paths.escape(name))
+
+
+def _shapes(tree: LayerTree, model: LayerNode) -> None:
+    """Output shapes where a consumer's stored tensor says them (Keras 3 only).
+
+    A call-site index comes from the file: only indices of call sites the
+    producer really has are used, so a huge index cannot ask for a huge list."""
+    produced: dict[str, dict[int, dict[int, Any]]] = {}
+    for link, shape in topology.tensor_shapes(model.config):
+        produced.setdefault(link.name, {}).setdefault(link.node_index, {})[link.tensor_index] = shape
+    for name, calls in produced.items():
+        node = tree.child(model, name)
+        if node is None or node.output_shapes is not None:
+            continue
+        if max(calls) >= max(len(node.inbound or ()), 1):
+            continue
+        node.output_shapes = [_tensor_list(calls.get(i, {})) for i in range(max(calls) + 1)]
+        node.origin[Fact.SHAPES] = Origin.CONFIG
+
+
+def _chain_shapes(chain: list[LayerNode]) -> None:
+    """In a Sequential each layer was built on its predecessor's output, so the
+    next layer's stored build shape is this layer's output shape."""
+    for layer, successor in itertools.pairwise(chain):
+        if layer.output_shapes is None and successor.build_input_shape is not None:
+            layer.output_shapes = [successor.build_input_shape]
+            layer.origin[Fact.SHAPES] = Origin.CONFIG
+
+
+def _tensor_list(tensors: dict[int, Any]) -> Any:
+    """One call's outputs: the shape of a single output, or a list of them. Tensor
+    indices beyond the outputs stored are not trusted to size the list."""
+    if not tensors:
+        return None
+    if len(tensors) == 1 and 0 in tensors:
+        return tensors[0]
+    if max(tensors) >= len(tensors) * 4 + 16:
+        return None
+    return [tensors.get(i) for i in range(max(tensors) + 1)]
+
+
+def _role(class_name: str | None, has_layers: bool, listed: bool, is_root: bool) -> Role:
+    if class_name in INPUT_CLASSES:
+        return Role.INPUT
+    if has_layers or class_name in MODEL_CLASSES or is_root:
+        return Role.MODEL
+    return Role.LAYER if listed else Role.SUBLAYER
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None

@@ -1,0 +1,96 @@
+"""Legacy HDF5 files: full models from Keras 1, 2 and 3, and weights-only files.
+
+A full model keeps its config as JSON in the root attribute `model_config`, and
+its weights under `model_weights`, one group per top-level layer listed in
+`layer_names`, each naming its variables in `weight_names`. A weights-only file
+(`save_weights`) has the same layer groups at the root and no config: its
+report has the structure and the weights, with every class unknown.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import h5py
+
+from kerascope.errors import KerascopeError
+from kerascope.limits import Limits
+from kerascope.model.records import Finding, LayerNode, ModelReport
+from kerascope.model.tree import LayerTree
+from kerascope.model.vocabulary import Format, Role
+from kerascope.readers import scoped_weights
+from kerascope.readers._io.hdf5 import H5Index, attr_list, attr_text, join
+from kerascope.readers._io.json_text import load_json
+from kerascope.readers.config import build_tree
+
+NO_CONFIG = "not stored in the file: a weights-only file has no configs"
+TOP_LEVEL_WEIGHTS = "top_level_model_weights"
+
+
+def read_legacy_h5(path: Path, limits: Limits) -> ModelReport:
+    try:
+        handle = h5py.File(path, "r", locking=False)
+    except OSError as error:
+        raise KerascopeError(f"HDF5 signature but unreadable as HDF5 ({error})") from None
+    with handle:
+        return _read(path, handle, limits)
+
+
+def _read(path: Path, handle: h5py.File, limits: Limits) -> ModelReport:
+    findings: list[Finding] = []
+    index = H5Index(handle, limits, findings)
+    config_text = attr_text(handle.attrs, "model_config")
+    if config_text is None and "model_config" in handle.attrs:
+        raise KerascopeError("the model_config attribute is not text")
+    weights_root = "model_weights" if "model_weights" in index.kind else ""
+    if not index.is_group(weights_root):
+        raise KerascopeError("model_weights is not a group")
+    layer_names = attr_list(index.attrs(weights_root), "layer_names")
+    if config_text is None and layer_names is None:
+        raise KerascopeError(
+            "HDF5 file with neither model_config nor layer_names: not a Keras model or weights file"
+        )
+
+    if config_text is not None:
+        config = load_json(config_text, "model_config", limits)
+        if not isinstance(config, dict) or "config" not in config:
+            raise KerascopeError("model_config does not hold a serialized Keras model")
+        tree = build_tree(config, None, limits)
+    else:
+        root = LayerNode(path="", name=path.stem, class_name=None, role=Role.MODEL, config_error=NO_CONFIG)
+        tree = LayerTree(root, limits)
+
+    for position, name in enumerate(layer_names or []):
+        group = join(weights_root, name)
+        top = tree.child(tree.root, name)
+        if top is None:
+            top = tree.add_hidden(tree.root, name, role=Role.LAYER)
+            if config_text is None:
+                top.config_error, top.index = NO_CONFIG, position
+        if index.is_group(group):
+            _place_group(index, tree, top, group)
+    top_level = join(weights_root, TOP_LEVEL_WEIGHTS)
+    if index.is_group(top_level):
+        _place_group(index, tree, tree.root, top_level)
+    if layer_names is not None:
+        tree.sum_params()
+
+    version = attr_text(handle.attrs, "keras_version") or attr_text(
+        index.attrs(weights_root), "keras_version"
+    )
+    backend = attr_text(handle.attrs, "backend") or attr_text(index.attrs(weights_root), "backend")
+    return tree.report(
+        str(path),
+        Format.H5 if config_text is not None else Format.H5_WEIGHTS,
+        keras_version=version,
+        backend=backend,
+        findings=findings,
+    )
+
+
+def _place_group(index: H5Index, tree: LayerTree, top: LayerNode, group: str) -> None:
+    for weight_name in attr_list(index.attrs(group), "weight_names") or []:
+        dataset = join(group, weight_name)
+        if not index.is_dataset(dataset):
+            raise KerascopeError(f"weight {weight_name!r} of layer {top.name!r} is listed but not stored")
+        scoped_weights.place(tree, top, index.weight(dataset, weight_name.removesuffix(":0")))

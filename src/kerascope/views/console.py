@@ -1,0 +1,21 @@
+"""Rich renderables as text: coloured for a terminal, plain and full width otherwise."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def as_text(output: Any, to_terminal: bool = False) -> str:
+    """A view's output as one string: strings as they are, renderables drawn by rich."""
+    if isinstance(output, str):
+        return output
+    from rich.console import Console
+
+    if to_terminal:
+        console = Console(record=True, force_terminal=True)
+    else:
+        width = Console(width=10_000).measure(output).maximum
+        console = Console(record=True, width=max(80, width), force_terminal=False, color_system=None)
+    with console.capture() as capture:
+        console.print(output)
+    return capture.get() + "\n"

@@ -1,0 +1,77 @@
+"""What a view is asked for: which view, and which layers, columns and config keys."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from kerascope.model.records import ModelReport
+from kerascope.model.vocabulary import Vocabulary
+
+
+class ReportView(Vocabulary):
+    """The views of one report (`inspect --format`)."""
+
+    TABLE = "table"
+    TREE = "tree"
+    JSON = "json"
+    YAML = "yaml"
+    CSV = "csv"
+    MARKDOWN = "markdown"
+    DOT = "dot"
+    MERMAID = "mermaid"
+    HTML = "html"
+
+
+class LayerView(Vocabulary):
+    """The views of one layer's record (`show --format`)."""
+
+    YAML = "yaml"
+    JSON = "json"
+
+
+class DiffView(Vocabulary):
+    """The views of a diff (`diff --format`)."""
+
+    TEXT = "text"
+    JSON = "json"
+    MARKDOWN = "markdown"
+    HTML = "html"
+
+
+class CheckView(Vocabulary):
+    """The views of a check's findings (`check --format`)."""
+
+    TEXT = "text"
+    JSON = "json"
+    SARIF = "sarif"
+
+
+@dataclass
+class ViewOptions:
+    """`select` (a glob on path or name), `classes` and `depth` choose the layers;
+    `columns` the row views' columns (csv, markdown); `keys` config keys to show
+    for every layer."""
+
+    select: str | None = None
+    classes: list[str] = field(default_factory=list)
+    depth: int | None = None
+    columns: list[str] | None = None
+    keys: list[str] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, **options: Any) -> ViewOptions:
+        """Options from keywords, refusing any a view does not take."""
+        unknown = set(options) - {"select", "classes", "depth", "columns", "keys"}
+        if unknown:
+            raise TypeError(f"unknown view option {sorted(unknown)[0]!r}")
+        return cls(**options)
+
+    def chosen_layers(self, report: ModelReport) -> ModelReport:
+        """The report cut down to the layers these options ask for."""
+        from kerascope.model.query import select
+
+        if self.depth is not None and self.depth < 1:
+            raise ValueError(f"depth must be 1 or more (the top level is 1), not {self.depth}")
+        report = select(report, self.select, self.classes)
+        return report.folded(self.depth) if self.depth is not None else report
