@@ -23,6 +23,7 @@ demo: $(VENV)/.demo-installed
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check src tests benchmarks scripts fuzz
 	$(BIN)/ruff format --check src tests benchmarks scripts fuzz
+	$(BIN)/lint-imports
 
 test: lint
 	$(BIN)/python -m pytest

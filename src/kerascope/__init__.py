@@ -18,6 +18,7 @@ from kerascope.model import (
     ModelReport,
     WeightInfo,
 )
+from kerascope.version import __version__
 from kerascope.views import presenter
 
 presenter.register()
@@ -37,5 +38,3 @@ __all__ = [
     "diff",
     "inspect",
 ]
-
-__version__ = "0.1.0"

@@ -35,7 +35,7 @@ def run_command(args: argparse.Namespace) -> int:
     from kerascope.model.records import LayerLookupError
 
     if args.version:
-        from kerascope import __version__
+        from kerascope.version import __version__
 
         print(f"kerascope {__version__}")
         return exits.OK

@@ -19,7 +19,8 @@ from typing import Any
 from kerascope.model.display import Displayed, presenter
 from kerascope.model.vocabulary import Code, Fact, Format, Origin, Role, Severity
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
+COST_FIELDS = ("macs", "flops", "weight_bytes", "activation_bytes")
 
 
 @dataclass
@@ -94,6 +95,11 @@ class LayerNode:
     inbound: list[list[InboundLink]] | None = None
     children: list[str] = field(default_factory=list)
     origin: dict[Fact, Origin] = field(default_factory=dict)
+    macs: int | None = None
+    flops: int | None = None
+    weight_bytes: int | None = None
+    activation_bytes: int | None = None
+    estimated: list[str] = field(default_factory=list)
 
     @property
     def depth(self) -> int:
@@ -123,6 +129,7 @@ class LayerNode:
         if self.inbound is not None:
             data["inbound"] = [[asdict(link) for link in call] for call in self.inbound]
         data["children"] = list(self.children)
+        data["estimated"] = list(self.estimated)
         data["origin"] = {fact.value: origin.value for fact, origin in self.origin.items()}
         return data
 
@@ -169,6 +176,7 @@ class ModelReport(Displayed):
     backend: str | None = None
     date_saved: str | None = None
     findings: list[Finding] = field(default_factory=list)
+    assumptions: dict[str, Any] | None = None
     schema_version: str = SCHEMA_VERSION
 
     def __post_init__(self) -> None:
@@ -277,11 +285,13 @@ class ModelReport(Displayed):
             "keras_version": self.keras_version,
             "backend": self.backend,
             "date_saved": self.date_saved,
+            "assumptions": self.assumptions,
             "totals": {
                 "trainable_params": self.trainable_params,
                 "non_trainable_params": self.non_trainable_params,
                 "total_params": self.total_params,
                 "layers": len(self.layers),
+                **{name: getattr(self.root, name) for name in COST_FIELDS},
             },
             "findings": [finding.to_dict() for finding in self.findings],
             "nodes": [node.to_dict() for node in self.nodes],
@@ -309,6 +319,7 @@ class ModelReport(Displayed):
             backend=data.get("backend"),
             date_saved=data.get("date_saved"),
             findings=[Finding.from_dict(finding) for finding in data.get("findings") or []],
+            assumptions=data.get("assumptions"),
             schema_version=data.get("schema_version", SCHEMA_VERSION),
         )
 

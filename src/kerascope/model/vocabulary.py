@@ -37,7 +37,9 @@ class Fact(Vocabulary):
     CONFIG = "config"
     SHAPES = "shapes"
     WEIGHTS = "weights"
+    WEIGHT_NAMES = "weight_names"
     INBOUND = "inbound"
+    COST = "cost"
 
 
 @unique

@@ -40,7 +40,7 @@ def _text(result: CheckResult) -> Text:
 
 
 def sarif(result: CheckResult) -> dict[str, Any]:
-    from kerascope import __version__
+    from kerascope.version import __version__
 
     rules: dict[str, dict[str, Any]] = {}
     results = []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from kerascope.cli.parser import positive_int
+from kerascope.cli.arguments import positive_int
 from kerascope.model.records import ModelReport
 from kerascope.views.options import ReportView, ViewOptions
 

@@ -10,9 +10,9 @@ import argparse
 from importlib.resources import as_file, files
 
 from kerascope.cli import exits
+from kerascope.cli.arguments import add_output_option
 from kerascope.cli.commands._report_views import add_view_options, report_text
 from kerascope.cli.output import emit, to_terminal
-from kerascope.cli.parser import add_output_option
 from kerascope.model.records import ModelReport
 from kerascope.views.options import ReportView
 

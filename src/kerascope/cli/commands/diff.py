@@ -5,14 +5,14 @@ from __future__ import annotations
 import argparse
 
 from kerascope.cli import exits
-from kerascope.cli.output import emit, to_terminal
-from kerascope.cli.parser import (
+from kerascope.cli.arguments import (
     TARGET_HELP,
     add_limit_options,
     add_load_options,
     add_output_option,
     limits_of,
 )
+from kerascope.cli.output import emit, to_terminal
 from kerascope.views.options import DiffView
 
 NAME = "diff"

@@ -5,15 +5,15 @@ from __future__ import annotations
 import argparse
 
 from kerascope.cli import exits
-from kerascope.cli.commands._report_views import add_view_options, report_text
-from kerascope.cli.output import emit, to_terminal
-from kerascope.cli.parser import (
+from kerascope.cli.arguments import (
     TARGET_HELP,
     add_limit_options,
     add_load_options,
     add_output_option,
     limits_of,
 )
+from kerascope.cli.commands._report_views import add_view_options, report_text
+from kerascope.cli.output import emit, to_terminal
 
 NAME = "inspect"
 

@@ -6,14 +6,14 @@ import argparse
 import json
 
 from kerascope.cli import exits
-from kerascope.cli.output import emit
-from kerascope.cli.parser import (
+from kerascope.cli.arguments import (
     TARGET_HELP,
     add_limit_options,
     add_load_options,
     add_output_option,
     limits_of,
 )
+from kerascope.cli.output import emit
 from kerascope.views.options import LayerView
 
 NAME = "show"

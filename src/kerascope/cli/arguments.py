@@ -1,0 +1,81 @@
+"""Arguments several commands share: targets, limits, loading, output, and their types."""
+
+from __future__ import annotations
+
+import argparse
+
+from kerascope.limits import DEFAULT_LIMITS, Limits
+
+TARGET_HELP = "a saved model file or folder, or module:attribute naming a model or a function returning one"
+LIMIT_OPTIONS = {
+    "max_json_bytes": "largest JSON document read (bytes)",
+    "max_json_depth": "deepest JSON nesting",
+    "max_member_bytes": "largest archive member or metadata file read into memory (bytes)",
+    "max_layers": "most layers in one model",
+    "max_h5_objects": "most HDF5 groups, datasets and links",
+}
+DEFAULT_TIME_LIMIT = 600.0
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0, not {text}")
+    return value
+
+
+def add_load_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--load", action="store_true", help="load a file with Keras (safe_mode=True) and walk the live model"
+    )
+    command.add_argument(
+        "--trust",
+        action="store_true",
+        help="with --load: load even a file that check finds unsafe (its code may run)",
+    )
+
+
+def add_output_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of standard output")
+    command.add_argument(
+        "--force",
+        action="store_true",
+        help="with -o: write through FILE even when it is not a regular file (a link, a FIFO, a device)",
+    )
+
+
+def add_limit_options(command: argparse.ArgumentParser) -> None:
+    group = command.add_argument_group("limits on what a file may make kerascope do")
+    for name, meaning in LIMIT_OPTIONS.items():
+        default = getattr(DEFAULT_LIMITS, name)
+        group.add_argument(
+            "--" + name.replace("_", "-"),
+            type=positive_int,
+            default=default,
+            metavar="N",
+            help=f"{meaning} ({default:,})",
+        )
+    group.add_argument(
+        "--time-limit",
+        type=positive_float,
+        default=DEFAULT_TIME_LIMIT,
+        metavar="SECONDS",
+        help=f"give up after this long ({DEFAULT_TIME_LIMIT:g} s)",
+    )
+
+
+def limits_of(args: argparse.Namespace) -> Limits:
+    return Limits(**{name: getattr(args, name) for name in LIMIT_OPTIONS})
