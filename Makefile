@@ -15,6 +15,9 @@ $(VENV)/.demo-installed: pyproject.toml | $(BIN)/python
 
 $(VENV)/.test-installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	# The TensorFlow.js converter, for its Keras writer only: its other converters need
+	# JAX and TensorFlow Decision Forests, which the tests never use (tests/support/saved_files.py).
+	$(BIN)/python -m pip install --quiet --no-deps 'tensorflowjs>=4.0'
 	touch $@ $(VENV)/.demo-installed
 
 demo: $(VENV)/.demo-installed

@@ -20,8 +20,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 import keras
 
 import kerascope
-from browser import open_page
 from kerascope.examples import build_examples
+
+from support.browser import open_page
 
 
 def measure(report, folder: Path, name: str) -> dict[str, float]:

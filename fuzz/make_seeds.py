@@ -20,7 +20,7 @@ def main() -> None:
     import keras
     import tf_keras
 
-    from model_zoo import BUILDERS
+    from support.model_zoo import BUILDERS
 
     target = Path(sys.argv[1])
     target.mkdir(parents=True, exist_ok=True)

@@ -19,9 +19,9 @@ sys.path.insert(0, str(ROOT / "tests"))
 import keras  # noqa: E402
 
 import kerascope  # noqa: E402
-from browser import open_page  # noqa: E402
 
-from model_zoo import bert_classifier  # noqa: E402
+from support.browser import open_page  # noqa: E402
+from support.model_zoo import bert_classifier  # noqa: E402
 
 DOCS = ROOT / "docs"
 

@@ -1,4 +1,15 @@
-"""Test set-up: quiet TensorFlow, the Keras 3 backend, and shared fixtures.
+"""Test set-up: quiet TensorFlow, the Keras 3 backend, shared fixtures, and two
+rules every test obeys.
+
+* A test must reach an assertion: one that passes without a single `assert`
+  having run (an early return, a loop over nothing) fails. Pytest reports each
+  passing assertion to `pytest_assertion_pass`; the helpers in `support/` are
+  rewritten too, so their assertions count.
+* Hypothesis runs derandomized in CI (`CI` set): every run tries the same
+  examples, so a failure there reproduces by running again, and the failing
+  example's blob is printed for `@reproduce_failure`. On a developer's machine
+  it explores at random and replays both its own failures and the examples that
+  once failed anywhere (tests/data/hypothesis/, committed).
 
 Models are built by Keras itself inside the test run; nothing is mocked.
 """
@@ -6,14 +17,54 @@ Models are built by Keras itself inside the test run; nothing is mocked.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
 
 import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis.database import DirectoryBasedExampleDatabase, MultiplexedDatabase, ReadOnlyDatabase
+
+pytest.register_assert_rewrite("support")
+
+_FOUND_FAILING = Path(__file__).parent / "data" / "hypothesis"
+settings.register_profile(
+    "ci",
+    derandomize=True,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+settings.register_profile(
+    "dev",
+    print_blob=True,
+    database=MultiplexedDatabase(
+        DirectoryBasedExampleDatabase(Path(__file__).parents[1] / ".hypothesis" / "examples"),
+        ReadOnlyDatabase(DirectoryBasedExampleDatabase(_FOUND_FAILING)),
+    ),
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 
+# -- every test reaches an assertion --------------------------------------------------
+_ASSERTIONS = pytest.StashKey[int]()
+
+
+def pytest_assertion_pass(item: pytest.Item, lineno: int, orig: str, expl: str) -> None:
+    item.stash[_ASSERTIONS] = item.stash.get(_ASSERTIONS, 0) + 1
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item):
+    result = yield
+    if item.stash.get(_ASSERTIONS, 0) == 0:
+        pytest.fail(f"{item.nodeid} passed without reaching an assertion", pytrace=False)
+    return result
+
+
+# -- frameworks -------------------------------------------------------------------------
 @pytest.fixture(scope="session")
 def keras3():
     import keras
@@ -27,6 +78,14 @@ def tf_keras():
     import tf_keras
 
     return tf_keras
+
+
+@pytest.fixture(scope="session")
+def zoo(keras3, tf_keras, tmp_path_factory):
+    """The model zoo saved by real Keras in every format, each file made on first use."""
+    from support.saved_files import SavedZoo
+
+    return SavedZoo(tmp_path_factory.mktemp("zoo"))
 
 
 @pytest.fixture(scope="session", params=["keras", "tf_keras"])

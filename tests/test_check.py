@@ -11,11 +11,11 @@ import h5py
 import pytest
 
 import kerascope
-from corpus import CORPUS, corpus_rows, require_corpus
-from hostile import hostile_keras1_json, hostile_keras2_h5, hostile_keras3
 from kerascope.cli import main
 
-from model_zoo import bert_classifier, raising_config
+from support.corpus import CORPUS, corpus_params, corpus_rows, require_corpus
+from support.hostile import hostile_keras1_json, hostile_keras2_h5, hostile_keras3
+from support.model_zoo import bert_classifier, raising_config
 
 
 def codes(result):
@@ -315,7 +315,7 @@ ROWS = corpus_rows()
 FLAGGED = [row for row in ROWS if "Lambda" in row["notable"] or "custom/non-core layer" in row["notable"]]
 
 
-@pytest.mark.parametrize("row", FLAGGED, ids=[row["file"] for row in FLAGGED])
+@pytest.mark.parametrize("row", corpus_params(FLAGGED))
 def test_corpus_lambda_and_custom_classes_are_flagged(row):
     require_corpus()
     result = kerascope.check(CORPUS / row["file"])

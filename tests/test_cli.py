@@ -28,7 +28,7 @@ def run(capsys, *argv):
 
 
 def test_table_shows_hidden_sublayer(capsys):
-    code, out, err = run(capsys, "inspect", "cli_targets:custom_wrapper")
+    code, out, err = run(capsys, "inspect", "support.cli_targets:custom_wrapper")
     assert code == 0, err
     lines = out.splitlines()
     inner = next(line for line in lines if "inner_dense" in line)
@@ -37,7 +37,7 @@ def test_table_shows_hidden_sublayer(capsys):
 
 
 def test_json_view_is_the_report(capsys):
-    code, out, _ = run(capsys, "inspect", "cli_targets:model", "--format", "json")
+    code, out, _ = run(capsys, "inspect", "support.cli_targets:model", "--format", "json")
     assert code == 0
     data = json.loads(out)
     assert data["totals"]["total_params"] == 266
@@ -45,13 +45,13 @@ def test_json_view_is_the_report(capsys):
 
 
 def test_yaml_view_equals_json_view(capsys):
-    _, as_json, _ = run(capsys, "inspect", "cli_targets:model", "--format", "json")
-    _, as_yaml, _ = run(capsys, "inspect", "cli_targets:model", "--format", "yaml")
+    _, as_json, _ = run(capsys, "inspect", "support.cli_targets:model", "--format", "json")
+    _, as_yaml, _ = run(capsys, "inspect", "support.cli_targets:model", "--format", "yaml")
     assert yaml.safe_load(as_yaml) == json.loads(as_json)
 
 
 def test_tree_view_nests_attention_projections(capsys):
-    code, out, _ = run(capsys, "inspect", "cli_targets:transformer", "--format", "tree")
+    code, out, _ = run(capsys, "inspect", "support.cli_targets:transformer", "--format", "tree")
     assert code == 0
     query_line = next(line for line in out.splitlines() if "query" in line)
     block_line = next(line for line in out.splitlines() if "block" in line)
@@ -60,29 +60,31 @@ def test_tree_view_nests_attention_projections(capsys):
 
 
 def test_depth_folds_deeper_layers(capsys):
-    _, out, _ = run(capsys, "inspect", "cli_targets:transformer", "--format", "json", "--depth", "1")
+    _, out, _ = run(capsys, "inspect", "support.cli_targets:transformer", "--format", "json", "--depth", "1")
     paths = [node["path"] for node in json.loads(out)["nodes"]]
     assert paths == ["", "tokens", "block"]
 
 
 def test_show_layer_by_path_name_and_index(capsys):
-    _, by_path, _ = run(capsys, "show", "cli_targets:transformer", "block/attention/query", "-f", "json")
-    _, by_name, _ = run(capsys, "show", "cli_targets:transformer", "query", "-f", "json")
+    _, by_path, _ = run(
+        capsys, "show", "support.cli_targets:transformer", "block/attention/query", "-f", "json"
+    )
+    _, by_name, _ = run(capsys, "show", "support.cli_targets:transformer", "query", "-f", "json")
     assert json.loads(by_path) == json.loads(by_name)
     assert json.loads(by_path)["class_name"] == "EinsumDense"
-    _, by_index, _ = run(capsys, "show", "cli_targets:two_dense", "0")
+    _, by_index, _ = run(capsys, "show", "support.cli_targets:two_dense", "0")
     assert yaml.safe_load(by_index)["name"] == "hidden"
 
 
 def test_output_file_is_written(capsys, tmp_path):
     target = tmp_path / "report.json"
-    code, out, _ = run(capsys, "inspect", "cli_targets:model", "-f", "json", "-o", str(target))
+    code, out, _ = run(capsys, "inspect", "support.cli_targets:model", "-f", "json", "-o", str(target))
     assert code == 0 and out == ""
     assert json.loads(target.read_text())["nodes"][0]["name"] == "three_dense"
 
 
 def test_config_error_is_shown_not_fatal(capsys):
-    code, out, _ = run(capsys, "inspect", "cli_targets:raising_config")
+    code, out, _ = run(capsys, "inspect", "support.cli_targets:raising_config")
     assert code == 0
     assert "No config for fragile: RuntimeError: Fragile cannot describe itself" in out
 
@@ -91,12 +93,12 @@ def test_config_error_is_shown_not_fatal(capsys):
     ("argv", "message"),
     [
         (["inspect", "no_such_module:model"], "cannot import no_such_module"),
-        (["inspect", "cli_targets:missing"], "no attribute 'missing'"),
-        (["inspect", "cli_targets:broken"], "calling broken() raised ValueError: cannot build today"),
-        (["inspect", "cli_targets:not_a_model"], "builtins.int is not a Keras layer or model"),
+        (["inspect", "support.cli_targets:missing"], "no attribute 'missing'"),
+        (["inspect", "support.cli_targets:broken"], "calling broken() raised ValueError: cannot build today"),
+        (["inspect", "support.cli_targets:not_a_model"], "builtins.int is not a Keras layer or model"),
         (["inspect", "nothing-here.keras"], "nothing-here.keras: no such file"),
-        (["show", "cli_targets:two_dense", "nope"], "no layer with path or name 'nope'"),
-        (["show", "cli_targets:two_dense", "9"], "index 9 is out of range"),
+        (["show", "support.cli_targets:two_dense", "nope"], "no layer with path or name 'nope'"),
+        (["show", "support.cli_targets:two_dense", "9"], "index 9 is out of range"),
     ],
 )
 def test_errors_are_one_line_with_exit_2(capsys, argv, message):
@@ -120,8 +122,8 @@ def _run_process(*argv, cwd=TESTS):
 
 
 def test_debug_shows_the_traceback():
-    quiet = _run_process("inspect", "cli_targets:broken")
-    loud = _run_process("--debug", "inspect", "cli_targets:broken")
+    quiet = _run_process("inspect", "support.cli_targets:broken")
+    loud = _run_process("--debug", "inspect", "support.cli_targets:broken")
     assert quiet.returncode == 2 and "Traceback" not in quiet.stderr
     assert loud.returncode != 0 and "Traceback" in loud.stderr
 

@@ -8,10 +8,11 @@ import jsonschema
 import pytest
 
 import kerascope
-from corpus import CORPUS, classes_named, corpus_rows, require_corpus
-from fresh_process import frameworks_imported_reading
 from kerascope.cli import main
 from kerascope.model.records import json_schema
+
+from support.corpus import CORPUS, classes_named, corpus_params, corpus_rows, require_corpus
+from support.fresh_process import frameworks_imported_reading
 
 ROWS = corpus_rows()
 
@@ -37,7 +38,7 @@ UNREADABLE = {
 }
 
 
-@pytest.mark.parametrize("row", ROWS, ids=[row["file"] for row in ROWS])
+@pytest.mark.parametrize("row", corpus_params(ROWS))
 def test_corpus_file(row):
     require_corpus()
     path = CORPUS / row["file"]

@@ -11,7 +11,8 @@ import pytest
 import kerascope
 from kerascope.cli.commands.demo import EXAMPLES
 from kerascope.examples import build_encoder, build_examples
-from parity import assert_static_matches_live
+
+from support.parity import assert_static_matches_live
 
 BLOCK_FRAMEWORKS = """
 import sys

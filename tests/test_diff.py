@@ -11,7 +11,7 @@ import kerascope
 from kerascope.cli import main
 from kerascope.examples import build_examples
 
-from model_zoo import BUILDERS
+from support.model_zoo import BUILDERS
 
 ARCHITECTURES = [
     "two_dense",
@@ -165,7 +165,7 @@ def test_cli_exit_codes_and_views(variants, capsys):
 
 
 def test_same_model_twice_in_corpus_diffs_empty():
-    from corpus import CORPUS, require_corpus
+    from support.corpus import CORPUS, require_corpus
 
     require_corpus()
     old = CORPUS / "h5_full/Abdallah4Z__Multi-Class-Prediction-of-Obesity-Risk__model.h5"

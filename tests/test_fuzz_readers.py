@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reader_worker import ReaderWorker
+from support.reader_worker import ReaderWorker
 
 EXAMPLES = settings(
     max_examples=400,
@@ -32,7 +32,7 @@ def worker():
 @pytest.fixture(scope="module")
 def originals(keras3, tf_keras, tmp_path_factory):
     folder = tmp_path_factory.mktemp("fuzz-originals")
-    from model_zoo import BUILDERS
+    from support.model_zoo import BUILDERS
 
     BUILDERS["transformer"](keras3).save(folder / "model.keras")
     legacy = BUILDERS["nested"](tf_keras)

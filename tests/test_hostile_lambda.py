@@ -9,9 +9,10 @@ import types
 import pytest
 
 import kerascope
-from fresh_process import frameworks_imported_reading
-from hostile import hostile_keras1_json, hostile_keras2_h5, hostile_keras3, payload_base64
 from kerascope.cli import main
+
+from support.fresh_process import frameworks_imported_reading
+from support.hostile import hostile_keras1_json, hostile_keras2_h5, hostile_keras3, payload_base64
 
 
 @pytest.fixture

@@ -8,10 +8,10 @@ import json
 import pytest
 
 import kerascope
-from browser import open_page
 from kerascope.views.graph import graph_nodes
 
-from model_zoo import BUILDERS, bert_classifier
+from support.browser import open_page
+from support.model_zoo import BUILDERS, bert_classifier
 
 MODEL_KEYS = ("layers", "input_layers", "output_layers")
 

@@ -7,8 +7,8 @@ import pytest
 import kerascope
 from kerascope.examples import build_examples
 
-from keras_truth import assert_report_matches_keras, config_or_error, every_layer
-from model_zoo import BUILDERS
+from support.keras_truth import assert_report_matches_keras, config_or_error, every_layer
+from support.model_zoo import BUILDERS
 
 
 @pytest.mark.parametrize("name", sorted(BUILDERS))

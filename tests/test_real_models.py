@@ -7,8 +7,8 @@ import pytest
 
 import kerascope
 
-import model_zoo
-from keras_truth import assert_report_matches_keras, config_or_error
+from support import model_zoo
+from support.keras_truth import assert_report_matches_keras, config_or_error
 
 APPLICATIONS = ["NASNetMobile", "ConvNeXtTiny", "EfficientNetB0", "MobileNetV3Small", "DenseNet121"]
 

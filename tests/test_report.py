@@ -12,7 +12,7 @@ import kerascope
 from kerascope.model.jsonsafe import REPR_MARK, jsonable
 from kerascope.model.records import ModelReport, json_schema
 
-from model_zoo import BUILDERS
+from support.model_zoo import BUILDERS
 
 
 @pytest.mark.parametrize("name", sorted(BUILDERS))

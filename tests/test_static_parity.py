@@ -1,100 +1,50 @@
 """Static reads of files Keras saved in this test run, against the live reports of
-the models that saved them: the same paths, classes, configs, links and weights
-wherever the file stores them, and `None` where it does not."""
+the models that saved them: every fact each format stores, equal to the live one
+(`support/parity.py` declares what each stores and what it cannot show)."""
 
 from __future__ import annotations
 
 import pytest
 
 import kerascope
-from fresh_process import frameworks_imported_reading
-from kerascope.examples import build_examples
-from parity import assert_static_matches_live
+from kerascope.model import Format
 
-from model_zoo import BUILDERS, bert_classifier
+from support.fresh_process import frameworks_imported_reading
+from support.model_zoo import bert_classifier
+from support.parity import STORES, assert_static_matches_live
+from support.saved_files import SAVEABLE, TF_KERAS_SAVEABLE, WRITERS
 
-SAVEABLE = sorted(set(BUILDERS) - {"raising_config"})
-
-
-def _models(keras):
-    models = dict(build_examples(keras))
-    models.update({name: BUILDERS[name](keras) for name in SAVEABLE})
-    return models
-
-
-@pytest.fixture(scope="module")
-def keras3_files(keras3, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("keras3")
-    saved = {}
-    for name, model in _models(keras3).items():
-        model.save(folder / f"{name}.keras")
-        saved[name] = (model, folder / f"{name}.keras")
-    return saved
-
-
-@pytest.fixture(scope="module")
-def tf_keras_files(tf_keras, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("tf_keras")
-    saved = {}
-    for name, model in _models(tf_keras).items():
-        if name == "subclassed":
-            continue  # a subclassed tf_keras model saves only as a SavedModel without a config
-        model.save(folder / f"{name}.h5")
-        model.save(folder / f"{name}_savedmodel", save_format="tf")
-        (folder / f"{name}.json").write_text(model.to_json())
-        saved[name] = (model, folder)
-    return saved
-
-
-@pytest.mark.parametrize("name", ["two_dense", "custom_wrapper", "three_dense", *SAVEABLE])
-def test_keras_archive_matches_live(keras3_files, name):
-    model, path = keras3_files[name]
-    static, live = kerascope.inspect(path), kerascope.inspect(model)
-    assert static.format == "keras"
-    # A hidden Sequential's own InputLayer has no weights group: the file does not show it.
-    assert_static_matches_live(static, live, same_paths=name != "subclassed")
+CASES = [
+    ("keras3.keras", Format.KERAS, SAVEABLE),
+    ("keras3.h5", Format.H5, TF_KERAS_SAVEABLE),
+    ("tf_keras.h5", Format.H5, TF_KERAS_SAVEABLE),
+    ("tf_keras.savedmodel", Format.SAVEDMODEL, TF_KERAS_SAVEABLE),
+    ("tf_keras.json", Format.JSON, TF_KERAS_SAVEABLE),
+    ("tf_keras.tfjs", Format.TFJS, TF_KERAS_SAVEABLE),
+]
 
 
 @pytest.mark.parametrize(
-    "name", ["two_dense", "custom_wrapper", "three_dense", *sorted(set(SAVEABLE) - {"subclassed"})]
+    ("writer", "fmt", "name"),
+    [(writer, fmt, name) for writer, fmt, names in CASES for name in names],
 )
-def test_legacy_h5_from_tf_keras_matches_live(tf_keras_files, name):
-    model, folder = tf_keras_files[name]
-    static, live = kerascope.inspect(folder / f"{name}.h5"), kerascope.inspect(model)
-    assert static.format == "h5"
-    assert static.keras_version == live.keras_version
-    # Legacy HDF5 shows a hidden sublayer only through its weights' names: the
-    # weightless ones (softmax, dropout) and a TimeDistributed's inner layer are not in it.
-    assert_static_matches_live(static, live, same_paths=name not in ("recurrent", "transformer"))
+def test_every_stored_fact_equals_keras(zoo, writer, fmt, name):
+    model, path = zoo.saved(name, writer)
+    static, live = kerascope.inspect(path), kerascope.inspect(model)
+    assert static.format == fmt
+    assert static.keras_version == live.keras_version or (fmt == Format.JSON and static.keras_version is None)
+    assert_static_matches_live(static, live)
 
 
-@pytest.mark.parametrize("name", ["two_dense", "custom_wrapper", "nested", "transformer", "recurrent"])
-def test_savedmodel_matches_live(tf_keras_files, name):
-    model, folder = tf_keras_files[name]
-    static, live = kerascope.inspect(folder / f"{name}_savedmodel"), kerascope.inspect(model)
-    assert static.format == "savedmodel"
-    assert static.total_params is None, "a SavedModel's variables are not read"
-    assert_static_matches_live(static, live, weights=False, legacy_style=True)
+def test_every_format_declares_what_it_stores():
+    """A format added to the readers is added to the parity declarations too."""
+    read_from_files = {fmt for _, fmt, _ in CASES}
+    assert read_from_files <= set(STORES)
+    assert {WRITERS[writer].package for writer, _, _ in CASES} == {"keras", "tf_keras"}
 
 
-@pytest.mark.parametrize("name", ["two_dense", "nested", "shared", "multi_io"])
-def test_to_json_matches_live(tf_keras_files, name):
-    model, folder = tf_keras_files[name]
-    static, live = kerascope.inspect(folder / f"{name}.json"), kerascope.inspect(model)
-    assert static.format == "json"
-    assert_static_matches_live(static, live, weights=False)
-
-
-def test_keras3_legacy_h5_writer(keras3, tmp_path):
-    model = BUILDERS["nested"](keras3)
-    model.save(tmp_path / "nested.h5")
-    static, live = kerascope.inspect(tmp_path / "nested.h5"), kerascope.inspect(model)
-    assert static.keras_version == keras3.__version__
-    assert_static_matches_live(static, live, same_paths=False, legacy_style=True)
-
-
-def test_hidden_sublayers_of_a_transformer_block(keras3_files):
-    model, path = keras3_files["transformer"]
+def test_hidden_sublayers_of_a_transformer_block(zoo):
+    model, path = zoo.saved("transformer", "keras3.keras")
     report = kerascope.inspect(path)
     attention = model.get_layer("block").attention
     for projection in ("query", "key", "value"):
@@ -103,14 +53,15 @@ def test_hidden_sublayers_of_a_transformer_block(keras3_files):
         assert node.config is None and node.config_error.startswith("not stored in the file")
         keras_layer = getattr(attention, f"_{projection}_dense")
         assert [w.shape for w in node.weights] == [list(w.shape) for w in keras_layer.weights]
-    assert report["block"].class_name == "TransformerBlock"
+    assert report["block"].class_name == type(model.get_layer("block")).__name__
     assert report["block"].trainable_params is None, "the file does not record which variables train"
 
 
-def test_wrapper_sublayer_class_comes_from_the_wrappers_config(keras3_files):
-    _, path = keras3_files["recurrent"]
+def test_wrapper_sublayer_class_comes_from_the_wrappers_config(zoo):
+    model, path = zoo.saved("recurrent", "keras3.keras")
     report = kerascope.inspect(path)
-    assert report["timed/per_step"].class_name == "Dense"
+    inner = model.get_layer("timed").layer
+    assert report["timed/per_step"].class_name == type(inner).__name__
     assert report["timed/per_step"].origin["config"] == "config"
     assert report["bi/forward_lstm/lstm_cell"].class_name is None
 
@@ -122,44 +73,41 @@ def test_kerashub_backbone_every_internal_layer(keras3, tmp_path):
     static, live = kerascope.inspect(tmp_path / "bert.keras"), kerascope.inspect(classifier)
     assert_static_matches_live(static, live)
     query = static[f"{backbone.name}/transformer_layer_1/self_attention_layer/query"]
-    assert query.total_params == live[query.path].total_params > 0
+    keras_query = backbone.get_layer("transformer_layer_1")._self_attention_layer._query_dense
+    assert query.total_params == keras_query.count_params() > 0
 
 
-def test_static_reads_import_no_framework(keras3_files, tf_keras_files, tmp_path):
-    """In a fresh interpreter, reading every kind of file leaves no framework imported."""
-    files = [str(path) for _, path in keras3_files.values()]
-    for name, (_, folder) in tf_keras_files.items():
-        files += [
-            str(folder / f"{name}.h5"),
-            str(folder / f"{name}_savedmodel"),
-            str(folder / f"{name}.json"),
-        ]
-    assert frameworks_imported_reading(files) == []
+def test_static_reads_import_no_framework(zoo):
+    """In a fresh interpreter, reading every kind of file leaves no framework
+    imported; and every read gives a report (none fails early)."""
+    paths = [zoo.saved(name, writer)[1] for writer, _, names in CASES for name in names[:3]]
+    paths.append(zoo.saved("nested", "tf_keras.weights.h5")[1])
+    assert frameworks_imported_reading(paths) == []
 
 
-def test_load_walks_the_model_keras_loads(keras3_files):
-    model, path = keras3_files["recurrent"]
+def test_load_walks_the_model_keras_loads(zoo):
+    model, path = zoo.saved("recurrent", "keras3.keras")
     loaded = kerascope.inspect(path, load=True)
     assert loaded.format == "live"
     cell = "bi/forward_lstm/lstm_cell"
     assert kerascope.inspect(path)[cell].class_name is None
-    assert loaded[cell].class_name == "LSTMCell"
+    assert loaded[cell].class_name == type(model.get_layer("bi").forward_layer.cell).__name__
     assert loaded[cell].config == kerascope.inspect(model)[cell].config
 
 
-def test_load_uses_the_keras_2_loader_where_keras_3_cannot(tf_keras_files):
-    model, folder = tf_keras_files["nested"]
+@pytest.mark.parametrize("writer", ["tf_keras.savedmodel", "tf_keras.json", "tf_keras.h5"])
+def test_load_picks_the_loader_of_the_keras_that_wrote_the_file(zoo, writer):
+    model, path = zoo.saved("recurrent", writer)
+    loaded = kerascope.inspect(path, load=True)
     live = kerascope.inspect(model)
-    for target in (folder / "nested_savedmodel", folder / "nested.json"):
-        loaded = kerascope.inspect(target, load=True)
-        assert loaded.format == "live"
-        assert {node.path for node in loaded.nodes} == {node.path for node in live.nodes}
+    assert loaded.format == "live" and loaded.keras_version == live.keras_version
+    assert {node.path for node in loaded.nodes} == {node.path for node in live.nodes}
 
 
-def test_load_failure_is_one_line(keras3_files, capsys):
+def test_load_failure_is_one_line(zoo, capsys):
     from kerascope.cli import main
 
-    _, path = keras3_files["transformer"]  # its custom class is not importable by Keras
+    _, path = zoo.saved("transformer", "keras3.keras")  # its custom class is not importable by Keras
     assert main(["inspect", str(path), "--load"]) == 2
     out, err = capsys.readouterr()
     assert out == "" and err.count("\n") == 1 and "Keras could not load it" in err

@@ -10,6 +10,7 @@ from rich.text import Text
 from kerascope.model.results import CheckResult
 from kerascope.model.vocabulary import Severity
 from kerascope.views.options import CheckView
+from kerascope.views.text import plural, printable
 
 _COLOURS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 _SARIF_LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
@@ -28,13 +29,14 @@ def _text(result: CheckResult) -> Text:
     mode = "static and live checks" if result.live else "static checks, nothing executed"
     count = len(result.findings)
     out = Text()
-    out.append(f"{result.report.source}: {count} finding{'s' if count != 1 else ''} ({mode})\n", style="bold")
+    out.append(f"{printable(result.report.source)}: {plural(count, 'finding')} ({mode})\n", style="bold")
     for finding in result.findings:
-        out.append(f"{finding.severity:<8}", style=_COLOURS.get(finding.severity, ""))
-        out.append(f"{finding.code}  ", style="bold")
-        out.append(f"{finding.path or '(file)'}: {finding.message}\n")
+        out.append(f"{finding.severity.value:<8}", style=_COLOURS[finding.severity])
+        out.append(f"{finding.code.value}  ", style="bold")
+        where = printable(finding.path) if finding.path else "(file)"
+        out.append(f"{where}: {printable(finding.message)}\n")
         if finding.hint:
-            out.append(f"        fix: {finding.hint}\n", style="dim")
+            out.append(f"        fix: {printable(finding.hint)}\n", style="dim")
     out.rstrip()
     return out
 

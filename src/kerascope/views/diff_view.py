@@ -9,8 +9,9 @@ from rich.text import Text
 
 from kerascope.model.results import LayerDiff, ModelDiff
 from kerascope.model.vocabulary import DiffStatus
+from kerascope.views.markdown_view import markdown_code, markdown_text
 from kerascope.views.options import DiffView
-from kerascope.views.text import count_text, plural
+from kerascope.views.text import count_text, plural, printable
 
 _MARKS = {
     DiffStatus.ADDED: ("+", "green"),
@@ -52,21 +53,22 @@ def _headline(diff: ModelDiff) -> str:
     verdict = (
         "no differences" if diff.same else f"{plural(count, 'layer')} {'differs' if count == 1 else 'differ'}"
     )
-    return f"{diff.a_source} → {diff.b_source}: {verdict} ({mode})"
+    return f"{printable(diff.a_source)} → {printable(diff.b_source)}: {verdict} ({mode})"
 
 
 def _layer_title(layer: LayerDiff) -> str:
-    title = f"{layer.path or '(model)'}  {layer.class_name or '?'}"
+    title = f"{printable(layer.path) or '(model)'}  {printable(layer.class_name or '?')}"
     notes = []
     if layer.renamed:
-        notes.append(f"renamed from {layer.old_name}")
+        notes.append(f"renamed from {printable(layer.old_name or '')}")
     elif layer.moved:
-        notes.append(f"moved from {layer.a}")
+        notes.append(f"moved from {printable(layer.a or '')}")
     return title + (f"  ({'; '.join(notes)})" if notes else "")
 
 
 def _value(value: Any) -> str:
-    return value if isinstance(value, str) else json.dumps(value, default=repr)
+    """A changed value as printable text: strings as they are, the rest as JSON."""
+    return printable(value if isinstance(value, str) else json.dumps(value, default=repr))
 
 
 def _text(diff: ModelDiff) -> Text:
@@ -76,7 +78,7 @@ def _text(diff: ModelDiff) -> Text:
         mark, colour = _MARKS[layer.status]
         out.append(f"{mark} {_layer_title(layer)}\n", style=colour)
         for change in layer.changes:
-            out.append(f"    {change.key}: ")
+            out.append(f"    {printable(change.key)}: ")
             out.append(_value(change.old), style="red")
             out.append(" → ")
             out.append(_value(change.new), style="green")
@@ -88,23 +90,23 @@ def _text(diff: ModelDiff) -> Text:
 
 
 def _markdown(diff: ModelDiff) -> str:
-    lines = [f"**{_headline(diff)}**", ""]
+    lines = [f"**{markdown_text(_headline(diff))}**", ""]
     if diff.layers:
         lines += ["| | layer | class | change | old | new |", "|---|---|---|---|---|---|"]
     for layer in diff.layers:
         mark = _MARKS[layer.status][0]
-        note = "renamed" if layer.renamed else "moved" if layer.moved else layer.status
+        note = "renamed" if layer.renamed else "moved" if layer.moved else layer.status.value
         rows = [(change.key, _value(change.old), _value(change.new)) for change in layer.changes] or [
             (note, "", "")
         ]
         for key, old, new in rows:
-            lines.append(
-                f"| {mark} | `{layer.path}` | {layer.class_name or '?'} | `{key}` | {_cell(old)} | {_cell(new)} |"
-            )
+            cells = [
+                mark,
+                markdown_code(layer.path),
+                markdown_text(layer.class_name or "?"),
+                markdown_code(key),
+            ]
+            lines.append("| " + " | ".join([*cells, markdown_code(old), markdown_code(new)]) + " |")
     if diff.a_params != diff.b_params:
         lines += ["", f"Params: {count_text(diff.a_params)} → {count_text(diff.b_params)}"]
     return "\n".join(lines) + "\n"
-
-
-def _cell(text: str) -> str:
-    return f"`{text}`".replace("|", "\\|") if text else ""

@@ -6,7 +6,7 @@ from kerascope.model.records import LayerNode, ModelReport
 from kerascope.views.columns import cell, config_value
 from kerascope.views.graph import graph_nodes, is_cluster, layer_edges
 from kerascope.views.options import ViewOptions
-from kerascope.views.text import class_text, shape_text
+from kerascope.views.text import class_text, printable, shape_text
 
 
 def render(report: ModelReport, options: ViewOptions) -> str:
@@ -16,7 +16,10 @@ def render(report: ModelReport, options: ViewOptions) -> str:
         '  node [shape=box, style="rounded", fontname="Helvetica", fontsize=10];',
     ]
     _members(report, report.root, lines, "  ", options.keys)
-    lines += [f"  {_quote(a)} -> {_quote(b)};" for a, b in layer_edges(report)]
+    edges, cut = layer_edges(report)
+    lines += [f"  {_quote(a)} -> {_quote(b)};" for a, b in edges]
+    if cut:
+        lines.append(f"  // {cut.note}")
     lines.append("}")
     return "\n".join(lines) + "\n"
 
@@ -40,4 +43,6 @@ def label(node: LayerNode, keys: list[str]) -> str:
 
 
 def _quote(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+    """A DOT string: printable, line by line, with quotes and backslashes escaped."""
+    lines = [printable(line).replace("\\", "\\\\").replace('"', '\\"') for line in text.split("\n")]
+    return '"' + "\\n".join(lines) + '"'

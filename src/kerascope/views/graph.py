@@ -8,11 +8,28 @@ never called by a model) take part in no connection and are left out.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from kerascope.model import topology
 from kerascope.model.records import LayerNode, ModelReport
 from kerascope.model.vocabulary import Role
 
 GRAPH_ROLES = (Role.INPUT, Role.LAYER, Role.MODEL)
+# A drawing past this many edges says so and stops: a file can wire two nested
+# models of thousands of layers each to each other, which no drawing can show.
+MAX_EDGES = 20_000
+
+
+@dataclass(frozen=True)
+class Cut:
+    """A graph drawn only in part, and the note that says so."""
+
+    drawn: int
+    limit: int
+
+    @property
+    def note(self) -> str:
+        return f"only the first {self.drawn:,} edges are drawn (the graph has more than {self.limit:,})"
 
 
 def graph_nodes(report: ModelReport, parent: LayerNode) -> list[LayerNode]:
@@ -24,21 +41,26 @@ def is_cluster(report: ModelReport, node: LayerNode) -> bool:
     return node.role == Role.MODEL and bool(graph_nodes(report, node))
 
 
-def layer_edges(report: ModelReport) -> list[tuple[str, str]]:
-    """(from, to) for every tensor between two leaf layers, at any depth; a shared
-    layer called twice has an edge per call."""
-    edges = []
+def layer_edges(report: ModelReport, limit: int = MAX_EDGES) -> tuple[list[tuple[str, str]], Cut | None]:
+    """(from, to) for every tensor between two leaf layers, at any depth (a shared
+    layer called twice has an edge per call), up to `limit` edges; and the cut,
+    if the graph has more."""
+    edges: list[tuple[str, str]] = []
+    ends: dict[tuple[str, bool], list[str]] = {}
     for node in report.layers:
         if node.role not in GRAPH_ROLES:
             continue
-        targets = _ends(report, node, inputs=True)
+        targets = _ends(report, node, True, ends)
         for call in node.inbound or []:
             for link in call:
                 if link.layer not in report:
                     continue
-                for source in _ends(report, report[link.layer], inputs=False):
-                    edges += [(source, target) for target in targets]
-    return edges
+                for source in _ends(report, report[link.layer], False, ends):
+                    for target in targets:
+                        if len(edges) == limit:
+                            return edges, Cut(limit, limit)
+                        edges.append((source, target))
+    return edges, None
 
 
 def level_edges(report: ModelReport, parent: LayerNode) -> list[tuple[str, str]]:
@@ -53,8 +75,13 @@ def level_edges(report: ModelReport, parent: LayerNode) -> list[tuple[str, str]]
     return edges
 
 
-def _ends(report: ModelReport, node: LayerNode, inputs: bool) -> list[str]:
-    """A leaf layer's own path; for a nested model, its input (or output) layers, recursively."""
+def _ends(
+    report: ModelReport, node: LayerNode, inputs: bool, known: dict[tuple[str, bool], list[str]]
+) -> list[str]:
+    """A leaf layer's own path; for a nested model, its input (or output) layers,
+    recursively; each model's ends found once (`known`)."""
+    if (node.path, inputs) in known:
+        return known[(node.path, inputs)]
     if not is_cluster(report, node):
         return [node.path]
     members = graph_nodes(report, node)
@@ -62,7 +89,8 @@ def _ends(report: ModelReport, node: LayerNode, inputs: bool) -> list[str]:
     chosen = [m for m in members if m.name in named] or [members[0] if inputs else members[-1]]
     ends: list[str] = []
     for member in chosen:
-        ends += _ends(report, member, inputs)
+        ends += _ends(report, member, inputs, known)
+    known[(node.path, inputs)] = ends
     return ends
 
 

@@ -1,5 +1,6 @@
 """The default view: one row per layer, indented by depth, like `model.summary()`
-but reaching every sublayer."""
+but reaching every sublayer. Every cell is plain text: nothing from a file is
+read as rich markup or reaches the terminal as a control sequence."""
 
 from __future__ import annotations
 
@@ -12,7 +13,16 @@ from kerascope.model.records import LayerNode, ModelReport
 from kerascope.model.vocabulary import Role
 from kerascope.views.columns import cell, config_value
 from kerascope.views.options import ViewOptions
-from kerascope.views.text import class_text, count_text, footer_lines, shape_text, title
+from kerascope.views.text import (
+    class_text,
+    count_text,
+    findings_banner,
+    footer_lines,
+    printable,
+    shape_text,
+    title,
+    value_text,
+)
 
 
 def render(report: ModelReport, options: ViewOptions) -> Group:
@@ -23,21 +33,28 @@ def render(report: ModelReport, options: ViewOptions) -> Group:
     table.add_column("Output shape")
     table.add_column("Params", justify="right", no_wrap=True)
     for key in options.keys:
-        table.add_column(key)
+        table.add_column(Text(printable(key)))
     for node in report.layers:
         indent = "  " * (node.depth - 1)
-        name = Text(indent + node.name, style="dim" if node.role == Role.SUBLAYER else "")
         table.add_row(
-            name,
-            class_text(node),
-            node.role,
-            shape_text(node.output_shape),
-            count_text(node.total_params),
-            *(_key_text(node, key) for key in options.keys),
+            Text(indent + printable(node.name), style="dim" if node.role == Role.SUBLAYER else ""),
+            Text(class_text(node)),
+            Text(node.role.value),
+            Text(shape_text(node.output_shape)),
+            Text(count_text(node.total_params)),
+            *(Text(_key_text(node, key)) for key in options.keys),
         )
-    return Group(Text(title(report), style="bold"), table, Text("\n".join(footer_lines(report))))
+    return Group(*head(report), table, Text("\n".join(footer_lines(report))))
+
+
+def head(report: ModelReport) -> list[Text]:
+    """The title, and the findings banner when there are findings."""
+    lines = [Text(title(report), style="bold")]
+    banner = findings_banner(report)
+    if banner:
+        lines.append(Text(banner, style="yellow"))
+    return lines
 
 
 def _key_text(node: LayerNode, key: str) -> str:
-    value = cell(config_value(node.config, key))
-    return "" if value is None else str(value)
+    return value_text(cell(config_value(node.config, key)))

@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from kerascope.model.records import LayerNode, ModelReport
-from kerascope.model.vocabulary import Fact, Origin
+from kerascope.model.vocabulary import Fact, Origin, Severity
 
 UNKNOWN = "?"
 
@@ -31,7 +31,11 @@ def _escaped(match: re.Match[str]) -> str:
 
 
 def shape_text(shape: Any) -> str:
-    """`(None, 32)` for one tensor, `[(None, 4), (None, 2)]` for several."""
+    """`(None, 32)` for one tensor, `[(None, 4), (None, 2)]` for several; printable."""
+    return printable(_shape_text(shape))
+
+
+def _shape_text(shape: Any) -> str:
     if shape is None:
         return ""
     if shape == "multiple":
@@ -40,9 +44,9 @@ def shape_text(shape: Any) -> str:
         inner = ", ".join("None" if d is None else str(d) for d in shape)
         return f"({inner},)" if len(shape) == 1 else f"({inner})"
     if isinstance(shape, list):
-        return "[" + ", ".join(shape_text(s) for s in shape) + "]"
+        return "[" + ", ".join(_shape_text(s) for s in shape) + "]"
     if isinstance(shape, dict):
-        return "{" + ", ".join(f"{k}: {shape_text(v)}" for k, v in shape.items()) + "}"
+        return "{" + ", ".join(f"{k}: {_shape_text(v)}" for k, v in shape.items()) + "}"
     return str(shape)
 
 
@@ -56,7 +60,12 @@ def plural(count: int, word: str, many: str | None = None) -> str:
 
 
 def class_text(node: LayerNode) -> str:
-    return node.class_name or UNKNOWN
+    return printable(node.class_name) if node.class_name else UNKNOWN
+
+
+def value_text(value: Any) -> str:
+    """A value from a file as one printable string ("" for None)."""
+    return "" if value is None else printable(str(value))
 
 
 def footer_lines(report: ModelReport) -> list[str]:
@@ -70,7 +79,7 @@ def footer_lines(report: ModelReport) -> list[str]:
     unstored = 0
     for node in report.nodes:
         if raised_config_error(node):
-            lines.append(f"No config for {node.path or node.name}: {node.config_error}")
+            lines.append(printable(f"No config for {node.path or node.name}: {node.config_error}"))
         elif node.config_error:
             unstored += 1
     if unstored:
@@ -88,9 +97,25 @@ def raised_config_error(node: LayerNode) -> bool:
 
 def title(report: ModelReport) -> str:
     root = report.root
-    facts = [f"{root.name} ({class_text(root)})", plural(len(report.layers), "layer")]
+    facts = [f"{printable(root.name)} ({class_text(root)})", plural(len(report.layers), "layer")]
     if report.keras_version:
-        facts.append(f"Keras {report.keras_version}")
+        facts.append(f"Keras {printable(report.keras_version)}")
     if report.backend:
-        facts.append(report.backend)
+        facts.append(printable(report.backend))
     return " · ".join(facts)
+
+
+def findings_banner(report: ModelReport) -> str | None:
+    """One line counting the report's findings by severity, or None when there are none."""
+    if not report.findings:
+        return None
+    counts = {severity: 0 for severity in sorted(Severity, key=lambda s: -s.rank)}
+    for finding in report.findings:
+        counts[finding.severity] += 1
+    parts = [
+        plural(count, severity.value, many="info" if severity == Severity.INFO else None)
+        for severity, count in counts.items()
+        if count
+    ]
+    source = printable(report.source)
+    return f"Findings: {', '.join(parts)} (run kerascope check {source} for details)"

@@ -1,4 +1,4 @@
-"""Layers as a tree: nesting at a glance, one line per layer."""
+"""Layers as a tree: nesting at a glance, one line per layer, every label plain text."""
 
 from __future__ import annotations
 
@@ -10,29 +10,41 @@ from kerascope.model.records import LayerNode, ModelReport
 from kerascope.model.vocabulary import Role
 from kerascope.views.columns import cell, config_value
 from kerascope.views.options import ViewOptions
-from kerascope.views.text import class_text, count_text, footer_lines, raised_config_error, shape_text, title
+from kerascope.views.table_view import head
+from kerascope.views.text import (
+    class_text,
+    count_text,
+    footer_lines,
+    printable,
+    raised_config_error,
+    shape_text,
+    value_text,
+)
 
 
 def render(report: ModelReport, options: ViewOptions) -> Group:
-    tree = Tree(Text(title(report), style="bold"))
+    title, *banner = head(report)
+    tree = Tree(title)
     branches = {report.root.path: tree}
     for parent in report.nodes:
         for node in report.children(parent):
             branches[node.path] = branches[parent.path].add(_label(node, options.keys))
-    return Group(tree, Text("\n".join(footer_lines(report))))
+    return Group(*banner, tree, Text("\n".join(footer_lines(report))))
 
 
 def _label(node: LayerNode, keys: list[str]) -> Text:
-    label = Text(node.name, style="bold" if node.role == Role.MODEL else "")
+    label = Text(printable(node.name), style="bold" if node.role == Role.MODEL else "")
     label.append(f" {class_text(node)}", style="cyan")
     if node.role in (Role.SUBLAYER, Role.INPUT):
-        label.append(f" [{node.role}]", style="dim")
+        label.append(f" [{node.role.value}]", style="dim")
     shape = shape_text(node.output_shape)
     if shape:
         label.append(f" → {shape}")
     label.append(f"  {count_text(node.total_params)} params", style="dim")
     for key in keys:
-        label.append(f"  {key}={cell(config_value(node.config, key))}", style="magenta")
+        label.append(
+            f"  {printable(key)}={value_text(cell(config_value(node.config, key)))}", style="magenta"
+        )
     if raised_config_error(node):
-        label.append(f"  get_config() raised {node.config_error}", style="red")
+        label.append(f"  get_config() raised {printable(node.config_error or '')}", style="red")
     return label

@@ -6,8 +6,8 @@ import keras
 
 from kerascope.examples import build_examples
 
-from model_zoo import raising_config as _raising_config
-from model_zoo import transformer as _transformer
+from support.model_zoo import raising_config as _raising_config
+from support.model_zoo import transformer as _transformer
 
 
 def two_dense():
