@@ -34,16 +34,14 @@ def sees_all(node: LayerNode, live: ModelReport) -> bool:
     return False
 
 
-def hidden_input_of_hidden_model(node: LayerNode, live: ModelReport) -> bool:
-    """A `.keras` weights file has no group for the InputLayer of a model that only
-    the weights show (a subclassed model's Sequential attribute)."""
+def graph_only_of_hidden_model(node: LayerNode, live: ModelReport) -> bool:
+    """A `.keras` weights file has groups for tracked layers only: not for the
+    InputLayers and the ops (`keras.ops.add`) of a model whose config the file
+    does not hold (a subclassed model's Sequential attribute, a KerasHub task's
+    backbone): only that model's own config would list them."""
     parent = live.parent(node)
-    return (
-        node.role == Role.INPUT
-        and parent is not None
-        and parent.role == Role.MODEL
-        and not _listed(parent, live)
-    )
+    graph_only = node.role == Role.INPUT or (node.module or "").startswith("keras.src.ops.")
+    return graph_only and parent is not None and parent.role == Role.MODEL and not _listed(parent, live)
 
 
 def unscoped_sublayer(node: LayerNode, live: ModelReport) -> bool:
@@ -67,8 +65,8 @@ STORES: dict[Format, Stores] = {
     Format.KERAS: Stores(
         listed=ALL,
         hidden=frozenset({Fact.WEIGHTS}),
-        blind_to=hidden_input_of_hidden_model,
-        blindness="the InputLayer of a model only the weights show",
+        blind_to=graph_only_of_hidden_model,
+        blindness="the inputs and ops of a model only the weights show",
     ),
     Format.H5: Stores(
         listed=ALL,

@@ -50,9 +50,59 @@ class Flavor:
     def is_input_layer(self, obj: Any) -> bool:
         return isinstance(obj, self.package.layers.InputLayer)
 
+    def is_operation(self, obj: Any) -> bool:
+        """A Keras 3 op (`keras.ops.add`) called in a functional graph: a config
+        entry like a layer, but no layer (no weights, not in `model.layers`)."""
+        return not self.is_layer(obj)
+
     def children(self, layer: Any) -> list[Any]:
-        """Direct tracked sublayers, listed or not in any `layers` attribute."""
-        return list(layer._flatten_layers(include_self=False, recursive=False))
+        """Direct tracked sublayers, listed or not in any `layers` attribute, and the
+        ops a functional model's graph calls."""
+        if not self.is_layer(layer):
+            return []
+        tracked = list(layer._flatten_layers(include_self=False, recursive=False))
+        operations = getattr(layer, "_operations", None) if self.is_model(layer) else None
+        return tracked + [op for op in operations or [] if not self.is_layer(op)]
+
+    def graph_calls(self, model: Any) -> list[tuple[Any, list[list[tuple[Any, int, int]]]]]:
+        """Each layer a Keras 3 functional model's own graph calls, with its calls in
+        order, each call its input tensors as (producer, producer's call index among
+        this model's calls of it, tensor index): the links a config would list.
+
+        Used for models whose config lists no layers (a KerasHub task's config holds
+        only its constructor's arguments). Empty where the graph is not Keras 3's.
+        """
+        if not self.is_keras3 or not self.is_model(model):
+            return []
+        graph = getattr(model, "_functional", None) or model
+        keys, operations = getattr(graph, "_nodes", None), getattr(graph, "_operations", None)
+        if not keys or not operations:
+            return []
+        kept = {
+            id(op): {i: position for position, i in enumerate(self._graph_indices(op, keys))}
+            for op in operations
+        }
+        calls = []
+        for op in operations:
+            if self.is_input_layer(op):
+                continue
+            sites = []
+            for index in self._graph_indices(op, keys):
+                tensors = self.package.tree.flatten(op._inbound_nodes[index].input_tensors)
+                links = []
+                for tensor in tensors:
+                    producer, node_index, tensor_index = tensor._keras_history
+                    links.append(
+                        (producer, kept.get(id(producer), {}).get(node_index, node_index), tensor_index)
+                    )
+                sites.append(links)
+            calls.append((op, sites))
+        return calls
+
+    @staticmethod
+    def _graph_indices(op: Any, keys: Any) -> list[int]:
+        """Indices of `op`'s calls that belong to the graph whose node keys are `keys`."""
+        return [i for i in range(len(op._inbound_nodes)) if f"{id(op)}_ib-{i}" in keys]
 
     def listed_layers(self, layer: Any) -> list[Any]:
         """What Keras calls `model.layers` (empty for a plain layer)."""
@@ -93,12 +143,34 @@ class Flavor:
         )
 
     def call_shapes(self, layer: Any) -> tuple[list[Any], list[Any]]:
-        """Input and output shapes of each call site the layer was traced at."""
+        """Input and output shapes of each call site the layer was traced at; a
+        model's outputs in the structure it returns them in (a dict, a list)."""
         inputs, outputs = [], []
+        structure = self._output_structure(layer)
         for node in getattr(layer, "_inbound_nodes", None) or []:
             inputs.append(structure_shape(node.input_tensors))
-            outputs.append(structure_shape(node.outputs))
+            produced = node.outputs
+            if structure is not None:
+                produced = self._pack(structure, produced)
+            outputs.append(structure_shape(produced))
         return inputs, outputs
+
+    def _output_structure(self, layer: Any) -> Any:
+        if not self.is_model(layer):
+            return None
+        for name in ("_outputs_struct", "_nested_outputs"):  # Keras 3, tf_keras
+            structure = getattr(layer, name, None)
+            if structure is not None:
+                return structure
+        return None
+
+    def _pack(self, structure: Any, flat: Any) -> Any:
+        """`flat` outputs in `structure`'s shape, with the framework's own nest utility."""
+        if self.is_keras3:
+            tree = self.package.tree
+            return tree.pack_sequence_as(structure, tree.flatten(flat))
+        nest = sys.modules["tensorflow"].nest  # a tf_keras model proves TensorFlow is imported
+        return nest.pack_sequence_as(structure, nest.flatten(flat))
 
     def build_input_shape(self, layer: Any) -> Any:
         getter = getattr(layer, "get_build_config", None)

@@ -39,6 +39,7 @@ def walk_live(
     objects = {"": obj}
     path_of = {id(obj): ""}
     models: list[tuple[LayerNode, dict[str, int]]] = []
+    graphs: list[Any] = []
     stack = [(tree.root, obj, root_variables)]
     while stack:
         node, layer, variables = stack.pop()
@@ -47,7 +48,7 @@ def walk_live(
         owned_by_children: set[int] = set()
         added = []
         for child in children_of[id(layer)]:
-            owned_by_children.update(id(w) for w in child.weights)
+            owned_by_children.update(id(w) for w in getattr(child, "weights", ()))
             names_to_ids[child.name] = id(child)
             if owner_of[id(child)] != id(layer):  # shared: listed once, under its owner
                 continue
@@ -60,8 +61,12 @@ def walk_live(
         node.weights = [flavor.weight_info(w) for w in variables if id(w) not in owned_by_children]
         if isinstance(node.config, dict) and topology.layer_entries(node.config):
             models.append((node, names_to_ids))
+        elif flavor.is_model(layer):
+            graphs.append((node, layer))
         stack.extend(reversed(added))
     _link_call_sites(tree, models, path_of)
+    for model, layer in graphs:
+        _link_graph_calls(tree, model, flavor.graph_calls(layer), path_of)
     report = tree.report(
         source or f"<live {type(obj).__name__} {getattr(obj, 'name', '')}>",
         Format.LIVE,
@@ -80,8 +85,8 @@ def _facts(flavor: Flavor, layer: Any, index: int | None, listed: bool) -> tuple
     class_name, module, registered_name = flavor.class_identity(layer)
     config, config_error = _config_of(layer)
     inputs, outputs = flavor.call_shapes(layer)
-    trainable = list(layer.trainable_weights)
-    non_trainable = list(layer.non_trainable_weights)
+    trainable = list(getattr(layer, "trainable_weights", ()))
+    non_trainable = list(getattr(layer, "non_trainable_weights", ()))
     facts = {
         "class_name": class_name,
         "module": module,
@@ -106,7 +111,7 @@ def _role(flavor: Flavor, layer: Any, listed: bool) -> Role:
         return Role.INPUT
     if flavor.is_model(layer):
         return Role.MODEL
-    return Role.LAYER if listed else Role.SUBLAYER
+    return Role.LAYER if listed or flavor.is_operation(layer) else Role.SUBLAYER
 
 
 def _link_call_sites(
@@ -130,6 +135,26 @@ def _link_call_sites(
                 ]
                 for site in sites
             ]
+
+
+def _link_graph_calls(
+    tree: LayerTree,
+    model: LayerNode,
+    calls: list[tuple[Any, list[list[tuple[Any, int, int]]]]],
+    path_of: dict[int, str],
+) -> None:
+    """Inbound links from a model's own graph, for a model whose config lists no layers."""
+    for consumer, sites in calls:
+        node = tree.get(path_of.get(id(consumer)))
+        if node is None or node.inbound is not None:
+            continue
+        node.inbound = [
+            [
+                InboundLink(path_of.get(id(producer)) or paths.join(model.path, producer.name), index, tensor)
+                for producer, index, tensor in site
+            ]
+            for site in sites
+        ]
 
 
 def _owners(flavor: Flavor, root: Any) -> tuple[dict[int, list[Any]], dict[int, int | None]]:

@@ -54,6 +54,13 @@ def entry_name(entry: dict[str, Any]) -> str | None:
     return name if isinstance(name, str) else None
 
 
+def is_operation_entry(entry: dict[str, Any]) -> bool:
+    """Whether a functional config's entry is a Keras 3 op (`keras.ops.add` called
+    in the graph), which is not a layer: not in `model.layers`, no weights."""
+    module = entry.get("module")
+    return isinstance(module, str) and module.startswith("keras.src.ops.")
+
+
 def is_sequential_config(model_config: Any) -> bool:
     entries = layer_entries(model_config)
     return bool(entries) and not any("inbound_nodes" in entry for entry in entries)

@@ -81,10 +81,15 @@ def _grow(tree: LayerTree, top: LayerNode) -> None:
         children = []
         for position, entry in enumerate(entries):
             name = topology.entry_name(entry) or f"layer_{position}"
-            # Keras 3 leaves a Sequential's InputLayer out of `model.layers`.
+            # Keras 3 leaves a Sequential's InputLayer out of `model.layers`, and ops called
+            # in a functional graph are in no `layers` list either (but are its layers' peers).
+            operation = topology.is_operation_entry(entry)
             listed = not (sequential and entry.get("class_name") in INPUT_CLASSES)
-            child = tree.add(model, name, index=listed_index if listed else None, **node_facts(entry, listed))
-            listed_index += listed
+            indexed = listed and not operation
+            child = tree.add(
+                model, name, index=listed_index if indexed else None, **node_facts(entry, listed)
+            )
+            listed_index += indexed
             children.append(child)
         _link(tree, model)
         _shapes(tree, model)
