@@ -8,6 +8,7 @@ with itself.
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections import Counter
 from typing import Any
@@ -89,7 +90,7 @@ def model_edges(model: Any) -> Counter:
     edges: Counter = Counter()
     if type(model).__name__ == "Sequential":
         chain = [*_sequential_input(model), *model.layers]
-        for producer, consumer in zip(chain, chain[1:], strict=False):
+        for producer, consumer in itertools.pairwise(chain):
             edges[(producer.name, consumer.name, 0)] += 1
         return edges
     for consumer, node in _graph_nodes(model):
