@@ -1,16 +1,21 @@
-"""The command line: every view, layer lookup, and one-line errors with exit 2."""
+"""The command line as the README shows it: every command, view and flag, one-line
+errors with exit 2, output files written whole, and a supervisor that ends every
+command cleanly (the time limit, Ctrl-C, a child killed by a signal)."""
 
 from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 import yaml
 
+import kerascope
 from kerascope.cli import main
 
 TESTS = Path(__file__).parent
@@ -27,21 +32,46 @@ def run(capsys, *argv):
     return code, out, err
 
 
-def test_table_shows_hidden_sublayer(capsys):
+def run_process(*argv, cwd=TESTS, **kwargs):
+    """The installed command (`python -m kerascope`), with its supervisor."""
+    env = {**os.environ, "PYTHONPATH": str(TESTS)}
+    return subprocess.run(
+        [sys.executable, "-m", "kerascope", *argv],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        timeout=300,
+        **kwargs,
+    )
+
+
+def one_line(err: str) -> str:
+    assert err.count("\n") == 1 and err.startswith("kerascope"), err
+    assert "Traceback" not in err
+    return err
+
+
+# -- inspect and its views --------------------------------------------------------------
+def test_table_shows_hidden_sublayer(capsys, keras3):
+    from support.cli_targets import custom_wrapper
+
+    inner = custom_wrapper().get_layer("scaled").inner
     code, out, err = run(capsys, "inspect", "support.cli_targets:custom_wrapper")
     assert code == 0, err
-    lines = out.splitlines()
-    inner = next(line for line in lines if "inner_dense" in line)
-    assert "Dense" in inner and "sublayer" in inner and "15" in inner
-    assert "Total params: 15" in out
+    line = next(line for line in out.splitlines() if inner.name in line)
+    assert type(inner).__name__ in line and "sublayer" in line and f"{inner.count_params():,}" in line
+    assert f"Total params: {custom_wrapper().count_params():,}" in out
 
 
-def test_json_view_is_the_report(capsys):
+def test_json_view_is_the_report(capsys, keras3):
+    from support.cli_targets import model
+
     code, out, _ = run(capsys, "inspect", "support.cli_targets:model", "--format", "json")
     assert code == 0
     data = json.loads(out)
-    assert data["totals"]["total_params"] == 266
-    assert [node["path"] for node in data["nodes"]] == ["", "features", "dense_a", "dense_b", "dense_c"]
+    assert data["totals"]["total_params"] == model.count_params()
+    assert [node["path"] for node in data["nodes"]] == ["", *(layer.name for layer in model.layers)]
 
 
 def test_yaml_view_equals_json_view(capsys):
@@ -65,7 +95,33 @@ def test_depth_folds_deeper_layers(capsys):
     assert paths == ["", "tokens", "block"]
 
 
-def test_show_layer_by_path_name_and_index(capsys):
+def test_class_and_select_queries(capsys, keras3):
+    from support.cli_targets import model
+
+    dense = [layer.name for layer in model.layers if type(layer).__name__ == "Dense"]
+    _, out, _ = run(capsys, "inspect", "support.cli_targets:model", "-f", "json", "--class", "Dense")
+    assert [node["path"] for node in json.loads(out)["nodes"][1:]] == dense
+    _, out, _ = run(capsys, "inspect", "support.cli_targets:model", "-f", "json", "--select", "*_b")
+    assert [node["path"] for node in json.loads(out)["nodes"][1:]] == [
+        name for name in dense if name.endswith("_b")
+    ]
+
+
+def test_html_view_through_the_cli(capsys, tmp_path):
+    target = tmp_path / "report.html"
+    code, out, _ = run(capsys, "inspect", "support.cli_targets:model", "-f", "html", "-o", str(target))
+    assert code == 0 and out == ""
+    page = target.read_text()
+    assert (
+        page.lower().startswith("<!doctype html>")
+        and "Content-Security-Policy" in page
+        and "default-src 'none'" in page
+    )
+
+
+def test_show_layer_by_path_name_and_index(capsys, keras3):
+    from support.cli_targets import two_dense
+
     _, by_path, _ = run(
         capsys, "show", "support.cli_targets:transformer", "block/attention/query", "-f", "json"
     )
@@ -73,14 +129,7 @@ def test_show_layer_by_path_name_and_index(capsys):
     assert json.loads(by_path) == json.loads(by_name)
     assert json.loads(by_path)["class_name"] == "EinsumDense"
     _, by_index, _ = run(capsys, "show", "support.cli_targets:two_dense", "0")
-    assert yaml.safe_load(by_index)["name"] == "hidden"
-
-
-def test_output_file_is_written(capsys, tmp_path):
-    target = tmp_path / "report.json"
-    code, out, _ = run(capsys, "inspect", "support.cli_targets:model", "-f", "json", "-o", str(target))
-    assert code == 0 and out == ""
-    assert json.loads(target.read_text())["nodes"][0]["name"] == "three_dense"
+    assert yaml.safe_load(by_index)["name"] == two_dense().layers[0].name
 
 
 def test_config_error_is_shown_not_fatal(capsys):
@@ -89,6 +138,74 @@ def test_config_error_is_shown_not_fatal(capsys):
     assert "No config for fragile: RuntimeError: Fragile cannot describe itself" in out
 
 
+# -- -o for every command, written whole or not at all ------------------------------------
+@pytest.fixture(scope="module")
+def saved_pair(tmp_path_factory, keras3):
+    folder = tmp_path_factory.mktemp("pair")
+    from support.cli_targets import model, two_dense
+
+    model.save(folder / "a.keras")
+    two_dense().save(folder / "b.keras")
+    return folder / "a.keras", folder / "b.keras"
+
+
+@pytest.mark.parametrize(
+    ("argv", "check"),
+    [
+        (["inspect", "{a}", "-f", "json"], lambda text: json.loads(text)["format"] == "keras"),
+        (["show", "{a}", "dense_a", "-f", "json"], lambda text: json.loads(text)["name"] == "dense_a"),
+        (["diff", "{a}", "{b}", "-f", "json"], lambda text: json.loads(text)["same"] is False),
+        (["diff", "{a}", "{b}", "-f", "html"], lambda text: text.lower().startswith("<!doctype html>")),
+        (["check", "{a}", "-f", "sarif"], lambda text: json.loads(text)["version"] == "2.1.0"),
+        (["demo", "-f", "markdown"], lambda text: text.count("**") >= 8),
+    ],
+    ids=["inspect", "show", "diff", "diff-html", "check", "demo"],
+)
+def test_every_command_writes_its_output_file(capsys, tmp_path, saved_pair, argv, check):
+    a, b = saved_pair
+    target = tmp_path / "out.txt"
+    args = [part.format(a=a, b=b) for part in argv]
+    code = main([*args, "-o", str(target)])
+    out, err = capsys.readouterr()
+    assert code in (0, 1), err
+    assert out == "" and check(target.read_text())
+
+
+def test_output_file_keeps_its_mode_and_is_replaced_whole(capsys, tmp_path, saved_pair):
+    target = tmp_path / "report.json"
+    target.write_text("old")
+    target.chmod(0o640)
+    assert main(["inspect", str(saved_pair[0]), "-f", "json", "-o", str(target)]) == 0
+    assert json.loads(target.read_text())["format"] == "keras"
+    assert target.stat().st_mode & 0o777 == 0o640
+    assert [p.name for p in tmp_path.iterdir()] == ["report.json"]
+    capsys.readouterr()
+
+
+def test_output_refuses_what_is_not_a_regular_file(capsys, tmp_path, saved_pair):
+    real = tmp_path / "real.json"
+    real.write_text("keep me")
+    link = tmp_path / "link.json"
+    link.symlink_to(real)
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    for path in (link, fifo):
+        code, out, err = run(capsys, "inspect", str(saved_pair[0]), "-f", "json", "-o", str(path))
+        assert code == 2 and out == ""
+        assert str(path) in one_line(err) and "not a regular file" in err and "--force" in err
+    assert link.is_symlink() and real.read_text() == "keep me"
+    assert main(["inspect", str(saved_pair[0]), "-f", "json", "-o", str(link), "--force"]) == 0
+    assert link.is_symlink() and json.loads(real.read_text())["format"] == "keras"
+    capsys.readouterr()
+
+
+def test_output_error_names_the_users_path(capsys, tmp_path, saved_pair):
+    target = tmp_path / "no-such-folder" / "out.json"
+    code, _, err = run(capsys, "inspect", str(saved_pair[0]), "-o", str(target))
+    assert code == 2 and str(target) in one_line(err) and ".out.json." not in err
+
+
+# -- one-line errors ----------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
@@ -103,36 +220,48 @@ def test_config_error_is_shown_not_fatal(capsys):
 )
 def test_errors_are_one_line_with_exit_2(capsys, argv, message):
     code, out, err = run(capsys, *argv)
-    assert code == 2
-    assert out == ""
-    assert err.count("\n") == 1 and err.startswith("kerascope: ")
-    assert message in err
+    assert code == 2 and out == ""
+    assert message in one_line(err)
 
 
-def _run_process(*argv, cwd=TESTS):
-    env = {**os.environ, "PYTHONPATH": str(TESTS)}
-    return subprocess.run(
-        [sys.executable, "-m", "kerascope", *argv],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env=env,
-        timeout=300,
-    )
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["inspect"], "the following arguments are required: TARGET"),
+        (["inspect", "m.keras", "-f", "bogus"], "invalid choice: 'bogus'"),
+        (["inspect", "m.keras", "--depth", "0"], "--depth: must be 1 or more, not 0"),
+        (["inspect", "m.keras", "--depth", "-1"], "--depth: must be 1 or more, not -1"),
+        (["inspect", "m.keras", "--columns", "path,bogus"], "unknown column 'bogus'"),
+        (["inspect", "m.keras", "--max-layers", "many"], "--max-layers: not a whole number: 'many'"),
+        (["check", "m.keras", "--fail-on", "info"], "invalid choice: 'info'"),
+        (["frobnicate"], "invalid choice: 'frobnicate'"),
+    ],
+)
+def test_argument_errors_are_one_line_with_exit_2(argv, message):
+    done = run_process(*argv)
+    assert done.returncode == 2 and done.stdout == ""
+    assert message in one_line(done.stderr) and "--help" in done.stderr
+    assert "Error" not in done.stderr
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["inspect", "--help"], ["diff", "--help"]])
+def test_help_still_shows_usage(argv):
+    done = run_process(*argv)
+    assert done.returncode == 0 and done.stdout.startswith("usage: kerascope")
 
 
 def test_debug_shows_the_traceback():
-    quiet = _run_process("inspect", "support.cli_targets:broken")
-    loud = _run_process("--debug", "inspect", "support.cli_targets:broken")
+    quiet = run_process("inspect", "support.cli_targets:broken")
+    loud = run_process("--debug", "inspect", "support.cli_targets:broken")
     assert quiet.returncode == 2 and "Traceback" not in quiet.stderr
-    assert loud.returncode != 0 and "Traceback" in loud.stderr
+    assert loud.returncode != 0 and "Traceback" in loud.stderr and "cannot build today" in loud.stderr
 
 
 def test_help_and_import_load_no_framework():
     probe = (
         "import sys, kerascope, kerascope.cli\n"
         "try:\n    kerascope.cli.main(['--help'])\nexcept SystemExit:\n    pass\n"
-        "heavy = [m for m in ('tensorflow', 'keras', 'tf_keras', 'jax', 'torch') if m in sys.modules]\n"
+        "heavy = [m for m in ('tensorflow', 'keras', 'tf_keras', 'jax', 'torch', 'h5py') if m in sys.modules]\n"
         "print('HEAVY', heavy)\n"
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
@@ -140,5 +269,100 @@ def test_help_and_import_load_no_framework():
 
 
 def test_version():
-    done = _run_process("--version")
-    assert done.returncode == 0 and done.stdout.startswith("kerascope ")
+    done = run_process("--version")
+    assert done.returncode == 0 and done.stdout == f"kerascope {kerascope.__version__}\n"
+
+
+# -- the supervisor -----------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def slow_file(tmp_path_factory):
+    """A config of 400 000 layers: several seconds to read, all of it Python."""
+    path = tmp_path_factory.mktemp("slow") / "slow.json"
+    layers = ",".join(
+        f'{{"class_name":"Dense","config":{{"name":"d{i}","units":1}}}}' for i in range(400_000)
+    )
+    path.write_text(f'{{"class_name":"Sequential","config":{{"name":"big","layers":[{layers}]}}}}')
+    return path
+
+
+SLOW = ["--max-layers", "1000000", "--max-json-bytes", "200000000"]
+
+
+def _start(*argv):
+    env = {**os.environ, "PYTHONPATH": str(TESTS)}
+    return subprocess.Popen(
+        [sys.executable, "-m", "kerascope", *argv],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        start_new_session=True,
+    )
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(child) for child in (task / "children").read_text().split()]
+    return found
+
+
+def _wait_for_child(process: subprocess.Popen) -> int:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        children = _children(process.pid)
+        if children:
+            return children[0]
+        time.sleep(0.05)
+    raise AssertionError("the command started no child")
+
+
+def test_ctrl_c_ends_the_command_in_one_line(slow_file):
+    process = _start("inspect", str(slow_file), *SLOW)
+    child = _wait_for_child(process)
+    time.sleep(0.5)
+    os.killpg(process.pid, signal.SIGINT)  # what the terminal sends the whole foreground group
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 130 and out == ""
+    assert one_line(err) == "kerascope: interrupted\n"
+    assert not Path(f"/proc/{child}").exists(), "the child was left running"
+
+
+def test_a_child_killed_by_a_signal_is_named(slow_file):
+    process = _start("inspect", str(slow_file), *SLOW)
+    child = _wait_for_child(process)
+    os.kill(child, signal.SIGKILL)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 2 and out == ""
+    assert "ended by SIGKILL (out of memory?)" in one_line(err)
+
+
+def test_the_time_limit_ends_the_command(slow_file):
+    started = time.monotonic()
+    done = run_process("inspect", str(slow_file), *SLOW, "--time-limit", "1")
+    assert done.returncode == 2 and done.stdout == ""
+    assert "gave up after 1 s (the time limit; raise it with --time-limit)" in one_line(done.stderr)
+    assert time.monotonic() - started < 30
+
+
+def test_the_time_limit_is_never_a_layers_config_error(keras3):
+    """A layer whose get_config is slow: the walk's `except Exception` around a
+    layer's own code must not record the time limit as that layer's error."""
+
+    class Slow(keras3.layers.Layer):
+        def call(self, inputs):
+            return inputs
+
+        def get_config(self):
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                pass
+            return super().get_config()
+
+    inputs = keras3.Input(shape=(2,), name="x")
+    model = keras3.Model(inputs, Slow(name="slow")(inputs), name="slow_model")
+    started = time.monotonic()
+    with pytest.raises(kerascope.KerascopeError) as raised:
+        kerascope.inspect(model, time_limit=1)
+    assert "gave up after 1 s (the time limit" in str(raised.value)
+    assert time.monotonic() - started < 10

@@ -11,24 +11,43 @@ FRAMEWORKS = ("tensorflow", "keras", "tf_keras", "jax", "torch")
 
 _PROBE = """
 import json, sys, kerascope
+outcomes = dict()
 for path in sys.argv[1:]:
     try:
         kerascope.inspect(path).to_json()
-    except kerascope.KerascopeError:
-        pass
-print("IMPORTED", json.dumps([m for m in {frameworks!r} if m in sys.modules]))
+        outcomes[path] = "report"
+    except kerascope.KerascopeError as error:
+        outcomes[path] = "error: " + str(error)
+print("IMPORTED", json.dumps([m for m in sys.modules if m.split(".")[0] in {frameworks!r}]))
+print("OUTCOMES", json.dumps(outcomes))
 """
 
 
-def frameworks_imported_reading(paths: list[Path | str], cwd: Path | None = None) -> list[str]:
-    """The frameworks a fresh interpreter has imported after inspecting `paths`."""
+def frameworks_imported_reading(
+    paths: list[Path | str], cwd: Path | None = None, expected_errors: dict[str, str] | None = None
+) -> list[str]:
+    """The frameworks a fresh interpreter has imported after inspecting `paths`.
+
+    Every path must give a report, except those in `expected_errors` (path -> a
+    part of its one-line error): a read that fails early imports nothing, and
+    proves nothing.
+    """
     done = subprocess.run(
         [sys.executable, "-c", _PROBE.format(frameworks=FRAMEWORKS), *map(str, paths)],
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=600,
         cwd=cwd,
     )
-    marker = next((line for line in done.stdout.splitlines() if line.startswith("IMPORTED ")), None)
-    assert marker is not None, done.stdout + done.stderr
-    return json.loads(marker.removeprefix("IMPORTED "))
+    lines = dict(
+        line.split(" ", 1) for line in done.stdout.splitlines() if line.startswith(("IMPORTED ", "OUTCOMES "))
+    )
+    assert "OUTCOMES" in lines, done.stdout + done.stderr
+    outcomes = json.loads(lines["OUTCOMES"])
+    expected = {str(path): message for path, message in (expected_errors or {}).items()}
+    for path in map(str, paths):
+        if path in expected:
+            assert outcomes[path].startswith("error: ") and expected[path] in outcomes[path], outcomes[path]
+        else:
+            assert outcomes[path] == "report", (path, outcomes[path])
+    return sorted({name.split(".")[0] for name in json.loads(lines["IMPORTED"])})
