@@ -119,11 +119,11 @@ def test_savedmodel_metadata_mangled_by_line_ending_conversion(capsys, saved, tm
     fails_cleanly(capsys, directory, "keras_metadata.pb is not a valid protobuf message")
 
 
-def test_savedmodel_without_keras_metadata(capsys, tmp_path):
+def test_savedmodel_without_a_meta_graph(capsys, tmp_path):
     directory = tmp_path / "plain_tf"
     directory.mkdir()
-    (directory / "saved_model.pb").write_bytes(b"\x08\x01")
-    fails_cleanly(capsys, directory, "without keras_metadata.pb")
+    (directory / "saved_model.pb").write_bytes(b"\x08\x01")  # saved_model_schema_version = 1, nothing else
+    fails_cleanly(capsys, directory, "saved_model.pb holds no meta graph")
 
 
 @pytest.mark.parametrize(
