@@ -406,3 +406,31 @@ def test_saved_model_info_lists_the_graphs_ops(tf, module_saved):
     assert {"SaveV2", "RestoreV2", "MergeV2Checkpoints", "PrintV2"} <= info.ops
     assert info.tags == ["serve"]
     assert info.tensorflow_version == tf.__version__
+
+
+# -- SavedModels other people published ---------------------------------------------------
+def test_corpus_savedmodels_against_tensorflow(tf):
+    """Each readable SavedModel of the real-world corpus: its parameters are the
+    variables TensorFlow restores, its signatures TensorFlow's; without a variables
+    folder, parameters are unknown."""
+    from corpus import CORPUS, corpus_rows, require_corpus
+
+    require_corpus()
+    rows = [row for row in corpus_rows() if row["format"] == "savedmodel"]
+    assert rows
+    for row in rows:
+        path = CORPUS / row["file"]
+        try:
+            result = kerascope.check(path)
+        except kerascope.KerascopeError as error:
+            assert "keras_metadata.pb is not a valid protobuf message" in str(error)
+            continue
+        report = result.report
+        assert result.findings == [], row["file"]
+        if not (path / "variables").is_dir() or not (path / "saved_model.pb").is_file():
+            assert report.total_params is None, row["file"]
+            continue
+        loaded = tf.saved_model.load(str(path))  # nothing unsafe in its graph, as checked above
+        assert report.total_params == sum(int(np.prod(v.shape)) for v in loaded.variables), row["file"]
+        assert report.trainable_params == sum(int(np.prod(v.shape)) for v in loaded.trainable_variables)
+        assert report_signatures(report) == signature_truth(tf, path), row["file"]
