@@ -72,6 +72,8 @@ def module_saved(tf, tmp_path_factory):
             super().__init__()
             self.first, self.second = Dense(4, "first"), Dense(2, "second")
             self.scale = tf.Variable(2.0, trainable=False, name="scale")
+            # Checkpoint keys escape '/' and '.' in local names: 'extras/a.Sb..c/.ATTRIBUTES/...'.
+            self.extras = {"a/b.c": tf.Variable([1.0, 2.0], name="escaped")}
 
         @tf.function(input_signature=[tf.TensorSpec([None, 3], tf.float32, name="x")])
         def __call__(self, x):
@@ -266,6 +268,8 @@ def test_tf_module_saved_with_tf_saved_model_save(tf, module_saved):
     assert report.trainable_params == sum(int(np.prod(v.shape)) for v in net.trainable_variables)
     assert report_signatures(report) == signature_truth(tf, path)
     assert report.signatures["serving_default"]["inputs"]["x"]["name"] == "serving_default_x:0"
+    keys = tf.train.load_checkpoint(str(path / "variables" / "variables")).get_variable_to_shape_map()
+    assert "extras/a.Sb..c/.ATTRIBUTES/VARIABLE_VALUE" in keys
 
 
 def test_tf_keras_model_saved_with_tf_saved_model_save(tf, tf_keras, tmp_path):

@@ -28,7 +28,8 @@ class LimitExceeded(KerascopeError):
 
 @dataclass(frozen=True)
 class Limits:
-    """What one read may take. Each bound is a command-line flag of the same name."""
+    """What one read may take. Most bounds are also command-line flags of the same name
+    (`cli/arguments.py` lists which)."""
 
     max_json_bytes: int = 64 * MiB
     max_json_depth: int = 200

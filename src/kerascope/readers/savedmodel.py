@@ -55,11 +55,12 @@ def read_savedmodel(path: Path, limits: Limits) -> ModelReport:
     directory = savedmodel_directory(path)
     if directory is None:
         raise KerascopeError(f"no {SAVED_MODEL_FILE} or {METADATA_FILE} here or in a numbered version folder")
+    metadata = _read(directory / METADATA_FILE, limits.max_member_bytes)
     graph = _graph(directory, limits)
     bundle = _bundle(directory, limits)
     findings = unsafe_op_findings(graph.watched) if graph is not None else []
-    if (directory / METADATA_FILE).is_file():
-        return _read_keras(directory, graph, bundle, findings, limits)
+    if metadata is not None:
+        return _read_keras(directory, metadata, graph, bundle, findings, limits)
     if graph is None:
         raise KerascopeError(f"SavedModel directory without {SAVED_MODEL_FILE}")
     name = path.name if path.is_dir() else path.parent.name
@@ -87,17 +88,16 @@ def _read(path: Path, most: int) -> bytes | None:
 
 def _read_keras(
     directory: Path,
+    metadata: bytes,
     graph: SavedModelInfo | None,
     bundle: BundleIndex | None,
     findings: list[Finding],
     limits: Limits,
 ) -> ModelReport:
-    data = _read(directory / METADATA_FILE, limits.max_member_bytes)
-    assert data is not None  # the caller saw the file
     documents: dict[str, tuple[int, str, Any]] = {}
-    for node_id, node_path, identifier, metadata in saved_metadata_nodes(data):
+    for node_id, node_path, identifier, text in saved_metadata_nodes(metadata):
         if identifier in _LAYER_IDENTIFIERS:
-            document = load_json(metadata, f"{METADATA_FILE} node {node_path}", limits)
+            document = load_json(text, f"{METADATA_FILE} node {node_path}", limits)
             documents[node_path] = (node_id, identifier, document)
     if "root" not in documents or not isinstance(documents["root"][2], dict):
         raise KerascopeError(f"{METADATA_FILE} has no Keras root object")

@@ -27,7 +27,7 @@ _TABLE = _table()
 def crc32c(data: bytes | memoryview) -> int:
     crc = 0xFFFFFFFF
     table = _TABLE
-    for byte in bytes(data):
+    for byte in data:
         crc = table[(crc ^ byte) & 0xFF] ^ (crc >> 8)
     return crc ^ 0xFFFFFFFF
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 import struct
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from kerascope.errors import KerascopeError
@@ -141,7 +142,7 @@ class _Table:
             raise KerascopeError(f"{self.what}'s {name} has unknown block type {kind}")
         return contents
 
-    def items(self, limits: Limits):
+    def items(self, limits: Limits) -> Iterator[tuple[bytes, bytes]]:
         """Every (key, value) in key order. Data blocks must follow one another
         without overlap and before the index block, as TensorFlow writes them."""
         previous_key: bytes | None = None
@@ -172,27 +173,29 @@ class _Table:
                 yield key, bytes(value)
 
 
-def _block_entries(block: memoryview, what: str, name: str):
+def _block_entries(block: memoryview, what: str, name: str) -> Iterator[tuple[bytes, memoryview]]:
     """(key, value) of each entry of a block: keys share a prefix with the previous
-    key, restarting from nothing at each restart point."""
+    key, and share nothing at a restart point. The restart points are checked in
+    step with the entries (each must be where an entry starts), never gathered."""
     if len(block) < 4:
         raise KerascopeError(f"{what}'s {name} is too short to hold its restart count")
     restarts = struct.unpack_from("<I", block, len(block) - 4)[0]
-    if restarts > (len(block) - 4) // 4:
+    if restarts == 0 or restarts > (len(block) - 4) // 4:
         raise KerascopeError(f"{what}'s {name} claims {restarts:,} restart points in {len(block):,} bytes")
     limit = len(block) - 4 * (restarts + 1)
-    restart_points = set(struct.unpack_from(f"<{restarts}I", block, limit)) if restarts else set()
-    if restart_points and (max(restart_points) >= max(limit, 1) or 0 not in restart_points):
-        raise KerascopeError(f"{what}'s {name} has a restart point outside its entries")
+    restart = 0  # the next restart point to meet
     key = b""
     position = 0
     while position < limit:
         check_time()
-        start = position
+        at_restart = (
+            restart < restarts and struct.unpack_from("<I", block, limit + 4 * restart)[0] == position
+        )
+        restart += at_restart
         shared, position = _varint(block, position, 5, f"{what}'s {name}", limit)
         unshared, position = _varint(block, position, 5, f"{what}'s {name}", limit)
         value_length, position = _varint(block, position, 5, f"{what}'s {name}", limit)
-        if shared > len(key) or (start in restart_points and shared):
+        if shared > len(key) or (at_restart and shared):
             raise KerascopeError(f"{what}'s {name} has an entry sharing more of a key than there is")
         if unshared + value_length > limit - position:
             raise KerascopeError(f"{what}'s {name} has an entry running past the end of the block")
@@ -200,6 +203,9 @@ def _block_entries(block: memoryview, what: str, name: str):
         position += unshared
         yield key, block[position : position + value_length]
         position += value_length
+    empty_block = limit == 0 and restarts == 1 and struct.unpack_from("<I", block, 0)[0] == 0
+    if restart != restarts and not empty_block:
+        raise KerascopeError(f"{what}'s {name} has a restart point that is not where an entry starts")
 
 
 def _varint(
