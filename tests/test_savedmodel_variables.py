@@ -101,7 +101,7 @@ def test_every_index_entry_is_what_tensorflow_reads(tf, tf_keras_saved, exported
         for entry in bundle.entries:
             assert entry.shape == list(shapes[entry.key]), (path, entry.key)
             assert entry.dtype == dtypes[entry.key].name, (path, entry.key)
-        assert bundle.num_shards == 1 and not bundle.big_endian
+        assert bundle.num_shards == 1 and not bundle.big_endian and bundle.version == 1
 
 
 # -- tf_keras SavedModels: variables placed on their layers -----------------------------
@@ -147,6 +147,56 @@ def test_variables_in_a_custom_layers_lists_and_frozen_layers(tf_keras_saved):
     assert report["stack"].non_trainable_params == 2
     assert report["frozen"].trainable_params == 0 and report["frozen"].non_trainable_params == 15
     assert [w.trainable for w in report["norm"].weights] == [True, True, False, False]
+
+
+def test_a_variable_in_a_tf_module_a_layer_holds(tf, tf_keras, tmp_path):
+    """Keras counts a variable inside a tf.Module attribute as the layer's own."""
+
+    class Holder(tf_keras.layers.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.box = tf.Module()
+            self.box.scale = tf.Variable(tf.ones((3,)), name="scale")
+
+        def call(self, inputs):
+            return inputs * self.box.scale
+
+    inputs = tf_keras.Input(shape=(3,))
+    model = tf_keras.Model(inputs, tf_keras.layers.Dense(2, name="d")(Holder(name="holder")(inputs)))
+    model.save(tmp_path / "holder", save_format="tf")
+    static, live = kerascope.inspect(tmp_path / "holder"), kerascope.inspect(model)
+    assert static.findings == []
+    assert static.total_params == model.count_params()
+    assert [(w.name, w.shape) for w in static["holder"].weights] == [
+        (w.name, w.shape) for w in live["holder"].weights
+    ]
+
+
+def test_a_variable_two_layers_hold_is_placed_on_neither(tf_keras, tmp_path):
+    """A layer holding another layer's kernel (tied weights): the file does not say
+    whose it is, so neither layer, nor the model, gets a total."""
+    dense = tf_keras.layers.Dense(3, name="dense")
+    dense.build((None, 3))
+
+    class Tied(tf_keras.layers.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.tied_kernel = dense.kernel
+
+        def call(self, inputs):
+            return tf_keras.backend.dot(inputs, self.tied_kernel)
+
+    inputs = tf_keras.Input(shape=(3,))
+    model = tf_keras.Model(inputs, Tied(name="tied")(dense(inputs)))
+    model.save(tmp_path / "tied", save_format="tf")
+    report = kerascope.inspect(tmp_path / "tied")
+    assert (
+        report.total_params is None
+        and report["dense"].total_params is None
+        and report["tied"].total_params is None
+    )
+    assert [f.code for f in report.findings] == ["WEIGHTS_UNPLACED"]
+    assert "is held by layers 'dense', 'tied'" in report.findings[0].message
 
 
 def test_a_layer_two_models_share_is_not_counted_twice(tf_keras, tmp_path):

@@ -37,6 +37,8 @@ SAVEDMODEL_ENDPOINTS = frozenset({
 })  # fmt: skip
 # Lists, dicts and tuples a layer holds: a variable inside one is the layer's own.
 CONTAINERS = frozenset({"trackable_list_wrapper", "trackable_dict_wrapper", "trackable_tuple_wrapper"})
+# Every Keras object's identifier starts so (`_tf_keras_layer`, `_tf_keras_metric`).
+KERAS_OBJECT_PREFIX = "_tf_keras_"
 VARIABLE_SUFFIX = "/.ATTRIBUTES/VARIABLE_VALUE"
 ROOT = 0
 
@@ -48,6 +50,7 @@ class ObjectGraph:
         self.nodes = nodes
         self.budget = budget
         self.most_key_bytes = most_key_bytes
+        self._parent_lists: dict[int, list[int]] | None = None
 
     def listed(self, node_id: int, name: str) -> list[int] | None:
         """The variables in the list child `name` of a node (the root's `variables`), or None."""
@@ -101,28 +104,38 @@ class ObjectGraph:
             keys[node_id] = "/".join(reversed(names)) + VARIABLE_SUFFIX
         return keys
 
-    def layers_reaching(self, variable: int, layers: dict[int, LayerNode]) -> list[LayerNode]:
-        """The described layers from which `variable` is reachable other than through
-        SavedModel's endpoints: the layers whose totals it may belong to."""
-        parents: dict[int, list[int]] = {}
-        for node_id, node in enumerate(self.nodes):
-            self.budget.spend(len(node.children) + 1)
-            for name, child in node.children:
-                if name not in SAVEDMODEL_ENDPOINTS:
-                    parents.setdefault(child, []).append(node_id)
-        found = []
+    def holders_of(self, variable: int, layers: dict[int, LayerNode]) -> tuple[list[int], bool]:
+        """The described layers (ids) that hold `variable` through objects that are not
+        layers (a `tf.Module` attribute), and whether a layer the file does not
+        describe holds it too. SavedModel's endpoints are no holders."""
+        parents = self._parents()
+        found, blocked = [], False
         seen = {variable}
         queue = deque([variable])
         while queue:
             for parent in parents.get(queue.popleft(), ()):
                 self.budget.spend()
-                if parent not in seen:
-                    seen.add(parent)
-                    if parent in layers:
-                        found.append(layers[parent])
-                    else:
-                        queue.append(parent)
-        return found
+                if parent in seen:
+                    continue
+                seen.add(parent)
+                if parent in layers:
+                    found.append(parent)
+                elif (self.nodes[parent].identifier or "").startswith(KERAS_OBJECT_PREFIX):
+                    blocked = True
+                else:
+                    queue.append(parent)
+        return found, blocked
+
+    def _parents(self) -> dict[int, list[int]]:
+        """Every node's parents other than through SavedModel's endpoints, found once."""
+        if self._parent_lists is None:
+            self._parent_lists = {}
+            for node_id, node in enumerate(self.nodes):
+                self.budget.spend(len(node.children) + 1)
+                for name, child in node.children:
+                    if name not in SAVEDMODEL_ENDPOINTS:
+                        self._parent_lists.setdefault(child, []).append(node_id)
+        return self._parent_lists
 
     def _first_parents(self) -> dict[int, tuple[int, str]]:
         """Each reachable node's parent and local name on its first breadth-first path, in visiting order."""
@@ -211,12 +224,24 @@ def attach_layer_variables(
             problem(
                 Code.WEIGHTS_UNPLACED, at, f"variable {_label(graph, variable)} is held by layers {names}"
             )
+    # The model's variables no layer holds directly: Keras counts a variable in a
+    # tf.Module a layer holds as that layer's, so one holder through such objects is its owner.
     listed = graph.listed(ROOT, "variables")
     for variable in sorted(set(listed or ()) - set(holders)):
+        found, blocked = graph.holders_of(variable, layers)
+        if len(found) == 1 and not blocked:
+            held[found[0]].append(("", variable))
+            holders[variable] = found
+            continue
         problem(
             Code.WEIGHTS_UNPLACED,
-            graph.layers_reaching(variable, layers) or [tree.root],
-            f"variable {_label(graph, variable)} is the model's, but held by no layer the file describes",
+            [layers[layer] for layer in found] or [tree.root],
+            f"variable {_label(graph, variable)} is the model's, but "
+            + (
+                f"held by {len(found)} layers"
+                if len(found) > 1
+                else "not held by one layer the file describes"
+            ),
         )
     trainable = graph.listed(ROOT, "trainable_variables")
     reader = VariableReader(graph, bundle, set(holders), set(trainable) if trainable is not None else None)

@@ -36,7 +36,12 @@ _MESSAGES: dict[str, tuple[tuple[int, str, str], ...]] = {
     "TensorShapeProto": ((2, "dim", "*Dim"), (3, "unknown_rank", "bool")),
     "Dim": ((1, "size", "int64"), (2, "name", "string")),
     # tensorflow/core/protobuf/tensor_bundle.proto (TensorSliceProto's extents are not read)
-    "BundleHeaderProto": ((1, "num_shards", "int32"), (2, "endianness", "int32")),
+    "BundleHeaderProto": (
+        (1, "num_shards", "int32"),
+        (2, "endianness", "int32"),
+        (3, "version", "VersionDef"),
+    ),
+    "VersionDef": ((1, "producer", "int32"), (2, "min_consumer", "int32")),
     "BundleEntryProto": (
         (1, "dtype", "int32"),
         (2, "shape", "TensorShapeProto"),

@@ -67,6 +67,7 @@ class SavedNode:
     identifier: str | None  # a user object's (`_tf_keras_layer`, `trackable_list_wrapper`)
     children: list[tuple[str, int]]  # (local name, node id)
     variable: SavedVariable | None
+    metadata: str | None = None  # a user object's JSON (Keras wrote it here before TensorFlow 2.5)
 
 
 @dataclass(frozen=True)
@@ -174,8 +175,12 @@ def _object_nodes(graph: Any, budget: GraphBudget) -> list[SavedNode]:
                 shape=shape_list(node.variable.shape, f"object graph variable {node.variable.name!r}"),
                 trainable=node.variable.trainable,
             )
-        identifier = node.user_object.identifier if kind == "user_object" else None
-        nodes.append(SavedNode(kind if kind in OBJECT_KINDS else None, identifier, children, variable))
+        identifier = metadata = None
+        if kind == "user_object":
+            identifier, metadata = node.user_object.identifier, node.user_object.metadata or None
+        nodes.append(
+            SavedNode(kind if kind in OBJECT_KINDS else None, identifier, children, variable, metadata)
+        )
     return nodes
 
 

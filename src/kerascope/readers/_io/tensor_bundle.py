@@ -58,7 +58,8 @@ class BundleEntry:
 @dataclass(frozen=True)
 class BundleIndex:
     num_shards: int
-    big_endian: bool
+    big_endian: bool  # of the shards' tensor bytes; the index itself is the same either way
+    version: int  # the bundle format version that wrote it (TensorFlow writes 1)
     entries: list[BundleEntry]  # in key order, the header left out
 
     def by_key(self) -> dict[str, BundleEntry]:
@@ -79,7 +80,7 @@ def read_bundle_index(data: bytes, limits: Limits, what: str = "variables.index"
         entries.append(_entry(key, value, header.num_shards, what))
     if header is None:
         raise KerascopeError(f"{what} has no bundle header")
-    return BundleIndex(header.num_shards, header.endianness == BIG_ENDIAN, entries)
+    return BundleIndex(header.num_shards, header.endianness == BIG_ENDIAN, header.version.producer, entries)
 
 
 def _entry(key: bytes, value: bytes, num_shards: int, what: str) -> BundleEntry:
