@@ -197,6 +197,8 @@ def test_a_variable_two_layers_hold_is_placed_on_neither(tf_keras, tmp_path):
     )
     assert [f.code for f in report.findings] == ["WEIGHTS_UNPLACED"]
     assert "is held by layers 'dense', 'tied'" in report.findings[0].message
+    assert [w.name for w in report["dense"].weights] == [dense.bias.name.removesuffix(":0")]
+    assert report["tied"].weights == []
 
 
 def test_a_layer_two_models_share_is_not_counted_twice(tf_keras, tmp_path):
@@ -488,3 +490,10 @@ def test_corpus_savedmodels_against_tensorflow(tf):
         assert report.total_params == sum(int(np.prod(v.shape)) for v in loaded.variables), row["file"]
         assert report.trainable_params == sum(int(np.prod(v.shape)) for v in loaded.trainable_variables)
         assert report_signatures(report) == signature_truth(tf, path), row["file"]
+
+
+def test_reading_savedmodels_imports_no_framework(tf_keras_saved, exported, module_saved, unsafe_saved):
+    from fresh_process import frameworks_imported_reading
+
+    paths = [*every_savedmodel(tf_keras_saved, exported, module_saved), unsafe_saved]
+    assert frameworks_imported_reading(paths) == []

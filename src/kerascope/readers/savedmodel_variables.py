@@ -217,12 +217,16 @@ def attach_layer_variables(
         unknown.update(node.path for node in at)
         findings.append(Finding(code, Severity.WARNING, at[0].path if len(at) == 1 else None, message))
 
+    shared = set()
     for variable, layer_ids in holders.items():
         if len(set(layer_ids)) > 1:
+            shared.add(variable)
             at = [layers[layer] for layer in dict.fromkeys(layer_ids)]
             names = ", ".join(repr(node.path or node.name) for node in at)
             problem(
-                Code.WEIGHTS_UNPLACED, at, f"variable {_label(graph, variable)} is held by layers {names}"
+                Code.WEIGHTS_UNPLACED,
+                at,
+                f"variable {_label(graph, variable)} is held by layers {names}; it is listed under none of them",
             )
     # The model's variables no layer holds directly: Keras counts a variable in a
     # tf.Module a layer holds as that layer's, so one holder through such objects is its owner.
@@ -248,14 +252,13 @@ def attach_layer_variables(
     for layer, node in layers.items():
         weights = []
         for name, variable in held[layer]:
-            weight = reader.weight(variable, name)
+            weight = reader.weight(variable, name) if variable not in shared else None
             if isinstance(weight, str):
                 problem(Code.WEIGHTS_MISMATCH, [node], weight)
-            else:
+            elif weight is not None:
                 weights.append(weight)
-        node.weights = sorted(
-            weights, key=lambda w: w.trainable is False
-        )  # trainable first, as Keras lists them
+        # Trainable first, as Keras lists a layer's weights.
+        node.weights = sorted(weights, key=lambda w: w.trainable is False)
         node.origin[Fact.WEIGHTS] = Origin.WEIGHTS
     placed = {node.path for node in layers.values()}
     for node in tree.nodes():
