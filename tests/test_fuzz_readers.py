@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 import zipfile
 
 import h5py
@@ -38,13 +39,28 @@ def originals(keras3, tf_keras, tmp_path_factory):
     legacy = BUILDERS["nested"](tf_keras)
     legacy.save(folder / "model.h5")
     legacy.save(folder / "saved", save_format="tf")
+    BUILDERS["recurrent"](keras3).export(folder / "exported", verbose=False)
     (folder / "model.json").write_text(legacy.to_json())
     return {
         "keras": (folder / "model.keras").read_bytes(),
         "h5": (folder / "model.h5").read_bytes(),
         "pb": (folder / "saved" / "keras_metadata.pb").read_bytes(),
         "json": (folder / "model.json").read_bytes(),
+        **{
+            kind: (folder / source / member).read_bytes()
+            for kind, (source, member) in SAVEDMODEL_MEMBERS.items()
+        },
+        "folders": folder,
     }
+
+
+# Files of a whole SavedModel, each mutated in place while the others stay genuine.
+SAVEDMODEL_MEMBERS = {
+    "index": ("saved", "variables/variables.index"),
+    "saved_model": ("saved", "saved_model.pb"),
+    "export_index": ("exported", "variables/variables.index"),
+    "export_saved_model": ("exported", "saved_model.pb"),
+}
 
 
 def judge(worker, path, hdf5_inside):
@@ -55,7 +71,14 @@ def judge(worker, path, hdf5_inside):
     assert outcome != "timeout" or hdf5_inside, outcome
 
 
-def place(tmp_path, kind, data):
+def place(tmp_path, kind, data, originals=None):
+    if kind in SAVEDMODEL_MEMBERS:
+        source, member = SAVEDMODEL_MEMBERS[kind]
+        folder = tmp_path / f"whole_{kind}"
+        if not folder.is_dir():
+            shutil.copytree(originals["folders"] / source, folder)
+        (folder / member).write_bytes(data)
+        return folder
     if kind == "pb":
         folder = tmp_path / "saved"
         folder.mkdir(exist_ok=True)
@@ -69,22 +92,25 @@ def place(tmp_path, kind, data):
 flips = st.lists(st.tuples(st.floats(0, 1, exclude_max=True), st.integers(0, 255)), min_size=1, max_size=8)
 
 
-@pytest.mark.parametrize("kind", ["keras", "h5", "pb", "json"])
+KINDS = ["keras", "h5", "pb", "json", *SAVEDMODEL_MEMBERS]
+
+
+@pytest.mark.parametrize("kind", KINDS)
 @EXAMPLES
 @given(changes=flips)
 def test_flipped_bytes(worker, originals, tmp_path, kind, changes):
     data = bytearray(originals[kind])
     for where, value in changes:
         data[int(where * len(data))] = value
-    judge(worker, place(tmp_path, kind, bytes(data)), kind in ("keras", "h5"))
+    judge(worker, place(tmp_path, kind, bytes(data), originals), kind in ("keras", "h5"))
 
 
-@pytest.mark.parametrize("kind", ["keras", "h5", "pb", "json"])
+@pytest.mark.parametrize("kind", KINDS)
 @EXAMPLES
 @given(keep=st.floats(0, 1, exclude_max=True))
 def test_truncated_files(worker, originals, tmp_path, kind, keep):
     data = originals[kind]
-    judge(worker, place(tmp_path, kind, data[: int(keep * len(data))]), kind in ("keras", "h5"))
+    judge(worker, place(tmp_path, kind, data[: int(keep * len(data))], originals), kind in ("keras", "h5"))
 
 
 def _rezip(original: bytes, replace) -> bytes:

@@ -5,9 +5,6 @@ from genuine Keras files; none is ever loaded by Keras."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-import textwrap
 import zipfile
 from pathlib import Path
 
@@ -18,29 +15,9 @@ import pytest
 import kerascope
 from kerascope.cli import main
 
+from support.bounded import one_line_error, run_cli
+
 DATA = Path(__file__).parent / "data"
-
-
-def run_cli(argv, memory_mib=1500, seconds=120):
-    """The installed command in a child process, under an address-space cap."""
-    script = textwrap.dedent(
-        f"""
-        import resource, sys
-        cap = {memory_mib + 1000} << 20
-        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
-        sys.argv = ["kerascope", *{argv!r}]
-        from kerascope.cli import main_exit
-        main_exit()
-        """
-    )
-    return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=seconds)
-
-
-def one_line_error(done, message):
-    assert done.returncode == 2, done.stderr
-    assert done.stdout == ""
-    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
-    assert message in done.stderr, done.stderr
 
 
 def test_a_million_layers(tmp_path):

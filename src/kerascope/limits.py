@@ -28,7 +28,8 @@ class LimitExceeded(KerascopeError):
 
 @dataclass(frozen=True)
 class Limits:
-    """What one read may take. Each bound is a command-line flag of the same name."""
+    """What one read may take. Most bounds are also command-line flags of the same name
+    (`cli/arguments.py` lists which)."""
 
     max_json_bytes: int = 64 * MiB
     max_json_depth: int = 200
@@ -36,6 +37,13 @@ class Limits:
     max_layers: int = 100_000
     max_h5_objects: int = 2_000_000
     max_compression_ratio: int = 1000
+    # A SavedModel's `saved_model.pb` (protobuf itself stops at 2 GiB).
+    max_protobuf_bytes: int = 1024 * MiB
+    # Tensors listed in a tensor-bundle index (`variables/variables.index`).
+    max_bundle_entries: int = 1_000_000
+    # Nodes of a SavedModel's object graph plus its graph's and functions' op nodes,
+    # and the steps of any walk over them.
+    max_graph_nodes: int = 5_000_000
 
     def check_layers(self, count: int) -> None:
         if count > self.max_layers:

@@ -110,6 +110,42 @@ def raising_config(keras: Any) -> Any:
     return keras.Model(inputs, Fragile(name="fragile")(hidden), name="fragile_model")
 
 
+def containers(keras: Any) -> Any:
+    """A custom layer holding a list of sublayers and a list of its own variables
+    (one not trainable), a BatchNormalization, and a frozen Dense."""
+    layers = keras.layers
+
+    class Stack(layers.Layer):
+        def __init__(self, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            self.blocks = [layers.Dense(4, name="block_0"), layers.Dense(4, name="block_1")]
+
+        def build(self, input_shape: Any) -> None:
+            self.scales = [self.add_weight(name=f"scale_{i}", shape=(4,)) for i in range(2)]
+            self.offset = self.add_weight(name="offset", shape=(2,), trainable=False)
+
+        def call(self, inputs: Any) -> Any:
+            for block, scale in zip(self.blocks, self.scales, strict=True):
+                inputs = block(inputs) * scale
+            return inputs
+
+    inputs = keras.Input(shape=(4,), name="features")
+    hidden = layers.BatchNormalization(name="norm")(Stack(name="stack")(inputs))
+    frozen = layers.Dense(3, name="frozen")
+    outputs = frozen(hidden)
+    frozen.trainable = False
+    return keras.Model(inputs, outputs, name="containers")
+
+
+def shared_across_models(keras: Any) -> Any:
+    """One Dense inside an inner model and called again by the outer model."""
+    dense = keras.layers.Dense(4, name="shared")
+    inner_in = keras.Input(shape=(4,), name="inner_in")
+    inner = keras.Model(inner_in, dense(inner_in), name="inner")
+    outer_in = keras.Input(shape=(4,), name="outer_in")
+    return keras.Model(outer_in, dense(inner(outer_in)), name="sharing")
+
+
 BUILDERS = {
     "nested": nested,
     "shared": shared,

@@ -76,8 +76,8 @@ STORES: dict[Format, Stores] = {
         legacy_configs=True,
     ),
     Format.SAVEDMODEL: Stores(
-        listed=frozenset({Fact.CLASS, Fact.CONFIG, Fact.INBOUND}),
-        hidden=frozenset({Fact.CLASS, Fact.CONFIG}),
+        listed=ALL,
+        hidden=frozenset({Fact.CLASS, Fact.CONFIG, Fact.WEIGHTS}),
         blind_to=sees_all,
         blindness="nothing",
         legacy_configs=True,

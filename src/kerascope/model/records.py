@@ -19,7 +19,7 @@ from typing import Any
 from kerascope.model.display import Displayed, presenter
 from kerascope.model.vocabulary import Code, Fact, Format, Origin, Role, Severity
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 COST_FIELDS = ("macs", "flops", "weight_bytes", "activation_bytes")
 
 
@@ -177,6 +177,9 @@ class ModelReport(Displayed):
     date_saved: str | None = None
     findings: list[Finding] = field(default_factory=list)
     assumptions: dict[str, Any] | None = None
+    # A SavedModel's serving signatures: name -> {"method_name", "inputs", "outputs"},
+    # each tensor {"name", "dtype", "shape"}; None when the source has none.
+    signatures: dict[str, Any] | None = None
     schema_version: str = SCHEMA_VERSION
 
     def __post_init__(self) -> None:
@@ -286,6 +289,7 @@ class ModelReport(Displayed):
             "backend": self.backend,
             "date_saved": self.date_saved,
             "assumptions": self.assumptions,
+            "signatures": self.signatures,
             "totals": {
                 "trainable_params": self.trainable_params,
                 "non_trainable_params": self.non_trainable_params,
@@ -320,6 +324,7 @@ class ModelReport(Displayed):
             date_saved=data.get("date_saved"),
             findings=[Finding.from_dict(finding) for finding in data.get("findings") or []],
             assumptions=data.get("assumptions"),
+            signatures=data.get("signatures"),
             schema_version=data.get("schema_version", SCHEMA_VERSION),
         )
 

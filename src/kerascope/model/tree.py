@@ -10,6 +10,7 @@ is O(1): a file is read in time linear in its layers and weight groups.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Collection
 from typing import Any
 
 from kerascope.limits import Limits, check_time
@@ -113,12 +114,27 @@ class LayerTree:
             stack.extend(self._at[path] for path in reversed(node.children))
         return order
 
-    def sum_params(self) -> None:
-        """Each node's total: its own variables plus its children's totals."""
+    def sum_params(self, unknown: Collection[str] = (), split: bool = False) -> None:
+        """Each node's total: its own variables plus its children's totals.
+
+        A node in `unknown` (its own variables could not be read) has no total,
+        and neither has any node above it. With `split`, the trainable and
+        non-trainable totals too, wherever every variable below says whether it
+        trains."""
         for node in reversed(self.nodes()):
-            node.total_params = sum(w.size for w in node.weights) + sum(
-                self._at[path].total_params or 0 for path in node.children
+            children = [self._at[path] for path in node.children]
+            if node.path in unknown or any(child.total_params is None for child in children):
+                node.total_params = node.trainable_params = node.non_trainable_params = None
+                continue
+            node.total_params = sum(w.size for w in node.weights) + sum(c.total_params or 0 for c in children)
+            if not split or any(w.trainable is None for w in node.weights):
+                continue
+            if any(child.trainable_params is None for child in children):
+                continue
+            node.trainable_params = sum(w.size for w in node.weights if w.trainable) + sum(
+                c.trainable_params or 0 for c in children
             )
+            node.non_trainable_params = node.total_params - node.trainable_params
 
     def report(self, source: str, format: Format, **facts: Any) -> ModelReport:
         return ModelReport(nodes=self.nodes(), source=source, format=format, **facts)

@@ -63,6 +63,7 @@ class Format(Vocabulary):
     H5 = "h5"
     H5_WEIGHTS = "h5-weights"
     SAVEDMODEL = "savedmodel"
+    SAVEDMODEL_EXPORT = "savedmodel-export"
     JSON = "json"
     TFJS = "tfjs"
 
@@ -110,6 +111,7 @@ class Code(Vocabulary):
     PICKLED_TORCH_MODULE = "PICKLED_TORCH_MODULE"
     NPZ_WEIGHTS = "NPZ_WEIGHTS"
     SUSPICIOUS_LAYER_NAME = "SUSPICIOUS_LAYER_NAME"
+    SAVEDMODEL_UNSAFE_OP = "SAVEDMODEL_UNSAFE_OP"
     # What a reader noticed in the file's structure.
     ZIP_DUPLICATE_MEMBER = "ZIP_DUPLICATE_MEMBER"
     H5_EXTERNAL_LINK = "H5_EXTERNAL_LINK"
@@ -119,6 +121,8 @@ class Code(Vocabulary):
     H5_VIRTUAL_DATASET = "H5_VIRTUAL_DATASET"
     H5_EXTERNAL_STORAGE = "H5_EXTERNAL_STORAGE"
     H5_DATASET_SIZE_MISMATCH = "H5_DATASET_SIZE_MISMATCH"
+    WEIGHTS_MISMATCH = "WEIGHTS_MISMATCH"
+    WEIGHTS_UNPLACED = "WEIGHTS_UNPLACED"
     # Round trips, found by running the layers' own code.
     GET_CONFIG_RAISES = "GET_CONFIG_RAISES"
     MISSING_GET_CONFIG = "MISSING_GET_CONFIG"

@@ -1,12 +1,18 @@
-"""SavedModel directories, read through `keras_metadata.pb` alone.
+"""SavedModel directories: `keras_metadata.pb`, `saved_model.pb` and the variables index.
 
-The metadata file is a small protobuf (`SavedMetadata { repeated SavedObject
-nodes = 1 }`) whose nodes carry one JSON document per Keras object: the root's
-holds the whole model config, and every tracked layer has its own, including
-the sublayers a custom layer created, with their classes and configs. It is
-decoded with `protobuf` from a message definition declared here, so neither
-TensorFlow nor the 70 kB `saved_model.pb` graph is needed. Variables live in a
-TensorFlow checkpoint that is not read: parameter counts are unknown.
+A Keras SavedModel (tf_keras `save_format="tf"`) keeps one JSON document per
+Keras object in `keras_metadata.pb` (`SavedMetadata { repeated SavedObject
+nodes = 1 }`): the root's holds the whole model config, and every tracked layer
+has its own, including the sublayers a custom layer created. Each document
+names its object's node in `saved_model.pb`'s object graph, which says which
+variables the layer holds; the checkpoint index gives their dtypes and shapes.
+
+A SavedModel without Keras metadata (Keras 3 `model.export()`,
+`tf.saved_model.save`, TF Serving's numbered version folders) has no layers to
+show: its report is the root, with the serving signatures and the variables.
+
+Every file is decoded with `protobuf` from messages declared by field number
+(no TensorFlow), and the variables' data shards are never opened.
 """
 
 from __future__ import annotations
@@ -16,13 +22,25 @@ from typing import Any
 
 from kerascope.errors import KerascopeError
 from kerascope.limits import LimitExceeded, Limits
-from kerascope.model.records import ModelReport
+from kerascope.model.records import Finding, LayerNode, ModelReport
 from kerascope.model.tree import LayerTree
-from kerascope.model.vocabulary import Format, Role
+from kerascope.model.vocabulary import Code, Format, Role, Severity
 from kerascope.readers._io.json_text import load_json, text_or_none
 from kerascope.readers._io.protobuf import METADATA_FILE, saved_metadata_nodes
+from kerascope.readers._io.saved_model_proto import (
+    SAVED_MODEL_FILE,
+    GraphBudget,
+    SavedModelInfo,
+    saved_model_info,
+)
+from kerascope.readers._io.tensor_bundle import BundleIndex, read_bundle_index
 from kerascope.readers.config import build_tree, node_facts
+from kerascope.readers.graph_ops import WATCHED_OPS, unsafe_op_findings
+from kerascope.readers.savedmodel_export import read_export
+from kerascope.readers.savedmodel_variables import ObjectGraph, attach_layer_variables
+from kerascope.readers.sniff import savedmodel_directory
 
+INDEX_FILE = "variables/variables.index"
 _LAYER_IDENTIFIERS = {
     "_tf_keras_layer": Role.SUBLAYER,
     "_tf_keras_rnn_layer": Role.SUBLAYER,
@@ -34,36 +52,73 @@ _LAYER_IDENTIFIERS = {
 
 
 def read_savedmodel(path: Path, limits: Limits) -> ModelReport:
-    directory = path if path.is_dir() else path.parent
-    metadata_path = directory / METADATA_FILE
-    if not metadata_path.is_file():
-        raise KerascopeError(
-            f"SavedModel directory without {METADATA_FILE}: written by TensorFlow before 2.5 or not by Keras"
-        )
-    size = metadata_path.stat().st_size
-    if size > limits.max_member_bytes:
-        raise LimitExceeded(
-            f"{METADATA_FILE} is {size:,} bytes, over the {limits.max_member_bytes:,}-byte limit"
-        )
-    objects = saved_metadata_nodes(metadata_path.read_bytes())
-    documents = {}
-    for node_path, identifier, metadata in objects:
+    directory = savedmodel_directory(path)
+    if directory is None:
+        raise KerascopeError(f"no {SAVED_MODEL_FILE} or {METADATA_FILE} here or in a numbered version folder")
+    metadata = _read(directory / METADATA_FILE, limits.max_member_bytes)
+    graph = _graph(directory, limits)
+    bundle = _bundle(directory, limits)
+    findings = unsafe_op_findings(graph.watched) if graph is not None else []
+    if metadata is not None:
+        return _read_keras(directory, metadata, graph, bundle, findings, limits)
+    if graph is None:
+        raise KerascopeError(f"SavedModel directory without {SAVED_MODEL_FILE}")
+    name = path.name if path.is_dir() else path.parent.name
+    return read_export(directory, name, graph, bundle, findings, limits)
+
+
+def _graph(directory: Path, limits: Limits) -> SavedModelInfo | None:
+    data = _read(directory / SAVED_MODEL_FILE, limits.max_protobuf_bytes)
+    return saved_model_info(data, limits, WATCHED_OPS) if data is not None else None
+
+
+def _bundle(directory: Path, limits: Limits) -> BundleIndex | None:
+    data = _read(directory / INDEX_FILE, limits.max_member_bytes)
+    return read_bundle_index(data, limits, INDEX_FILE) if data is not None else None
+
+
+def _read(path: Path, most: int) -> bytes | None:
+    if not path.is_file():
+        return None
+    size = path.stat().st_size
+    if size > most:
+        raise LimitExceeded(f"{path.name} is {size:,} bytes, over the {most:,}-byte limit")
+    return path.read_bytes()
+
+
+def _read_keras(
+    directory: Path,
+    metadata: bytes,
+    graph: SavedModelInfo | None,
+    bundle: BundleIndex | None,
+    findings: list[Finding],
+    limits: Limits,
+) -> ModelReport:
+    documents: dict[str, tuple[int, str, Any]] = {}
+    for node_id, node_path, identifier, text in saved_metadata_nodes(metadata):
         if identifier in _LAYER_IDENTIFIERS:
-            documents[node_path] = (
-                identifier,
-                load_json(metadata, f"{METADATA_FILE} node {node_path}", limits),
-            )
-    if "root" not in documents or not isinstance(documents["root"][1], dict):
+            document = load_json(text, f"{METADATA_FILE} node {node_path}", limits)
+            documents[node_path] = (node_id, identifier, document)
+    if "root" not in documents or not isinstance(documents["root"][2], dict):
         raise KerascopeError(f"{METADATA_FILE} has no Keras root object")
-    root_document = documents["root"][1]
+    root_document = documents["root"][2]
     tree = build_tree(_serialized(root_document), directory.name, limits)
     limits.check_layers(len(tree) + len(documents))
-    _add_tracked_sublayers(tree, documents)
+    layers = _place_documents(tree, documents)
+    if graph is not None and graph.nodes and bundle is not None:
+        disagreement = _disagreement(documents, graph)
+        if disagreement:
+            findings.append(Finding(Code.WEIGHTS_MISMATCH, Severity.WARNING, None, disagreement))
+        else:
+            objects = ObjectGraph(graph.nodes, GraphBudget(limits), limits.max_member_bytes)
+            findings += attach_layer_variables(tree, layers, objects, bundle)
     return tree.report(
         str(directory),
         Format.SAVEDMODEL,
         keras_version=text_or_none(root_document.get("keras_version")),
         backend=text_or_none(root_document.get("backend")),
+        findings=findings,
+        signatures=graph.signatures_json() if graph is not None else None,
     )
 
 
@@ -81,26 +136,51 @@ def _serialized(document: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _add_tracked_sublayers(tree: LayerTree, documents: dict[str, tuple[str, Any]]) -> None:
-    """Layers the metadata tracks below layers whose configs do not list them.
+def _place_documents(tree: LayerTree, documents: dict[str, tuple[int, str, Any]]) -> dict[int, LayerNode]:
+    """Match each metadata document to a layer of the tree, adding the layers no
+    config lists; return the layers by object-graph node id.
 
     Object paths (`root.layer-1.inner`) name each object's parent; parents come
-    before children when the paths are sorted by depth."""
-    report_path = {"root": ""}
+    before children when the paths are sorted by depth. A parent that is not a
+    layer (a list a custom layer holds: `root.layer-1.blocks.0`) stands for the
+    nearest layer above it."""
+    placed: dict[str, LayerNode] = {"root": tree.root}
+    layers = {documents["root"][0]: tree.root}
+    taken = {tree.root.path}
     for node_path in sorted(documents, key=lambda p: (p.count("."), p)):
         if node_path == "root":
             continue
-        parent_object = node_path.rpartition(".")[0]
-        parent_path = report_path.get(parent_object)
-        identifier, document = documents[node_path]
-        if parent_path is None or not isinstance(document, dict) or not isinstance(document.get("name"), str):
+        node_id, identifier, document = documents[node_path]
+        parent = _nearest_placed(placed, node_path)
+        if parent is None or not isinstance(document, dict) or not isinstance(document.get("name"), str):
             continue
-        parent = tree[parent_path]
-        existing = tree.child(parent, document["name"])
-        if existing is None:
+        name = document["name"]
+        node = next((n for n in tree.children_named(parent, name) if n.path not in taken), None)
+        if node is None:
             facts = node_facts(_serialized(document), listed=False)
             facts["role"] = _LAYER_IDENTIFIERS[identifier]
             if facts["config"] is None:
                 facts["config_error"] = "not stored in the file"
-            existing = tree.add(parent, document["name"], **facts)
-        report_path[node_path] = existing.path
+            node = tree.add(parent, name, **facts)
+        taken.add(node.path)
+        placed[node_path] = node
+        layers.setdefault(node_id, node)
+    return layers
+
+
+def _nearest_placed(placed: dict[str, LayerNode], node_path: str) -> LayerNode | None:
+    parent = node_path.rpartition(".")[0]
+    while parent and parent not in placed:
+        parent = parent.rpartition(".")[0]
+    return placed.get(parent)
+
+
+def _disagreement(documents: dict[str, tuple[int, str, Any]], graph: SavedModelInfo) -> str | None:
+    """Why keras_metadata.pb and saved_model.pb cannot be of the same save, if they cannot."""
+    for node_path, (node_id, identifier, _) in documents.items():
+        if not 0 <= node_id < len(graph.nodes) or graph.nodes[node_id].identifier != identifier:
+            return (
+                f"{METADATA_FILE} puts {node_path} ({identifier}) at object {node_id}, which {SAVED_MODEL_FILE} "
+                "does not hold: the two files are not of one save, so no variables are attached"
+            )
+    return None

@@ -27,7 +27,7 @@ SAVEDMODEL_FILES = ("keras_metadata.pb", "saved_model.pb")
 def sniff(path: Path) -> Kind | None:
     """The kind of `path`'s content, or None when it is none of them."""
     if path.is_dir():
-        return Kind.SAVEDMODEL if any((path / name).is_file() for name in SAVEDMODEL_FILES) else None
+        return Kind.SAVEDMODEL if savedmodel_directory(path) is not None else None
     if path.name in SAVEDMODEL_FILES:
         return Kind.SAVEDMODEL
     with path.open("rb") as stream:
@@ -40,6 +40,25 @@ def sniff(path: Path) -> Kind | None:
     if text[:1] in (b"{", b"[", b'"'):
         return Kind.JSON
     return None
+
+
+def savedmodel_directory(path: Path) -> Path | None:
+    """The folder holding a SavedModel's files: `path` itself (or the folder of a
+    `saved_model.pb` named directly), or, in TF Serving's layout, the highest of
+    its numbered version folders that holds one, the version TF Serving serves."""
+    folder = path if path.is_dir() else path.parent
+    if _holds_savedmodel(folder):
+        return folder
+    versions = [
+        entry
+        for entry in folder.iterdir()
+        if entry.name.isascii() and entry.name.isdigit() and entry.is_dir() and _holds_savedmodel(entry)
+    ]
+    return max(versions, key=lambda entry: int(entry.name)) if versions else None
+
+
+def _holds_savedmodel(folder: Path) -> bool:
+    return any((folder / name).is_file() for name in SAVEDMODEL_FILES)
 
 
 def _has_hdf5_signature(stream, head: bytes) -> bool:
