@@ -1,0 +1,2 @@
+def price(report, sites, batch, use_stored):
+    pass

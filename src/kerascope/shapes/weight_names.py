@@ -1,0 +1,2 @@
+def name_weights(report, sites):
+    pass
