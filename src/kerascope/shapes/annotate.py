@@ -16,6 +16,7 @@ Two passes over the report's graphs:
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 from kerascope.errors import KerascopeError
@@ -42,6 +43,18 @@ def annotate(
     """
     if batch_size is not None and (not dims.is_int(batch_size) or not 1 <= batch_size <= dims.MAX_DIM):
         raise KerascopeError(f"batch size {batch_size!r}: give a whole number from 1 to {dims.MAX_DIM:,}")
+    # The passes make many small acyclic tuples; with a large report in memory, the
+    # cycle collector's full sweeps they trigger would cost more than the passes.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _annotate(report, input_shapes, batch_size)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _annotate(report: ModelReport, input_shapes: dict[str | None, Any] | None, batch_size: int | None) -> ModelReport:
     live = report.format == Format.LIVE
     overrides = _overrides(report, input_shapes or {})
     stored = None
@@ -49,10 +62,15 @@ def annotate(
         stored = Pass(report).run()
         _fill(report, stored)
         _report_findings(report, stored)
-    assumed = Pass(report, inputs=overrides, batch=batch_size or 1, resume=not overrides).run()
+    assumed = stored.at_batch(batch_size or 1) if stored is not None and not overrides else None
+    if assumed is None:
+        assumed = Pass(report, inputs=overrides, batch=batch_size or 1, resume=not overrides)
+        if stored is not None:
+            assumed.parsed = stored.parsed  # the file's shapes, parsed once
+        assumed.run()
     if not live and (overrides or batch_size is not None):
         _fill(report, assumed, replace=True)
-    name_weights(report, (stored or assumed).sites)
+    name_weights(report)
     price(report, assumed.sites, batch_size or 1, use_stored=not overrides)
     report.assumptions = _assumptions(assumed, batch_size)
     return report

@@ -47,13 +47,22 @@ def as_dim(value: Any) -> Dim:
 def as_shape(value: Any) -> Shape:
     """A shape from a file (a list of ints and nulls), or None when it is not one.
     Raises OutOfRange for a rank or a dimension beyond the limits."""
-    if isinstance(value, dict) or not isinstance(value, (list, tuple)):
+    if type(value) is not list and type(value) is not tuple:
         return None
     if len(value) > MAX_RANK:
         raise OutOfRange(f"a rank over {MAX_RANK}")
-    if not all(item is None or is_int(item) for item in value):
-        return None
-    return tuple(as_dim(item) for item in value)
+    negative = False
+    for item in value:
+        if item is None:
+            continue
+        if type(item) is not int:  # also refuses bool, whose type is bool
+            return None
+        if item > MAX_DIM:
+            raise OutOfRange(f"a dimension over {MAX_DIM:,}")
+        negative = negative or item < 0
+    if negative:
+        return tuple(None if item is None or item < 0 else item for item in value)
+    return tuple(value)
 
 
 def int_arg(value: Any, default: int | None = None) -> int | None:

@@ -60,6 +60,30 @@ class Pass:
     root_inputs: list[tuple[str, Shape]] = field(default_factory=list)
     batch_filled: list[str] = field(default_factory=list)
     keras3: bool = True
+    parsed: dict[str, list[Outputs | None]] = field(default_factory=dict)
+    batch_leading: bool = True
+
+    def at_batch(self, batch: int) -> Pass | None:
+        """This pass's shapes with `batch` as every unknown leading dimension, when
+        that is what a pass at that batch would give (no layer moved the batch
+        axis: no Keras 3 operation, no time-major recurrent layer); else None."""
+        if not self.batch_leading or self.batch is not None:
+            return None
+        moved = Pass(self.report, batch=batch, resume=self.resume, keras3=self.keras3, parsed=self.parsed)
+        for path, sites in self.sites.items():
+            moved.sites[path] = [
+                Site(
+                    [dims.with_batch(shape, batch) for shape in site.inputs],
+                    None if site.outputs is None else [dims.with_batch(shape, batch) for shape in site.outputs],
+                    site.kwargs,
+                )
+                for site in sites
+            ]
+        for name, shape in self.root_inputs:
+            moved.root_inputs.append((name, dims.with_batch(shape, batch)))
+            if shape and shape[0] is None:
+                moved.batch_filled.append(name)
+        return moved
 
     def run(self) -> Pass:
         version = self.report.keras_version or ""
@@ -140,7 +164,7 @@ class Pass:
                 continue
             links = (node.inbound or [])[index]
             shapes = [_tensor(produced.get((link.layer, link.node_index)), link.tensor_index) for link in links]
-            kwargs = _call_kwargs(entries.get(node.name), index)
+            kwargs = _call_kwargs(entries.get(node.name), index) if _takes_kwargs(node) else {}
             produced[(path, index)] = self._site(node, index, shapes, kwargs)
             for site in consumers.pop((path, index), ()):
                 waiting[site] -= 1
@@ -162,6 +186,10 @@ class Pass:
             derived = self._model(node, inputs)
         else:
             key = rule_key(node)
+            if node.class_name in ("TFOpLambda", "SlicingOpLambda") or (key or "").startswith("op:"):
+                self.batch_leading = False
+            if isinstance(node.config, dict) and node.config.get("time_major"):
+                self.batch_leading = False
             if key is not None and not (key.startswith("op:") and kwargs.pop("__array_constant__", False)):
                 try:
                     derived = outputs_of(Call(key, canonical_config(key, node.config), inputs, kwargs, self.keras3))
@@ -188,9 +216,17 @@ class Pass:
     def _stored(self, node: LayerNode, index: int) -> Outputs | None:
         if not self.resume or not node.output_shapes or index >= len(node.output_shapes):
             return None
-        value = node.output_shapes[index]
-        tensors = value if _is_shape_list(value) else [value]
-        found = [dims.with_batch(self._parse(node.path, shape), self.batch) for shape in tensors]
+        calls = self.parsed.get(node.path)
+        if calls is None:
+            calls = self.parsed[node.path] = [self._tensors(node.path, value) for value in node.output_shapes]
+        found = calls[index]
+        if found is None or self.batch is None:
+            return found
+        return [dims.with_batch(shape, self.batch) for shape in found]
+
+    def _tensors(self, path: str, value: Any) -> Outputs | None:
+        tensors = value if is_shape_list(value) else [value]
+        found = [self._parse(path, shape) for shape in tensors]
         return None if all(shape is None for shape in found) else found
 
     def _record(
@@ -229,17 +265,26 @@ class Pass:
             return None
 
 
+# Classes whose output shapes depend on a call argument (`return_attention_scores`), and
+# Keras 3 operations, whose other arguments may be arrays.
+_CALL_ARGUMENTS = {"MultiHeadAttention", "GroupedQueryAttention", "Attention", "AdditiveAttention"}
+
+
+def _takes_kwargs(node: LayerNode) -> bool:
+    return node.class_name in _CALL_ARGUMENTS or (node.module or "").startswith("keras.src.ops")
+
+
 def _stored_input(node: LayerNode) -> Any:
     config = node.config if isinstance(node.config, dict) else {}
     for key in ("batch_shape", "batch_input_shape"):
         if isinstance(config.get(key), list):
             return config[key]
-    if node.output_shapes and not _is_shape_list(node.output_shapes[0]):
+    if node.output_shapes and not is_shape_list(node.output_shapes[0]):
         return node.output_shapes[0]
     return None
 
 
-def _is_shape_list(value: Any) -> bool:
+def is_shape_list(value: Any) -> bool:
     """A list of shapes (several tensors), as opposed to one shape (a list of dims)."""
     return isinstance(value, list) and any(isinstance(item, (list, dict)) for item in value)
 

@@ -14,6 +14,7 @@ and 2 files name only the class. A custom class never borrows a built-in's rule.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from kerascope.model.records import LayerNode
@@ -35,6 +36,11 @@ def rule_key(node: LayerNode) -> str | None:
 def key_of(class_name: Any, module: Any, registered_name: Any) -> str | None:
     if not isinstance(class_name, str):
         return None
+    return _key(class_name, module if isinstance(module, str) else None, registered_name if isinstance(registered_name, str) else None)
+
+
+@lru_cache(maxsize=4096)
+def _key(class_name: str, module: str | None, registered_name: str | None) -> str | None:
     if isinstance(registered_name, str) and ">" in registered_name:
         return None
     name = CLASS_RENAMES.get(class_name, class_name)
