@@ -220,7 +220,9 @@ def keras_output_shapes(model: Any, prefix: str = "") -> dict[str, list[Any]]:
     for layer in layers:
         path = f"{prefix}{layer.name}"
         nodes = [node for node in layer._inbound_nodes if _in_model(node, model)] or layer._inbound_nodes
-        found[path] = [_shapes(node.outputs if hasattr(node, "outputs") else node.output_tensors) for node in nodes]
+        found[path] = [
+            _shapes(node.outputs if hasattr(node, "outputs") else node.output_tensors) for node in nodes
+        ]
         if hasattr(layer, "layers") and getattr(layer, "_is_graph_network", True):
             found.update(keras_output_shapes(layer, f"{path}/"))
     return found

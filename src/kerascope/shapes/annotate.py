@@ -54,7 +54,9 @@ def annotate(
             gc.enable()
 
 
-def _annotate(report: ModelReport, input_shapes: dict[str | None, Any] | None, batch_size: int | None) -> ModelReport:
+def _annotate(
+    report: ModelReport, input_shapes: dict[str | None, Any] | None, batch_size: int | None
+) -> ModelReport:
     live = report.format == Format.LIVE
     overrides = _overrides(report, input_shapes or {})
     stored = None
@@ -94,7 +96,9 @@ def _overrides(report: ModelReport, given: dict[str | None, Any]) -> dict[str, S
                 )
             name = names[0]
         if name not in names:
-            raise KerascopeError(f"no input named {name!r}; the inputs are: {', '.join(names) or 'none found'}")
+            raise KerascopeError(
+                f"no input named {name!r}; the inputs are: {', '.join(names) or 'none found'}"
+            )
         try:
             shape = dims.as_shape(list(value))
         except (OutOfRange, TypeError) as error:
@@ -108,9 +112,11 @@ def _overrides(report: ModelReport, given: dict[str | None, Any]) -> dict[str, S
 def _fill(report: ModelReport, done: Pass, replace: bool = False) -> None:
     """Shapes a pass found, set where the report has none (or, for what-if inputs, everywhere)."""
     for path, sites in done.sites.items():
-        node = report[path] if path in report else None
-        if node is None or not sites:
+        if not sites or all(site.outputs is None and not any(site.inputs) for site in sites):
             continue
+        if path not in report:
+            continue
+        node = report[path]
         outputs = [_encode(site.outputs) for site in sites]
         if any(value is not None for value in outputs) and (replace or node.output_shapes is None):
             node.output_shapes = outputs
@@ -161,7 +167,10 @@ def _report_findings(report: ModelReport, done: Pass) -> None:
 
 
 def _text(shapes: list[Shape]) -> str:
-    parts = ["?" if s is None else "(" + ", ".join("None" if d is None else str(d) for d in s) + ")" for s in shapes]
+    parts = [
+        "?" if s is None else "(" + ", ".join("None" if d is None else str(d) for d in s) + ")"
+        for s in shapes
+    ]
     return parts[0] if len(parts) == 1 else "[" + ", ".join(parts) + "]"
 
 
@@ -173,4 +182,3 @@ def _assumptions(done: Pass, batch_size: int | None) -> dict[str, Any]:
         "input_shapes": {name: dims.as_list(shape) for name, shape in done.root_inputs},
         "default_batch_for": defaulted,
     }
-

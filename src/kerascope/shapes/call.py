@@ -14,9 +14,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from kerascope.shapes.dims import Shape
+from kerascope.shapes.dims import OutOfRange, Shape
 
 Outputs = list[Shape]
+# What a rule raises on a config whose values have the wrong types or sizes.
+MALFORMED = (TypeError, ValueError, IndexError, KeyError, ZeroDivisionError, OverflowError, AttributeError)
 
 
 @dataclass
@@ -66,7 +68,12 @@ def outputs_of(call: Call) -> Outputs | None:
     rule = SHAPE_RULES.get(call.class_name)
     if rule is None or any(shape is None for shape in call.inputs[:1]):
         return None
-    result = rule(call)
+    try:
+        result = rule(call)
+    except OutOfRange:
+        raise
+    except MALFORMED:  # a config of the wrong types: Keras could not build it either
+        return None
     if result is None:
         return None
     if isinstance(result, tuple):

@@ -81,7 +81,14 @@ _DTYPE_BYTES = {
     "complex128": 16,
 }
 # Layers whose outputs are integers whatever their policy, in their default `int` mode.
-_INTEGER_OUTPUTS = {"StringLookup", "IntegerLookup", "TextVectorization", "Hashing", "Discretization", "HashedCrossing"}
+_INTEGER_OUTPUTS = {
+    "StringLookup",
+    "IntegerLookup",
+    "TextVectorization",
+    "Hashing",
+    "Discretization",
+    "HashedCrossing",
+}
 
 
 @dataclass
@@ -121,7 +128,9 @@ def _work(node: LayerNode, sites: list[Site], children: list[LayerNode], estimat
         inside = _sum(children)
         if inside.flops is None:
             return _Totals(None, None)
-        return _Totals(_add(own.macs, inside.macs), _add(own.flops, inside.flops), own.estimated or inside.estimated)
+        return _Totals(
+            _add(own.macs, inside.macs), _add(own.flops, inside.flops), own.estimated or inside.estimated
+        )
     if not children:
         return _Totals(None, None)
     inside = _sum(children)
@@ -131,7 +140,7 @@ def _work(node: LayerNode, sites: list[Site], children: list[LayerNode], estimat
 
 
 def _own_work(key: str, node: LayerNode, sites: list[Site]) -> _Totals | None:
-    if not sites:
+    if not sites or any(site.outputs is None or not site.inputs or site.inputs[0] is None for site in sites):
         return None
     config = canonical_config(key, node.config)
     total = _Totals()

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from math import prod
 from typing import Any
 
-from kerascope.shapes.call import Call, Outputs, Shape
+from kerascope.shapes.call import MALFORMED, Call, Outputs, Shape
 from kerascope.shapes.dims import elements, int_tuple, is_int, normalize_axis
 from kerascope.shapes.rules_core import einsum_parts
 from kerascope.shapes.rules_sequence import RECURRENT, inner_call
@@ -23,6 +23,8 @@ class Price:
     estimated: bool = False
 
 
+# A count beyond any real model's (a config number from a hostile file) is unknown.
+MAX_COUNT = 2**63 - 1
 CostRule = Callable[[Call, Outputs], "Price | None"]
 COST_RULES: dict[str, CostRule] = {}
 # Built-in layers whose rule prices their sublayers too (they are not added again).
@@ -69,7 +71,13 @@ def price_call(call: Call, outputs: Outputs) -> Price | None:
         return None
     if any(elements(shape) is None for shape in call.inputs[:1]) or any(elements(s) is None for s in outputs):
         return None
-    return rule(call, outputs)
+    try:
+        found = rule(call, outputs)
+    except MALFORMED:
+        return None
+    if found is None or not 0 <= found.macs <= MAX_COUNT or not 0 <= found.flops <= MAX_COUNT:
+        return None
+    return found
 
 
 def activation_flops(call: Call, count: int) -> int | None:
@@ -93,12 +101,36 @@ def _n(shape: Shape) -> int:
 
 
 # -- free: no op the profiler counts --------------------------------------------------
-FREE = (
-    "InputLayer Dropout SpatialDropout1D SpatialDropout2D SpatialDropout3D GaussianDropout GaussianNoise "
-    "AlphaDropout ActivityRegularization Identity Reshape Flatten Permute RepeatVector Concatenate "
-    "Cropping1D Cropping2D Cropping3D ZeroPadding1D ZeroPadding2D ZeroPadding3D LeakyReLU ELU ThresholdedReLU "
-    "GlobalMaxPooling1D GlobalMaxPooling2D GlobalMaxPooling3D app:StochasticDepth"
-).split()
+FREE = [
+    "InputLayer",
+    "Dropout",
+    "SpatialDropout1D",
+    "SpatialDropout2D",
+    "SpatialDropout3D",
+    "GaussianDropout",
+    "GaussianNoise",
+    "AlphaDropout",
+    "ActivityRegularization",
+    "Identity",
+    "Reshape",
+    "Flatten",
+    "Permute",
+    "RepeatVector",
+    "Concatenate",
+    "Cropping1D",
+    "Cropping2D",
+    "Cropping3D",
+    "ZeroPadding1D",
+    "ZeroPadding2D",
+    "ZeroPadding3D",
+    "LeakyReLU",
+    "ELU",
+    "ThresholdedReLU",
+    "GlobalMaxPooling1D",
+    "GlobalMaxPooling2D",
+    "GlobalMaxPooling3D",
+    "app:StochasticDepth",
+]
 
 
 @cost_rule(*FREE)
@@ -170,6 +202,26 @@ def _channels(call: Call, rank: int) -> tuple[int, tuple[int, ...]] | None:
     return (x[1] if first else x[-1]), tuple(x[2:] if first else x[1:-1])  # type: ignore[return-value]
 
 
+def _dilated_outputs(call: Call, rank: int, kernel: tuple[int, ...], out: Shape) -> int:
+    """The outputs TensorFlow's convolution op produces: for a dilated convolution,
+    it runs on blocks of a padded input (SpaceToBatch), whose outputs the profiler counts."""
+    count = _n(out)
+    dilation = int_tuple(call.config.get("dilation_rate", 1), rank)
+    found = _channels(call, rank)
+    if dilation is None or found is None or out is None or all(d == 1 for d in dilation):
+        return count
+    _, spatial = found
+    first = call.config.get("data_format") == "channels_first"
+    lengths = out[2:] if first else out[1:-1]
+    same = call.config.get("padding") == "same"
+    produced = count
+    for length, size, rate, made in zip(spatial, kernel, dilation, lengths, strict=True):
+        padded = length + ((size - 1) * rate if same else 0)
+        block = -(-padded // rate)
+        produced = produced // made * rate * (block - size + 1)  # type: ignore[operator]
+    return produced
+
+
 def _conv(rank: int, kind: str) -> CostRule:
     def rule(call: Call, outputs: Outputs) -> Price | None:
         found = _channels(call, rank)
@@ -185,7 +237,7 @@ def _conv(rank: int, kind: str) -> CostRule:
             groups = call.config.get("groups", 1) if is_int(call.config.get("groups", 1)) else 1
             macs = count * area * channels // max(groups, 1)
             estimated = groups != 1
-            flops = 2 * macs
+            flops = 2 * _dilated_outputs(call, rank, kernel, out) * area * channels // max(groups, 1)
         elif kind == "depthwise":
             macs = count * area
             flops = 2 * macs
@@ -389,7 +441,9 @@ def _multi_head_attention(call: Call, outputs: Outputs) -> Price | None:
     batch, q_len, q_dim = query
     k_len, out_dim = key[1], outputs[0][-1]  # type: ignore[index]
     projections = batch * (
-        q_len * q_dim * heads * width + k_len * key[2] * heads * width + k_len * value[2] * heads * value_width
+        q_len * q_dim * heads * width
+        + k_len * key[2] * heads * width
+        + k_len * value[2] * heads * value_width
     )
     output = batch * q_len * heads * value_width * out_dim
     scores = batch * heads * q_len * k_len

@@ -71,10 +71,15 @@ class Pass:
             return None
         moved = Pass(self.report, batch=batch, resume=self.resume, keras3=self.keras3, parsed=self.parsed)
         for path, sites in self.sites.items():
+            if all(site.outputs is None and not any(site.inputs) for site in sites):
+                moved.sites[path] = sites
+                continue
             moved.sites[path] = [
                 Site(
                     [dims.with_batch(shape, batch) for shape in site.inputs],
-                    None if site.outputs is None else [dims.with_batch(shape, batch) for shape in site.outputs],
+                    None
+                    if site.outputs is None
+                    else [dims.with_batch(shape, batch) for shape in site.outputs],
                     site.kwargs,
                 )
                 for site in sites
@@ -163,7 +168,9 @@ class Pass:
             if node is None:
                 continue
             links = (node.inbound or [])[index]
-            shapes = [_tensor(produced.get((link.layer, link.node_index)), link.tensor_index) for link in links]
+            shapes = [
+                _tensor(produced.get((link.layer, link.node_index)), link.tensor_index) for link in links
+            ]
             kwargs = _call_kwargs(entries.get(node.name), index) if _takes_kwargs(node) else {}
             produced[(path, index)] = self._site(node, index, shapes, kwargs)
             for site in consumers.pop((path, index), ()):
@@ -176,11 +183,17 @@ class Pass:
         outputs = []
         for link in output_links:
             node = by_name.get(link.name)
-            outputs.append(None if node is None else _tensor(produced.get((node.path, link.node_index)), link.tensor_index))
+            outputs.append(
+                None
+                if node is None
+                else _tensor(produced.get((node.path, link.node_index)), link.tensor_index)
+            )
         return outputs
 
     # -- one call ---------------------------------------------------------------
-    def _site(self, node: LayerNode, index: int, inputs: list[Shape], kwargs: dict[str, Any]) -> Outputs | None:
+    def _site(
+        self, node: LayerNode, index: int, inputs: list[Shape], kwargs: dict[str, Any]
+    ) -> Outputs | None:
         derived: Outputs | None = None
         if node.role == Role.MODEL and topology.layer_entries(node.config):
             derived = self._model(node, inputs)
@@ -190,9 +203,16 @@ class Pass:
                 self.batch_leading = False
             if isinstance(node.config, dict) and node.config.get("time_major"):
                 self.batch_leading = False
-            if key is not None and not (key.startswith("op:") and kwargs.pop("__array_constant__", False)):
+            if (
+                key is not None
+                and inputs
+                and inputs[0] is not None
+                and not (key.startswith("op:") and kwargs.pop("__array_constant__", False))
+            ):
                 try:
-                    derived = outputs_of(Call(key, canonical_config(key, node.config), inputs, kwargs, self.keras3))
+                    derived = outputs_of(
+                        Call(key, canonical_config(key, node.config), inputs, kwargs, self.keras3)
+                    )
                 except OutOfRange as error:
                     self.out_of_range.append((node.path, str(error)))
                     derived = None

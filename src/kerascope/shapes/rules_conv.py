@@ -24,7 +24,9 @@ class Window:
         return tuple(k + (k - 1) * (d - 1) for k, d in zip(self.kernel, self.dilation, strict=True))
 
 
-def window(call: Call, rank: int, kernel_key: str = "kernel_size", strides_default: object = 1) -> Window | None:
+def window(
+    call: Call, rank: int, kernel_key: str = "kernel_size", strides_default: object = 1
+) -> Window | None:
     kernel = int_tuple(call.config.get(kernel_key), rank)
     strides_value = call.config.get("strides")
     strides = int_tuple(strides_default if strides_value is None else strides_value, rank)
@@ -129,7 +131,9 @@ def transposed(call: Call, rank: int) -> Shape:
     batch, spatial, _ = parts
     out = tuple(
         deconv_length(size, span, geometry.padding, stride, None if padding_out is None else padding_out[i])
-        for i, (size, span, stride) in enumerate(zip(spatial, geometry.dilated, geometry.strides, strict=True))
+        for i, (size, span, stride) in enumerate(
+            zip(spatial, geometry.dilated, geometry.strides, strict=True)
+        )
     )
     return join(call, batch, out, filters)
 

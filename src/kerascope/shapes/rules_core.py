@@ -9,16 +9,57 @@ from kerascope.shapes import dims
 from kerascope.shapes.call import Call, Shape, shape_rule
 from kerascope.shapes.dims import as_shape, int_arg, is_int, mul, normalize_axis
 
-SAME_SHAPE = (
-    "Activation Dropout SpatialDropout1D SpatialDropout2D SpatialDropout3D GaussianDropout GaussianNoise "
-    "AlphaDropout ActivityRegularization Masking Identity ReLU LeakyReLU PReLU ELU ThresholdedReLU Softmax "
-    "BatchNormalization LayerNormalization GroupNormalization UnitNormalization RMSNormalization "
-    "SyncBatchNormalization SpectralNormalization Rescaling Normalization Equalization AutoContrast "
-    "RandomFlip RandomRotation RandomTranslation RandomZoom RandomContrast RandomBrightness "
-    "RandomGrayscale RandomSharpness RandomColorJitter RandomHue RandomSaturation RandomPosterization "
-    "Solarization RandomInvert RandomGaussianBlur RandomErasing RandomShear RandomElasticTransform "
-    "RandomPerspective RandomColorDegeneration MaxNumBoundingBoxes"
-).split()
+SAME_SHAPE = [
+    "Activation",
+    "Dropout",
+    "SpatialDropout1D",
+    "SpatialDropout2D",
+    "SpatialDropout3D",
+    "GaussianDropout",
+    "GaussianNoise",
+    "AlphaDropout",
+    "ActivityRegularization",
+    "Masking",
+    "Identity",
+    "ReLU",
+    "LeakyReLU",
+    "PReLU",
+    "ELU",
+    "ThresholdedReLU",
+    "Softmax",
+    "BatchNormalization",
+    "LayerNormalization",
+    "GroupNormalization",
+    "UnitNormalization",
+    "RMSNormalization",
+    "SyncBatchNormalization",
+    "SpectralNormalization",
+    "Rescaling",
+    "Normalization",
+    "Equalization",
+    "AutoContrast",
+    "RandomFlip",
+    "RandomRotation",
+    "RandomTranslation",
+    "RandomZoom",
+    "RandomContrast",
+    "RandomBrightness",
+    "RandomGrayscale",
+    "RandomSharpness",
+    "RandomColorJitter",
+    "RandomHue",
+    "RandomSaturation",
+    "RandomPosterization",
+    "Solarization",
+    "RandomInvert",
+    "RandomGaussianBlur",
+    "RandomErasing",
+    "RandomShear",
+    "RandomElasticTransform",
+    "RandomPerspective",
+    "RandomColorDegeneration",
+    "MaxNumBoundingBoxes",
+]
 APPLICATION_SAME_SHAPE = ("app:LayerScale", "app:StochasticDepth")
 
 
@@ -278,7 +319,7 @@ def dot(call: Call) -> Shape:
     second.pop(pair[1])
     second.pop(0)
     out = first + second
-    return tuple(out + [1] if len(out) == 1 else out)
+    return tuple([*out, 1] if len(out) == 1 else out)
 
 
 @shape_rule("Merge")

@@ -76,9 +76,17 @@ def category_encoding(call: Call) -> Shape:
 
 @shape_rule("Hashing")
 def hashing(call: Call) -> Shape:
-    return category_encoding(
-        Call("CategoryEncoding", {"num_tokens": call.get("num_bins"), "output_mode": call.get("output_mode", "int")}, call.inputs)
-    ) if call.get("output_mode", "int") != "int" else call.x
+    return (
+        category_encoding(
+            Call(
+                "CategoryEncoding",
+                {"num_tokens": call.get("num_bins"), "output_mode": call.get("output_mode", "int")},
+                call.inputs,
+            )
+        )
+        if call.get("output_mode", "int") != "int"
+        else call.x
+    )
 
 
 @shape_rule("Discretization")
@@ -88,7 +96,9 @@ def discretization(call: Call) -> Shape:
         return call.x
     boundaries = call.config.get("bin_boundaries")
     depth = len(boundaries) + 1 if isinstance(boundaries, list) else int_arg(call.get("num_bins"))
-    return category_encoding(Call("CategoryEncoding", {"num_tokens": depth, "output_mode": mode}, call.inputs))
+    return category_encoding(
+        Call("CategoryEncoding", {"num_tokens": depth, "output_mode": mode}, call.inputs)
+    )
 
 
 @shape_rule("HashedCrossing")
@@ -102,18 +112,94 @@ def hashed_crossing(call: Call) -> Shape:
 
 
 # -- Keras 3 operations ---------------------------------------------------------------
-UNARY_OPS = (
-    "Abs Absolute Negative Square Sqrt Rsqrt Exp Expm1 Log Log1p Log2 Log10 Sign Sin Cos Tan Tanh Sinh Cosh "
-    "Arcsin Arccos Arctan Floor Ceil Round Clip Cast Relu Relu6 Sigmoid HardSigmoid Silu HardSilu Gelu Elu Selu "
-    "Softplus Softsign LeakyRelu Celu Glu Mish Erf Reciprocal Copy ConvertToTensor StopGradient Softmax LogSoftmax "
-    "LogicalNot IsNan IsInf IsFinite Real Imag Conj Nan_to_num NanToNum Trunc"
-).split()
-BINARY_OPS = (
-    "Add Subtract Multiply Divide TrueDivide FloorDivide Mod Power Maximum Minimum Equal NotEqual Greater "
-    "GreaterEqual Less LessEqual LogicalAnd LogicalOr LogicalXor Arctan2 Hypot"
-).split()
+UNARY_OPS = [
+    "Abs",
+    "Absolute",
+    "Negative",
+    "Square",
+    "Sqrt",
+    "Rsqrt",
+    "Exp",
+    "Expm1",
+    "Log",
+    "Log1p",
+    "Log2",
+    "Log10",
+    "Sign",
+    "Sin",
+    "Cos",
+    "Tan",
+    "Tanh",
+    "Sinh",
+    "Cosh",
+    "Arcsin",
+    "Arccos",
+    "Arctan",
+    "Floor",
+    "Ceil",
+    "Round",
+    "Clip",
+    "Cast",
+    "Relu",
+    "Relu6",
+    "Sigmoid",
+    "HardSigmoid",
+    "Silu",
+    "HardSilu",
+    "Gelu",
+    "Elu",
+    "Selu",
+    "Softplus",
+    "Softsign",
+    "LeakyRelu",
+    "Celu",
+    "Glu",
+    "Mish",
+    "Erf",
+    "Reciprocal",
+    "Copy",
+    "ConvertToTensor",
+    "StopGradient",
+    "Softmax",
+    "LogSoftmax",
+    "LogicalNot",
+    "IsNan",
+    "IsInf",
+    "IsFinite",
+    "Real",
+    "Imag",
+    "Conj",
+    "Nan_to_num",
+    "NanToNum",
+    "Trunc",
+]
+BINARY_OPS = [
+    "Add",
+    "Subtract",
+    "Multiply",
+    "Divide",
+    "TrueDivide",
+    "FloorDivide",
+    "Mod",
+    "Power",
+    "Maximum",
+    "Minimum",
+    "Equal",
+    "NotEqual",
+    "Greater",
+    "GreaterEqual",
+    "Less",
+    "LessEqual",
+    "LogicalAnd",
+    "LogicalOr",
+    "LogicalXor",
+    "Arctan2",
+    "Hypot",
+]
 shape_rule(*(f"op:{name}" for name in UNARY_OPS))(lambda call: call.x)
-shape_rule(*(f"op:{name}" for name in BINARY_OPS))(lambda call: broadcast(call.inputs) if len(call.inputs) > 1 else call.x)
+shape_rule(*(f"op:{name}" for name in BINARY_OPS))(
+    lambda call: broadcast(call.inputs) if len(call.inputs) > 1 else call.x
+)
 
 
 @shape_rule("op:Mean", "op:Sum", "op:Max", "op:Min", "op:Prod", "op:Std", "op:Var", "op:Any", "op:All")
@@ -153,7 +239,9 @@ def transpose_op(call: Call) -> Shape:
         return None
     if axes is None:
         return tuple(reversed(x))
-    if not isinstance(axes, list) or sorted(a % len(x) if is_int(a) else -1 for a in axes) != list(range(len(x))):
+    if not isinstance(axes, list) or sorted(a % len(x) if is_int(a) else -1 for a in axes) != list(
+        range(len(x))
+    ):
         return None
     return tuple(x[a % len(x)] for a in axes)
 
@@ -195,7 +283,11 @@ def matmul_op(call: Call) -> Shape:
     first, second = call.inputs
     if len(first) < 2 or len(second) < 2:
         return None
-    batch = broadcast([(None, *first[:-2]), (None, *second[:-2])]) if len(first) > 2 or len(second) > 2 else (None,)
+    batch = (
+        broadcast([(None, *first[:-2]), (None, *second[:-2])])
+        if len(first) > 2 or len(second) > 2
+        else (None,)
+    )
     if batch is None:
         return None
     return (*batch[1:], first[-2], second[-1])

@@ -36,7 +36,11 @@ def rule_key(node: LayerNode) -> str | None:
 def key_of(class_name: Any, module: Any, registered_name: Any) -> str | None:
     if not isinstance(class_name, str):
         return None
-    return _key(class_name, module if isinstance(module, str) else None, registered_name if isinstance(registered_name, str) else None)
+    return _key(
+        class_name,
+        module if isinstance(module, str) else None,
+        registered_name if isinstance(registered_name, str) else None,
+    )
 
 
 @lru_cache(maxsize=4096)

@@ -20,6 +20,7 @@ from typing import Any
 
 from kerascope.model.records import LayerNode, ModelReport, WeightInfo
 from kerascope.model.vocabulary import Fact, Origin
+from kerascope.shapes.call import MALFORMED
 from kerascope.shapes.dims import int_arg, is_int
 from kerascope.shapes.rules_core import einsum_parts
 from kerascope.shapes.spelling import canonical_config, rule_key
@@ -36,7 +37,10 @@ _CREATED = {
     ("SimpleRNN", "simple_rnn_cell"): "SimpleRNNCell",
     **{(f"ConvLSTM{r}D", "conv_lstm_cell"): f"ConvLSTMCell{r}D" for r in (1, 2, 3)},
     **{("MultiHeadAttention", name): "EinsumDense" for name in ("query", "key", "value", "attention_output")},
-    **{("GroupedQueryAttention", name): "EinsumDense" for name in ("query", "key", "value", "attention_output")},
+    **{
+        ("GroupedQueryAttention", name): "EinsumDense"
+        for name in ("query", "key", "value", "attention_output")
+    },
 }
 # Sublayer config keys a parent passes on.
 _PASSED_ON = ("use_bias", "filters", "units", "kernel_size")
@@ -60,7 +64,10 @@ def name_weights(report: ModelReport) -> None:
         if found is None:
             continue
         rule, config = found
-        slots = rule(config, node.weights)
+        try:
+            slots = rule(config, node.weights)
+        except MALFORMED:  # includes OutOfRange: a number no real layer has
+            continue
         if slots is None or len(slots) != len(node.weights):
             continue
         if all(_fits(weight, shape) for weight, (_, shape) in zip(node.weights, slots, strict=True)):
@@ -224,6 +231,19 @@ def _group_norm(config: dict[str, Any], weights: list[WeightInfo]) -> list[Slot]
 @naming("RMSNormalization")
 def _rms_norm(config: dict[str, Any], weights: list[WeightInfo]) -> list[Slot] | None:
     return [("scale", None)]
+
+
+@naming("Attention")
+def _attention(config: dict[str, Any], weights: list[WeightInfo]) -> list[Slot] | None:
+    slots: list[Slot] = [("scale", [])] if config.get("use_scale") else []
+    if config.get("score_mode") == "concat":
+        slots.append(("concat_score_weight", []))
+    return slots
+
+
+@naming("AdditiveAttention")
+def _additive_attention(config: dict[str, Any], weights: list[WeightInfo]) -> list[Slot] | None:
+    return [("scale", [None])] if config.get("use_scale", True) else []
 
 
 @naming("Embedding")
