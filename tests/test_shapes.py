@@ -209,6 +209,7 @@ def _single_layers(keras):
         (L.Conv2D(4, 3, data_format="channels_first"), (2, 8, 8)),
         (L.Conv1D(4, 3, dilation_rate=2), (9, 2)),
         (L.Conv3D(3, 2), (4, 4, 4, 2)),
+        (L.Conv2D(4, 3, dilation_rate=2, padding="same"), (9, 8, 2)),
         (L.DepthwiseConv2D(3, depth_multiplier=2), (8, 8, 2)),
         (L.SeparableConv2D(4, 3, use_bias=False), (8, 8, 3)),
         (L.SeparableConv1D(4, 3), (8, 2)),
@@ -251,7 +252,17 @@ def test_layer_flops_equal_the_profiler(keras3):
                 (type(layer).__name__, layer.get_config().get("activation"), report.root.flops, expected)
             )
         assert report.root.macs is not None and report.root.flops >= 2 * report.root.macs
+        assert "flops" not in report.root.estimated
     assert wrong == []
+
+
+def test_grouped_convolution_follows_the_profiler(keras3):
+    """Keras runs a grouped convolution as an XLA function the profiler does not see."""
+    inputs = keras3.Input((8, 8, 4))
+    model = keras3.Model(inputs, keras3.layers.Conv2D(4, 3, groups=4)(inputs))
+    report = kerascope.inspect(model)
+    assert report.root.flops == profiler_flops(model) == 0
+    assert report.root.macs == 6 * 6 * 4 * 9 and "flops" in report.root.estimated
 
 
 def test_merge_flops_equal_the_profiler(keras3):

@@ -27,11 +27,18 @@ multiplies on the moving statistics); a LayerNormalization over the last axis
 is 6 per element plus 5 per row, with `scale` 2 per element more and one per row
 less, and `center` 1 per element more.
 
-Where the profiler's figure is not the real work, kerascope counts the real work
-and marks the figure estimated: recurrent layers (the profiler counts a
-`while` loop's body once, not once per step), attention (its score and value
-products are Einsum ops, which the profiler counts as 0), grouped convolutions
-and 3-D pooling / transposed convolutions (ops without a registered count).
+Where the profiler's figure is not the real work, the figure is marked
+estimated on the layer (and so on every parent holding it):
+
+* grouped convolutions (ConvNeXt's) and channels-first 3-D convolutions run as
+  an XLA-compiled function whose ops the profiler does not see: it counts 0, and
+  so do kerascope's FLOPs (its MACs keep the real work);
+* recurrent layers: the profiler counts a `while` loop's body once, kerascope
+  counts the matrix products of every step (gate arithmetic left out);
+* attention: its score and value products are Einsum ops, which the profiler
+  counts as 0; kerascope counts them;
+* 3-D pooling and 3-D transposed convolutions, ops with no registered count:
+  kerascope counts them as their 2-D versions are counted.
 
 MACs are the multiply-accumulates of matrix products and convolutions only.
 `weight_bytes` is each weight's elements times its dtype's size (float32 4,

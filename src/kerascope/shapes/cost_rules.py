@@ -236,8 +236,12 @@ def _conv(rank: int, kind: str) -> CostRule:
         if kind == "conv":
             groups = call.config.get("groups", 1) if is_int(call.config.get("groups", 1)) else 1
             macs = count * area * channels // max(groups, 1)
-            estimated = groups != 1
             flops = 2 * _dilated_outputs(call, rank, kernel, out) * area * channels // max(groups, 1)
+            # Keras runs these (bias included) as an XLA-compiled function, whose ops the
+            # profiler does not see.
+            if groups != 1 or (rank == 3 and call.config.get("data_format") == "channels_first"):
+                extra = activation_flops(call, count)
+                return None if extra is None else Price(macs, extra, estimated=True)
         elif kind == "depthwise":
             macs = count * area
             flops = 2 * macs
