@@ -32,7 +32,14 @@ MODELS = [
     "VGG16", "VGG19", "NASNetLarge",
     "ConvNeXtTiny", "ConvNeXtSmall", "ConvNeXtBase", "ConvNeXtLarge", "ConvNeXtXLarge",
 ]  # fmt: skip
-LARGE = {"EfficientNetB6", "EfficientNetB7", "EfficientNetV2L", "NASNetLarge", "ConvNeXtLarge", "ConvNeXtXLarge"}
+LARGE = {
+    "EfficientNetB6",
+    "EfficientNetB7",
+    "EfficientNetV2L",
+    "NASNetLarge",
+    "ConvNeXtLarge",
+    "ConvNeXtXLarge",
+}
 
 ONE_MODEL = """
 import json, sys
@@ -54,7 +61,12 @@ def main() -> int:
     parser.add_argument("--models", nargs="*", default=MODELS)
     parser.add_argument("--skip-large", action="store_true")
     args = parser.parse_args()
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "KERAS_BACKEND": "tensorflow", "CUDA_VISIBLE_DEVICES": ""}
+    env = {
+        **os.environ,
+        "TF_CPP_MIN_LOG_LEVEL": "3",
+        "KERAS_BACKEND": "tensorflow",
+        "CUDA_VISIBLE_DEVICES": "",
+    }
     failures = 0
     print(f"{'model':<20} {'kerascope FLOPs':>18} {'profiler FLOPs':>18} {'ratio':>8}")
     with tempfile.TemporaryDirectory() as folder:
@@ -78,7 +90,10 @@ def main() -> int:
             ok = ratio is not None and abs(ratio - 1) <= 0.02
             failures += not ok
             shown = "unknown" if ratio is None else f"{ratio:.4f}"
-            print(f"{name:<20} {ours or 0:>18,} {theirs:>18,} {shown:>8}{'' if ok else '  OVER 2 %'}", flush=True)
+            print(
+                f"{name:<20} {ours or 0:>18,} {theirs:>18,} {shown:>8}{'' if ok else '  OVER 2 %'}",
+                flush=True,
+            )
     return 1 if failures else 0
 
 
