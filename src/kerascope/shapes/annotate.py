@@ -112,18 +112,18 @@ def _overrides(report: ModelReport, given: dict[str | None, Any]) -> dict[str, S
 def _fill(report: ModelReport, done: Pass, replace: bool = False) -> None:
     """Shapes a pass found, set where the report has none (or, for what-if inputs, everywhere)."""
     for path, sites in done.sites.items():
-        if not sites or all(site.outputs is None and not any(site.inputs) for site in sites):
-            continue
-        if path not in report:
+        if not sites or path not in report:
             continue
         node = report[path]
-        outputs = [_encode(site.outputs) for site in sites]
-        if any(value is not None for value in outputs) and (replace or node.output_shapes is None):
-            node.output_shapes = outputs
-            node.origin[Fact.SHAPES] = Origin.DERIVED
-        inputs = [_encode(site.inputs) for site in sites]
-        if any(value is not None for value in inputs) and (replace or node.input_shapes is None):
-            node.input_shapes = inputs
+        if replace or node.output_shapes is None:
+            outputs = [_encode(site.outputs) for site in sites]
+            if any(value is not None for value in outputs):
+                node.output_shapes = outputs
+                node.origin[Fact.SHAPES] = Origin.DERIVED
+        if replace or node.input_shapes is None:
+            inputs = [_encode(site.inputs) for site in sites]
+            if any(value is not None for value in inputs):
+                node.input_shapes = inputs
 
 
 def _encode(shapes: list[Shape] | None) -> Any:

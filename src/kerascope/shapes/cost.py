@@ -108,7 +108,7 @@ class _Totals:
 def price(report: ModelReport, sites: dict[str, list[Site]], batch: int, use_stored: bool) -> None:
     """Fill macs, flops, weight_bytes and activation_bytes on every node, children first."""
     for node in reversed(report.nodes):
-        children = report.children(node)
+        children = report.children(node) if node.children else []
         node_sites = sites.get(node.path) or _own_sites(node, batch, use_stored)
         estimated: set[str] = set()
         work = _work(node, node_sites, children, estimated)
