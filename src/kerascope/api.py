@@ -26,6 +26,8 @@ def inspect(
     trust: bool = False,
     limits: Limits | None = None,
     time_limit: float | None = None,
+    input_shapes: dict[str | None, Any] | None = None,
+    batch_size: int | None = None,
 ) -> ModelReport:
     """One report of `target`: a Keras model or layer, a saved file, or `module:attr`.
 
@@ -34,10 +36,15 @@ def inspect(
     users who have the custom classes' code; a file with error-level findings
     (Lambda bytecode, foreign callables) is refused unless `trust=True`.
     `limits` bound what a read takes from a file; `time_limit` (seconds) bounds
-    how long the whole call may take.
+    how long the whole call may take. Shapes, weight names, FLOPs and memory are
+    derived for one forward pass at `batch_size` (default 1) and `input_shapes`
+    (`{"input name": [None, 224, 224, 3]}`; the key None for a single input).
     """
+    from kerascope.shapes import annotate
+
     with _bounded(target, time_limit):
-        return _report(resolve(target), load, trust, limits or DEFAULT_LIMITS)[0]
+        report = _report(resolve(target), load, trust, limits or DEFAULT_LIMITS)[0]
+        return annotate(report, input_shapes=input_shapes, batch_size=batch_size)
 
 
 def diff(

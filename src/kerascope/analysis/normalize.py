@@ -12,46 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-# Keras 1 class names and their Keras 2/3 equivalents.
-CLASS_RENAMES = {
-    "Convolution1D": "Conv1D",
-    "Convolution2D": "Conv2D",
-    "Convolution3D": "Conv3D",
-    "AtrousConvolution1D": "Conv1D",
-    "AtrousConvolution2D": "Conv2D",
-    "Deconvolution2D": "Conv2DTranspose",
-    "SeparableConvolution2D": "SeparableConv2D",
-    "Model": "Functional",
-}
+from kerascope.model.spellings import CLASS_RENAMES, DATA_FORMATS, KEY_RENAMES
 
-# Keras 1 argument names (any layer) and their Keras 2/3 equivalents.
-KEY_RENAMES = {
-    "nb_filter": "filters",
-    "subsample": "strides",
-    "subsample_length": "strides",
-    "border_mode": "padding",
-    "init": "kernel_initializer",
-    "inner_init": "recurrent_initializer",
-    "output_dim": "units",
-    "W_regularizer": "kernel_regularizer",
-    "b_regularizer": "bias_regularizer",
-    "U_regularizer": "recurrent_regularizer",
-    "W_constraint": "kernel_constraint",
-    "b_constraint": "bias_constraint",
-    "bias": "use_bias",
-    "dim_ordering": "data_format",
-    "atrous_rate": "dilation_rate",
-    "pool_length": "pool_size",
-    "stride": "strides",
-    "filter_length": "kernel_size",
-    "batch_input_shape": "batch_shape",
-    "input_dtype": "dtype",
-    "p": "rate",
-    "dropout_W": "dropout",
-    "dropout_U": "recurrent_dropout",
-}
-
-_DATA_FORMATS = {"tf": "channels_last", "th": "channels_first"}
 # Values Keras writes or leaves out depending on version, meaning the same either way.
 _DEFAULTS = {"trainable": True, "dtype": "float32"}
 # Keys one Keras version stores and another derives: a model's `build_input_shape`
@@ -109,7 +71,7 @@ def _normalize_dict(config: dict[str, Any]) -> Any:
         if key in _DEFAULTS and value == _DEFAULTS[key]:
             continue
         if key == "data_format" and isinstance(value, str):
-            value = _DATA_FORMATS.get(value, value)
+            value = DATA_FORMATS.get(value, value)
         if key in ("kernel_initializer", "recurrent_initializer") and isinstance(value, str):
             value = {"class_name": _camel(value), "config": {}}
         out.setdefault(key, value)

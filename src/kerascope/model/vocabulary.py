@@ -131,6 +131,9 @@ class Code(Vocabulary):
     ROUND_TRIP_DIFFERS = "ROUND_TRIP_DIFFERS"
     CONFIG_NOT_JSON = "CONFIG_NOT_JSON"
     UNREGISTERED_CLASS = "UNREGISTERED_CLASS"
+    # Shapes: a layer's rule and the file disagree, or a file's number is beyond reason.
+    SHAPE_MISMATCH = "SHAPE_MISMATCH"
+    SHAPE_OUT_OF_RANGE = "SHAPE_OUT_OF_RANGE"
 
 
 @unique

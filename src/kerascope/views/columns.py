@@ -32,10 +32,25 @@ COLUMNS: dict[str, Callable[[LayerNode], Any]] = {
     "non_trainable_params": lambda node: node.non_trainable_params,
     "weights": lambda node: len(node.weights),
     "config_error": lambda node: node.config_error,
+    "macs": lambda node: node.macs,
+    "flops": lambda node: node.flops,
+    "weight_bytes": lambda node: node.weight_bytes,
+    "activation_bytes": lambda node: node.activation_bytes,
 }
 DEFAULT_COLUMNS = ["path", "class", "role", "output_shape", "params"]
 # Columns of whole numbers, which a DataFrame holds as nullable integers.
-INTEGER_COLUMNS = {"depth", "index", "params", "trainable_params", "non_trainable_params", "weights"}
+INTEGER_COLUMNS = {
+    "depth",
+    "index",
+    "params",
+    "trainable_params",
+    "non_trainable_params",
+    "weights",
+    "macs",
+    "flops",
+    "weight_bytes",
+    "activation_bytes",
+}
 
 
 def config_value(config: Any, key: str) -> Any:

@@ -14,6 +14,7 @@ from kerascope.cli.arguments import (
 )
 from kerascope.cli.commands._report_views import add_view_options, report_text
 from kerascope.cli.output import emit, to_terminal
+from kerascope.errors import KerascopeError
 
 NAME = "inspect"
 
@@ -25,13 +26,45 @@ def add_to(subparsers: argparse._SubParsersAction) -> None:
     add_output_option(command)
     add_load_options(command)
     add_limit_options(command)
+    command.add_argument(
+        "--input-shape",
+        action="append",
+        default=[],
+        metavar="NAME=D1,D2,...",
+        help="an input's shape for the derived figures, batch dimension first (None or ? for unknown); "
+        "repeat for several inputs; NAME may be left out for a single-input model",
+    )
+    command.add_argument(
+        "--batch-size", type=int, metavar="N", help="batch size for the derived figures (default 1)"
+    )
+
+
+def input_shapes(values: list[str]) -> dict[str | None, list[int | None]] | None:
+    """`NAME=1,224,224,3` (or `224,224` for the only input) as {name: shape}."""
+    shapes: dict[str | None, list[int | None]] = {}
+    for value in values:
+        name, _, dims = value.rpartition("=")
+        try:
+            shape = [None if d.strip() in ("None", "?", "") else int(d) for d in dims.split(",")]
+        except ValueError:
+            raise KerascopeError(
+                f"--input-shape {value!r}: give NAME=D1,D2,... with whole numbers (None or ? for unknown)"
+            ) from None
+        shapes[name or None] = shape
+    return shapes or None
 
 
 def run(args: argparse.Namespace) -> int:
     from kerascope.api import inspect
 
     report = inspect(
-        args.target, load=args.load, trust=args.trust, limits=limits_of(args), time_limit=args.time_limit
+        args.target,
+        load=args.load,
+        trust=args.trust,
+        limits=limits_of(args),
+        time_limit=args.time_limit,
+        input_shapes=input_shapes(args.input_shape),
+        batch_size=args.batch_size,
     )
     emit(report_text(report, args, to_terminal(args.output)), args.output, args.force)
     return exits.OK

@@ -1,0 +1,184 @@
+"""Filling a report's derived columns: shapes, weight names, FLOPs and memory.
+
+Two passes over the report's graphs:
+
+1. At the file's own inputs (static reports only): every layer's output shape
+   by Keras's rules, kept where the file stores none (`Origin.DERIVED`), and a
+   `SHAPE_MISMATCH` finding where a stored shape and the rule disagree (the
+   stored one is kept). A live report's shapes are Keras's own and stay so.
+2. At the assumed inputs: the batch size given (or 1), each input's given shape
+   (or its stored one). These concrete shapes price every layer (FLOPs, MACs,
+   activation bytes); when the caller asked for them (`input_shapes`,
+   `batch_size`), a static report shows them as its shapes.
+
+`report.assumptions` says what pass 2 assumed.
+"""
+
+from __future__ import annotations
+
+import gc
+from typing import Any
+
+from kerascope.errors import KerascopeError
+from kerascope.model.records import Finding, ModelReport
+from kerascope.model.vocabulary import Code, Fact, Format, Origin, Severity
+from kerascope.shapes import dims
+from kerascope.shapes.cost import price
+from kerascope.shapes.dims import OutOfRange, Shape
+from kerascope.shapes.graph import Pass
+from kerascope.shapes.weight_names import name_weights
+
+
+def annotate(
+    report: ModelReport,
+    input_shapes: dict[str | None, Any] | None = None,
+    batch_size: int | None = None,
+) -> ModelReport:
+    """Fill `report`'s shapes, weight names, FLOPs, MACs and memory, in place; returns it.
+
+    `input_shapes` maps an input's name to its shape (batch dimension included,
+    None for unknown dimensions); the key None stands for the only input of a
+    single-input model. `batch_size` fills every unknown batch dimension
+    (default 1 for the figures, which are then per example).
+    """
+    if batch_size is not None and (not dims.is_int(batch_size) or not 1 <= batch_size <= dims.MAX_DIM):
+        raise KerascopeError(f"batch size {batch_size!r}: give a whole number from 1 to {dims.MAX_DIM:,}")
+    # The passes make many small acyclic tuples; with a large report in memory, the
+    # cycle collector's full sweeps they trigger would cost more than the passes.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _annotate(report, input_shapes, batch_size)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _annotate(
+    report: ModelReport, input_shapes: dict[str | None, Any] | None, batch_size: int | None
+) -> ModelReport:
+    live = report.format == Format.LIVE
+    overrides = _overrides(report, input_shapes or {})
+    stored = None
+    if not live:
+        stored = Pass(report).run()
+        _fill(report, stored)
+        _report_findings(report, stored)
+    assumed = stored.at_batch(batch_size or 1) if stored is not None and not overrides else None
+    if assumed is None:
+        assumed = Pass(report, inputs=overrides, batch=batch_size or 1, resume=not overrides)
+        if stored is not None:
+            assumed.parsed = stored.parsed  # the file's shapes, parsed once
+        assumed.run()
+    if not live and (overrides or batch_size is not None):
+        _fill(report, assumed, replace=True)
+    name_weights(report)
+    price(report, assumed.sites, batch_size or 1, use_stored=not overrides)
+    report.assumptions = _assumptions(assumed, batch_size)
+    return report
+
+
+def input_names(report: ModelReport) -> list[str]:
+    """The names the root's inputs answer to, in order (for `--input-shape NAME=...`)."""
+    return [name for name, _ in Pass(report).run().root_inputs]
+
+
+def _overrides(report: ModelReport, given: dict[str | None, Any]) -> dict[str, Shape]:
+    if not given:
+        return {}
+    names = input_names(report)
+    found: dict[str, Shape] = {}
+    for name, value in given.items():
+        if name is None:
+            if len(names) != 1:
+                raise KerascopeError(
+                    f"the model has {len(names)} inputs ({', '.join(names) or 'none found'}): name the one you mean"
+                )
+            name = names[0]
+        if name not in names:
+            raise KerascopeError(
+                f"no input named {name!r}; the inputs are: {', '.join(names) or 'none found'}"
+            )
+        try:
+            shape = dims.as_shape(list(value))
+        except (OutOfRange, TypeError) as error:
+            raise KerascopeError(f"input shape for {name!r}: {error}") from None
+        if shape is None:
+            raise KerascopeError(f"input shape for {name!r}: give whole numbers (None for unknown)")
+        found[name] = shape
+    return found
+
+
+def _fill(report: ModelReport, done: Pass, replace: bool = False) -> None:
+    """Shapes a pass found, set where the report has none (or, for what-if inputs, everywhere)."""
+    for path, sites in done.sites.items():
+        if not sites or path not in report:
+            continue
+        node = report[path]
+        if replace or node.output_shapes is None:
+            outputs = [_encode(site.outputs) for site in sites]
+            if any(value is not None for value in outputs):
+                node.output_shapes = outputs
+                node.origin[Fact.SHAPES] = Origin.DERIVED
+        if replace or node.input_shapes is None:
+            inputs = [_encode(site.inputs) for site in sites]
+            if any(value is not None for value in inputs):
+                node.input_shapes = inputs
+
+
+def _encode(shapes: list[Shape] | None) -> Any:
+    """Shapes as a report holds them: one tensor's shape as a list, several as a list of lists."""
+    if not shapes or all(shape is None for shape in shapes):
+        return None
+    if len(shapes) == 1:
+        return dims.as_list(shapes[0])
+    return [dims.as_list(shape) for shape in shapes]
+
+
+def _report_findings(report: ModelReport, done: Pass) -> None:
+    for path, index, stored, derived in done.mismatches:
+        node = report[path]
+        report.findings.append(
+            Finding(
+                code=Code.SHAPE_MISMATCH,
+                severity=Severity.WARNING,
+                path=path,
+                message=(
+                    f"the file stores output shape {_text(stored)} for call {index} of {node.class_name}, "
+                    f"but Keras's rule for it gives {_text(derived)}; the stored shape is kept"
+                ),
+                hint="the config may have been edited after saving, or the file was written by a Keras with another rule",
+            )
+        )
+    seen = set()
+    for path, message in done.out_of_range:
+        if path in seen:
+            continue
+        seen.add(path)
+        report.findings.append(
+            Finding(
+                code=Code.SHAPE_OUT_OF_RANGE,
+                severity=Severity.WARNING,
+                path=path,
+                message=f"{message} in the layer's config or shapes: taken as unknown",
+                hint="no real model has such a size; the file may be corrupt or crafted",
+            )
+        )
+
+
+def _text(shapes: list[Shape]) -> str:
+    parts = [
+        "?" if s is None else "(" + ", ".join("None" if d is None else str(d) for d in s) + ")"
+        for s in shapes
+    ]
+    return parts[0] if len(parts) == 1 else "[" + ", ".join(parts) + "]"
+
+
+def _assumptions(done: Pass, batch_size: int | None) -> dict[str, Any]:
+    defaulted = [] if batch_size is not None else done.batch_filled
+    return {
+        "batch_size": batch_size or 1,
+        "batch_size_given": batch_size is not None,
+        "input_shapes": {name: dims.as_list(shape) for name, shape in done.root_inputs},
+        "default_batch_for": defaulted,
+    }

@@ -1,0 +1,81 @@
+"""One call of one layer, as a shape rule sees it, and the registry of rules.
+
+A rule takes the layer's class and config (in Keras 2/3 spelling, see
+`spelling`), the shapes of the tensors fed to the call in order, and the call's
+own keyword arguments where the file stores them; it returns the shapes of the
+call's outputs, or None when Keras's own rule would need something the file
+does not say. Rules loop only over ranks and input counts, never over a
+dimension's value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from kerascope.shapes.dims import OutOfRange, Shape
+
+Outputs = list[Shape]
+# What a rule raises on a config whose values have the wrong types or sizes.
+MALFORMED = (TypeError, ValueError, IndexError, KeyError, ZeroDivisionError, OverflowError, AttributeError)
+
+
+@dataclass
+class Call:
+    class_name: str
+    config: dict[str, Any]
+    inputs: list[Shape]
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    keras3: bool = True  # whose rules: Keras 3's, or Keras 1/2's where they differ
+
+    @property
+    def x(self) -> Shape:
+        """The first input, the one most layers have."""
+        return self.inputs[0] if self.inputs else None
+
+    def get(self, key: str, default: Any = None) -> Any:
+        value = self.config.get(key, default)
+        return default if value is None else value
+
+    def flag(self, key: str, default: bool = False) -> bool:
+        """A boolean argument: from the call's own kwargs first, then the config."""
+        value = self.kwargs.get(key, self.config.get(key, default))
+        return value if isinstance(value, bool) else default
+
+    def channels_first(self) -> bool:
+        return self.config.get("data_format") == "channels_first"
+
+
+ShapeRule = Callable[[Call], "Outputs | Shape | None"]
+SHAPE_RULES: dict[str, ShapeRule] = {}
+
+
+def shape_rule(*keys: str) -> Callable[[ShapeRule], ShapeRule]:
+    """Register a rule under class keys (`Dense`; `op:Add` for a Keras 3 op; `app:`
+    for a helper layer of keras.applications)."""
+
+    def register(rule: ShapeRule) -> ShapeRule:
+        for key in keys:
+            SHAPE_RULES[key] = rule
+        return rule
+
+    return register
+
+
+def outputs_of(call: Call) -> Outputs | None:
+    """The output shapes of a call, by its class's rule; None when unknown."""
+    rule = SHAPE_RULES.get(call.class_name)
+    if rule is None or any(shape is None for shape in call.inputs[:1]):
+        return None
+    try:
+        result = rule(call)
+    except OutOfRange:
+        raise
+    except MALFORMED:  # a config of the wrong types: Keras could not build it either
+        return None
+    if result is None:
+        return None
+    if isinstance(result, tuple):
+        return [result]
+    return list(result)
