@@ -45,7 +45,7 @@ ONE_MODEL = """
 import json, sys
 sys.path.insert(0, sys.argv[3])
 import keras, kerascope
-from tf_profiler import profiler_flops
+from support.tf_profiler import profiler_flops
 name, folder = sys.argv[1], sys.argv[2]
 extra = {"input_shape": (224, 224, 3)} if "V3" in name else {}
 model = getattr(keras.applications, name)(weights=None, **extra)

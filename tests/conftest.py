@@ -2,9 +2,11 @@
 rules every test obeys.
 
 * A test must reach an assertion: one that passes without a single `assert`
-  having run (an early return, a loop over nothing) fails. Pytest reports each
-  passing assertion to `pytest_assertion_pass`; the helpers in `support/` are
-  rewritten too, so their assertions count.
+  or `pytest.raises` having checked something (an early return, a loop over
+  nothing) fails. Pytest reports each passing assertion to
+  `pytest_assertion_pass` (the helpers in `support/` are rewritten too, so
+  their assertions count); a `pytest.raises` block that caught what it expects
+  counts as one.
 * Hypothesis runs derandomized in CI (`CI` set): every run tries the same
   examples, so a failure there reproduces by running again, and the failing
   example's blob is printed for `@reproduce_failure`. On a developer's machine
@@ -24,6 +26,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
 
 import pytest
+from _pytest.raises import RaisesExc
 from hypothesis import HealthCheck, settings
 from hypothesis.database import DirectoryBasedExampleDatabase, MultiplexedDatabase, ReadOnlyDatabase
 
@@ -50,15 +53,37 @@ settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 # -- every test reaches an assertion --------------------------------------------------
 _ASSERTIONS = pytest.StashKey[int]()
+_running: list[pytest.Item] = []
+
+
+def _count(item: pytest.Item) -> None:
+    item.stash[_ASSERTIONS] = item.stash.get(_ASSERTIONS, 0) + 1
 
 
 def pytest_assertion_pass(item: pytest.Item, lineno: int, orig: str, expl: str) -> None:
-    item.stash[_ASSERTIONS] = item.stash.get(_ASSERTIONS, 0) + 1
+    _count(item)
+
+
+def _counting_exit(exit_raises):
+    def __exit__(self, *exc_info):
+        suppressed = exit_raises(self, *exc_info)
+        if suppressed and _running:
+            _count(_running[-1])
+        return suppressed
+
+    return __exit__
+
+
+RaisesExc.__exit__ = _counting_exit(RaisesExc.__exit__)
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item):
-    result = yield
+    _running.append(item)
+    try:
+        result = yield
+    finally:
+        _running.pop()
     if item.stash.get(_ASSERTIONS, 0) == 0:
         pytest.fail(f"{item.nodeid} passed without reaching an assertion", pytrace=False)
     return result

@@ -144,7 +144,9 @@ def test_truncated_index_at_every_length():
     """Cut anywhere: with the footer gone, and with the footer kept after the cut
     (so that its handles point past what is left)."""
     _, data = two_blocks()
-    cuts = [data[:keep] for keep in range(len(data))] + [data[:keep] + data[-48:] for keep in range(len(data) - 48)]
+    cuts = [data[:keep] for keep in range(len(data))] + [
+        data[:keep] + data[-48:] for keep in range(len(data) - 48)
+    ]
     refused = 0
     for cut in cuts:
         with pytest.raises(KerascopeError) as raised:

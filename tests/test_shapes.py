@@ -11,11 +11,11 @@ import pytest
 
 import kerascope
 from kerascope.model.vocabulary import Code, Origin
-from shape_zoo import BUILDERS, keras_output_shapes
-from tf_profiler import profiler_flops
 
-from model_zoo import BUILDERS as ZOO
-from model_zoo import bert_classifier
+from support.model_zoo import BUILDERS as ZOO
+from support.model_zoo import bert_classifier
+from support.shape_zoo import BUILDERS, keras_output_shapes
+from support.tf_profiler import profiler_flops
 
 KERAS3_ONLY = {"ops"}
 
