@@ -28,16 +28,17 @@ def rate_text(counts: ScanCounts) -> str:
 
 
 class LineProgress:
-    """One line per committed batch, at most one every `every` seconds, for logs."""
+    """A line whenever more rows were committed, at most one every `every` seconds, for logs."""
 
     def __init__(self, stream: IO[str], every: float = 1.0) -> None:
-        self.stream, self.every, self._last = stream, every, 0.0
+        self.stream, self.every = stream, every
+        self._last, self._committed = 0.0, 0
 
-    def __call__(self, counts: ScanCounts, committed: bool) -> None:
+    def __call__(self, counts: ScanCounts) -> None:
         now = time.monotonic()
-        if not committed or now - self._last < self.every:
+        if counts.committed == self._committed or now - self._last < self.every:
             return
-        self._last = now
+        self._last, self._committed = now, counts.committed
         total = f"{counts.found:,}" if counts.walk_finished else f"{counts.found:,}+"
         print(
             f"kerascope: scan: {counts.done:,} of {total} done, {counts.committed:,} committed "
@@ -70,7 +71,7 @@ class BarProgress:
         self._task = self._bar.add_task("scan", total=None, rate="", errors="")
         self._bar.start()
 
-    def __call__(self, counts: ScanCounts, committed: bool) -> None:
+    def __call__(self, counts: ScanCounts) -> None:
         self._bar.update(
             self._task,
             completed=counts.done,

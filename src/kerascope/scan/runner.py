@@ -79,7 +79,7 @@ class ScanCounts:
         return time.monotonic() - self.started
 
 
-Progress = Callable[[ScanCounts, bool], None]  # (counts, a batch was just committed)
+Progress = Callable[[ScanCounts], None]  # called at least every few tenths of a second
 
 
 def run_scan(
@@ -95,9 +95,7 @@ def run_scan(
     counts = ScanCounts()
     pool = _pool(options)
     discovery = Discovery(roots, options.exclude)
-    scanner = _Scanner(
-        catalog, pool, discovery, options, counts, progress or (lambda counts, committed: None)
-    )
+    scanner = _Scanner(catalog, pool, discovery, options, counts, progress or (lambda counts: None))
     try:
         scanner.run()
     except KeyboardInterrupt:
@@ -155,6 +153,7 @@ class _Scanner:
                 self._collect(wait=0.2)
             elif not self.ready and self.discovery.exhausted:
                 break
+            self.report(self.counts)
             pending = len(self.batch.seen) + len(self.batch)
             if pending >= self.options.batch_size or (
                 pending and time.monotonic() - self.last_commit >= COMMIT_EVERY
@@ -170,7 +169,7 @@ class _Scanner:
         self.counts.committed += len(self.batch)
         self.batch = new_batch()
         self.last_commit = time.monotonic()
-        self.report(self.counts, True)
+        self.report(self.counts)
 
     def _discover(self, most: int, wait: float) -> None:
         entries = self.discovery.take(most, wait)
@@ -188,7 +187,6 @@ class _Scanner:
         current = known is not None and known.settings_key == self.settings_key
         if current and known.stat_key == entry.stat_key and not (known.failed and self.options.retry_errors):
             self.counts.unchanged += 1
-            self.report(self.counts, False)
             return
         if not entry.is_model:
             self._add_row(entry, {"error": entry.error})
@@ -234,7 +232,6 @@ class _Scanner:
                 }
             )
             self.counts.unchanged += 1
-            self.report(self.counts, False)
             return
         self._add_row(entry, reply)
 
@@ -268,7 +265,6 @@ class _Scanner:
             self.counts.errors += 1
         else:
             self.counts.read += 1
-        self.report(self.counts, False)
 
 
 def _reply_of(future: Any, entry: Entry) -> dict[str, Any]:

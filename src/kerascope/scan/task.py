@@ -45,7 +45,7 @@ def read_model(request: dict[str, Any]) -> dict[str, Any]:
                 return {**reply, "unchanged": True, "seconds": time.monotonic() - started}
             before = bytes_read()
             try:
-                result = check(local_path(protocol, path), limits=Limits(**request["limits"]))
+                result = check(str(local_path(protocol, path)), limits=Limits(**request["limits"]))
                 reply.update(describe(result))
             finally:
                 after = bytes_read()
