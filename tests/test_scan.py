@@ -131,7 +131,7 @@ def corpus_and_saved(saved, tmp_path_factory):
 # -- every model once, with check's findings ------------------------------------------------
 def test_scan_catalogs_every_model_once_with_the_findings_check_gives(corpus_and_saved, saved):
     catalog, code, out = corpus_and_saved
-    folder, params = saved
+    folder = saved[0]
     expected = expected_models(CORPUS) | expected_models(folder)
     assert str(folder / "tfk_savedmodel") in expected  # a SavedModel folder is one model ...
     assert not any(
