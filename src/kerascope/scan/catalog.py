@@ -90,12 +90,14 @@ class Known:
 
 @dataclass
 class Batch:
-    """Rows to commit together: whole models, and models whose content was unchanged."""
+    """Rows to commit together: whole models (replacing the catalogued rows of
+    `replaced`), models whose content was unchanged, and every entry seen."""
 
     files: list[dict[str, Any]]
     layers: list[list[Any]]
     findings: list[list[Any]]
     touched: list[dict[str, Any]]
+    replaced: list[str]
     seen: list[str]
 
     def __len__(self) -> int:
@@ -103,7 +105,7 @@ class Batch:
 
 
 def new_batch() -> Batch:
-    return Batch([], [], [], [], [])
+    return Batch([], [], [], [], [], [])
 
 
 class Catalog:
@@ -149,22 +151,30 @@ class Catalog:
             "incoming_layers": _arrow(LAYERS, batch.layers),
             "incoming_findings": _arrow(FINDINGS, batch.findings),
             "incoming_touched": _arrow(_TOUCHED, batch.touched),
-            "incoming_seen": _arrow(_SEEN, [[file_id] for file_id in batch.seen]),
+            "incoming_replaced": _arrow(_IDS, [[file_id] for file_id in batch.replaced]),
+            "incoming_seen": _arrow(_IDS, [[file_id] for file_id in batch.seen]),
         }
         for name, table in tables.items():
             self._db.register(name, table)
         try:
             with self._transaction():
-                for table in ("layers", "findings", "files"):
+                if batch.replaced:
+                    for table in ("layers", "findings", "files"):
+                        self._db.execute(
+                            f"DELETE FROM {table} WHERE file_id IN (SELECT file_id FROM incoming_replaced)"
+                        )
+                for table, rows in (
+                    ("files", batch.files),
+                    ("layers", batch.layers),
+                    ("findings", batch.findings),
+                ):
+                    if rows:
+                        self._db.execute(f"INSERT INTO {table} BY NAME SELECT * FROM incoming_{table}")
+                if batch.touched:
                     self._db.execute(
-                        f"DELETE FROM {table} WHERE file_id IN (SELECT file_id FROM incoming_files)"
+                        "UPDATE files SET size = t.size, mtime = t.mtime, stat_key = t.stat_key, root = t.root "
+                        "FROM incoming_touched t WHERE files.file_id = t.file_id"
                     )
-                for table in ("files", "layers", "findings"):
-                    self._db.execute(f"INSERT INTO {table} BY NAME SELECT * FROM incoming_{table}")
-                self._db.execute(
-                    "UPDATE files SET size = t.size, mtime = t.mtime, stat_key = t.stat_key, root = t.root "
-                    "FROM incoming_touched t WHERE files.file_id = t.file_id"
-                )
             self._db.execute("INSERT INTO seen SELECT file_id FROM incoming_seen")
         finally:
             for name in tables:
@@ -245,7 +255,7 @@ _TOUCHED = (
     ("mtime", "", "timestamp"),
     ("stat_key", "", "string"),
 )
-_SEEN = (("file_id", "", "string"),)
+_IDS = (("file_id", "", "string"),)
 
 
 def in_scope(roots: Sequence[str], column: str = "path") -> tuple[str, list[str]]:

@@ -31,6 +31,8 @@ from kerascope.scan.walk import Entry
 DEFAULT_TIME_LIMIT = 60.0
 DEFAULT_MAX_MEMORY = 4 << 30
 COMMIT_EVERY = 1.0  # seconds
+LOOKUP_CHUNK = 256  # entries looked up in the catalog at once
+IN_FLIGHT_PER_WORKER = 32  # enough queued work to keep workers busy through a commit
 
 
 @dataclass(frozen=True)
@@ -136,17 +138,17 @@ class _Scanner:
         self.counts, self.report = counts, report
         self.settings_key = options.settings_key
         self.limits = asdict(options.limits)
-        self.ready: deque[tuple[Entry, str | None]] = deque()
-        self.in_flight: dict[Any, Entry] = {}
+        self.ready: deque[tuple[Entry, Known | None]] = deque()
+        self.in_flight: dict[Any, tuple[Entry, bool]] = {}  # future: (entry, catalogued before)
         self.replies: queue.Queue[Any] = queue.Queue()
         self.batch: Batch = new_batch()
         self.last_commit = time.monotonic()
 
     def run(self) -> None:
-        room = self.pool.capacity * 2
+        room = self.pool.capacity * IN_FLIGHT_PER_WORKER
         while True:
             if len(self.ready) < room and not self.discovery.exhausted:
-                self._discover(room, wait=0 if self.ready or self.in_flight else 0.05)
+                self._discover(LOOKUP_CHUNK, wait=0 if self.ready or self.in_flight else 0.05)
             while self.ready and len(self.in_flight) < room:
                 self._submit(*self.ready.popleft())
             if self.in_flight:
@@ -189,22 +191,22 @@ class _Scanner:
             self.counts.unchanged += 1
             return
         if not entry.is_model:
-            self._add_row(entry, {"error": entry.error})
+            self._add_row(entry, {"error": entry.error}, replacing=known is not None)
             return
-        reusable = current and not known.failed
-        self.ready.append((entry, known.sha256 if reusable else None))
+        self.ready.append((entry, known))
 
-    def _submit(self, entry: Entry, known_sha256: str | None) -> None:
+    def _submit(self, entry: Entry, known: Known | None) -> None:
+        reusable = known is not None and known.settings_key == self.settings_key and not known.failed
         request = {
             "path": entry.path,
             "protocol": entry.protocol,
             "is_dir": entry.is_dir,
-            "known_sha256": known_sha256,
+            "known_sha256": known.sha256 if reusable else None,
             "limits": self.limits,
             "time_limit": self.options.time_limit,
         }
         future = self.pool.submit(request)
-        self.in_flight[future] = entry
+        self.in_flight[future] = (entry, known is not None)
         future.add_done_callback(self.replies.put)
 
     def _collect(self, wait: float) -> None:
@@ -213,14 +215,14 @@ class _Scanner:
         except queue.Empty:
             return
         while True:
-            entry = self.in_flight.pop(future)
-            self._take_reply(entry, _reply_of(future, entry))
+            entry, catalogued = self.in_flight.pop(future)
+            self._take_reply(entry, _reply_of(future, entry), catalogued)
             try:
                 future = self.replies.get_nowait()
             except queue.Empty:
                 return
 
-    def _take_reply(self, entry: Entry, reply: dict[str, Any]) -> None:
+    def _take_reply(self, entry: Entry, reply: dict[str, Any], catalogued: bool) -> None:
         if reply.get("unchanged"):
             self.batch.touched.append(
                 {
@@ -233,10 +235,12 @@ class _Scanner:
             )
             self.counts.unchanged += 1
             return
-        self._add_row(entry, reply)
+        self._add_row(entry, reply, replacing=catalogued)
 
-    def _add_row(self, entry: Entry, reply: dict[str, Any]) -> None:
+    def _add_row(self, entry: Entry, reply: dict[str, Any], replacing: bool) -> None:
         file_id = entry.file_id
+        if replacing:
+            self.batch.replaced.append(file_id)
         self.batch.files.append(
             {
                 "file_id": file_id,
