@@ -40,7 +40,16 @@ def scan(
     progress: Progress | None = None,
 ) -> ScanSummary:
     """Scan `targets` (folders or files) into the catalog file `catalog`; the summary of its rows for them."""
-    roots = [resolve_target(target) for target in targets]
+    roots = _outermost([resolve_target(target) for target in targets])
     with Catalog(catalog) as opened:
         counts = run_scan(opened, roots, options or ScanOptions(), progress)
         return summarize(opened, [root for _, root in roots], counts)
+
+
+def _outermost(roots: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The targets without those inside another (each model is read once per scan)."""
+    kept: list[tuple[str, str]] = []
+    for protocol, root in sorted(set(roots)):
+        if not any(p == protocol and (root == r or root.startswith(r.rstrip("/") + "/")) for p, r in kept):
+            kept.append((protocol, root))
+    return kept

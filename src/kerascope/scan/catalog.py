@@ -278,10 +278,29 @@ def _arrow(columns: Sequence[tuple[str, str, str]], rows: Sequence[Any]) -> Any:
         values = [list(column) for column in zip(*rows, strict=True)] if rows else [[] for _ in names]
     return pa.table(
         {
-            name: pa.array(data, _arrow_type(kind))
+            name: _column(data, _arrow_type(kind))
             for (name, _, kind), data in zip(columns, values, strict=True)
         }
     )
+
+
+def _column(values: list[Any], kind: Any) -> Any:
+    """An Arrow column; text that is not valid Unicode (a file name's undecodable
+    bytes, kept by Python as lone surrogates) is stored with those bytes escaped."""
+    import pyarrow as pa
+
+    try:
+        return pa.array(values, kind)
+    except UnicodeEncodeError:
+        return pa.array([_storable(value) for value in values], kind)
+
+
+def _storable(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    if isinstance(value, list):
+        return [_storable(item) for item in value]
+    return value
 
 
 def _arrow_type(kind: str) -> Any:
