@@ -559,3 +559,27 @@ def test_bad_arguments_exit_2(tmp_path, capsys):
     assert exited.value.code == 2
     (tmp_path / "not-a-catalog.duckdb").write_text("hello")
     assert cli(tmp_path, "--catalog", tmp_path / "not-a-catalog.duckdb")[0] == 2
+
+
+def test_nested_targets_exclusions_and_retrying_unreadable_models(saved, tmp_path):
+    tree = tmp_path / "tree"
+    (tree / "inner").mkdir(parents=True)
+    shutil.copy(saved[0] / "tfk_shared.h5", tree / "inner" / "model.h5")
+    shutil.copy(saved[0] / "k3_nested.keras", tree / "skip-me.keras")
+    (tree / "broken.h5").write_bytes(b"\x89HDF\r\n\x1a\n" + b"\0" * 100)  # an HDF5 signature, then nothing
+    catalog = tmp_path / "c.duckdb"
+    first = scan([tree, tree / "inner"], catalog, ScanOptions(workers=1, exclude=("skip-*",)))
+    assert sorted(path for (path,) in query(catalog, "SELECT path FROM files")) == [
+        str(tree / "broken.h5"),
+        str(tree / "inner" / "model.h5"),
+    ]
+    assert (first.counts.read, first.counts.errors) == (1, 1)
+    [(error, scanned_at)] = query(catalog, "SELECT error, scanned_at FROM files WHERE path LIKE '%broken.h5'")
+    with pytest.raises(kerascope.KerascopeError) as raised:
+        kerascope.check(tree / "broken.h5")
+    assert str(raised.value).endswith(error)
+    assert scan([tree], catalog, ScanOptions(workers=1)).counts.errors == 0  # unchanged: not tried again
+    retried = scan([tree], catalog, ScanOptions(workers=1, retry_errors=True))
+    assert (retried.counts.errors, retried.counts.unchanged) == (1, 2)
+    [(again,)] = query(catalog, "SELECT scanned_at FROM files WHERE path LIKE '%broken.h5'")
+    assert again > scanned_at

@@ -43,13 +43,14 @@ def read_model(request: dict[str, Any]) -> dict[str, Any]:
             reply["sha256"] = content_hash(filesystem(protocol), path, request["is_dir"])
             if reply["sha256"] == request.get("known_sha256"):
                 return {**reply, "unchanged": True, "seconds": time.monotonic() - started}
-            before = bytes_read()
+            before = read_counter()
             try:
                 result = check(str(local_path(protocol, path)), limits=Limits(**request["limits"]))
                 reply.update(describe(result))
             finally:
-                after = bytes_read()
-                reply["bytes_read"] = None if before is None or after is None else after - before
+                after = read_counter()
+                if before is not None and after is not None:
+                    reply["bytes_read"] = after[0] - before[0] - before[1]
     except KerascopeError as error:
         reply["error"] = without_path(str(error), path)
     except TimeLimitExceeded as error:
@@ -147,13 +148,16 @@ def _is_keras(module: str) -> bool:
     return module.split(".")[0] in KERAS_PACKAGES
 
 
-def bytes_read() -> int | None:
-    """Bytes this thread has read through system calls so far (Linux), or None where unknown."""
+def read_counter() -> tuple[int, int] | None:
+    """`(bytes this thread has read through system calls, bytes of this reading of the
+    counter)` on Linux, or None where unknown. `after - before - before's own` is then
+    exactly what was read in between."""
     try:
-        with open("/proc/thread-self/io", "rb") as stream:
-            for line in stream:
-                if line.startswith(b"rchar:"):
-                    return int(line.split()[1])
+        with open("/proc/thread-self/io", "rb", buffering=0) as stream:
+            data = stream.read()
     except OSError:
         return None
+    for line in data.splitlines():
+        if line.startswith(b"rchar:"):
+            return int(line.split()[1]), len(data)
     return None
