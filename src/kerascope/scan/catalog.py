@@ -112,7 +112,13 @@ class Catalog:
     """An open catalog file; one writer at a time (DuckDB locks the file)."""
 
     def __init__(self, path: str | os.PathLike[str], read_only: bool = False) -> None:
-        import duckdb
+        try:
+            import duckdb
+            import pyarrow  # noqa: F401 - batches reach DuckDB as Arrow tables
+        except ImportError as missing:
+            raise KerascopeError(
+                f"the catalog needs {missing.name}: pip install 'kerascope[catalog]'"
+            ) from None
 
         self.path = Path(path)
         try:

@@ -30,6 +30,7 @@ from kerascope.scan.walk import Entry
 
 DEFAULT_TIME_LIMIT = 60.0
 DEFAULT_MAX_MEMORY = 4 << 30
+DEFAULT_BATCH_SIZE = 500
 COMMIT_EVERY = 1.0  # seconds
 LOOKUP_CHUNK = 256  # entries looked up in the catalog at once
 IN_FLIGHT_PER_WORKER = 32  # enough queued work to keep workers busy through a commit
@@ -45,7 +46,7 @@ class ScanOptions:
     limits: Limits = DEFAULT_LIMITS
     retry_errors: bool = False
     exclude: tuple[str, ...] = ()
-    batch_size: int = 500
+    batch_size: int = DEFAULT_BATCH_SIZE
     dask: str | None = None  # a Dask scheduler's address
 
     @property

@@ -21,7 +21,10 @@ LOCAL = "file"
 
 def filesystem(protocol: str) -> Any:
     """The fsspec filesystem for `protocol` (fsspec caches instances)."""
-    import fsspec
+    try:
+        import fsspec
+    except ImportError:
+        raise KerascopeError("scanning needs fsspec: pip install 'kerascope[catalog]'") from None
 
     return fsspec.filesystem(protocol)
 

@@ -12,10 +12,9 @@ from kerascope.cli.arguments import LIMIT_OPTIONS, limits_of, positive_float, po
 from kerascope.cli.output import emit
 from kerascope.limits import DEFAULT_LIMITS
 from kerascope.model.vocabulary import Severity
+from kerascope.scan.runner import DEFAULT_BATCH_SIZE, DEFAULT_MAX_MEMORY, DEFAULT_TIME_LIMIT
 
 NAME = "scan"
-DEFAULT_TIME_LIMIT = 60.0
-DEFAULT_MAX_MEMORY = "4G"
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]?)i?B?\s*$", re.IGNORECASE)
 _UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
 
@@ -76,7 +75,11 @@ def add_to(subparsers: argparse._SubParsersAction) -> None:
         help="read again the unchanged models that could not be read before",
     )
     command.add_argument(
-        "--batch-size", type=positive_int, default=500, metavar="N", help="rows per transaction (500)"
+        "--batch-size",
+        type=positive_int,
+        default=DEFAULT_BATCH_SIZE,
+        metavar="N",
+        help=f"rows per transaction ({DEFAULT_BATCH_SIZE})",
     )
     group = command.add_argument_group("limits on what each file may make kerascope do")
     for name, meaning in LIMIT_OPTIONS.items():
@@ -99,9 +102,9 @@ def add_to(subparsers: argparse._SubParsersAction) -> None:
     group.add_argument(
         "--max-memory",
         type=memory_size,
-        default=memory_size(DEFAULT_MAX_MEMORY),
+        default=DEFAULT_MAX_MEMORY,
         metavar="SIZE",
-        help=f"address space of each worker process, e.g. 2G, or unlimited ({DEFAULT_MAX_MEMORY})",
+        help=f"address space of each worker process, e.g. 2G, or unlimited ({DEFAULT_MAX_MEMORY >> 30}G)",
     )
 
 
