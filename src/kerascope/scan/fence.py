@@ -65,6 +65,9 @@ class FencedWorker:
             why = time_message(request["time_limit"])
         except (frames.WorkerGone, BrokenPipeError):
             why = self._death()
+        except ValueError:  # not JSON: nothing more from this worker can be trusted to line up
+            self._stop()
+            why = "the worker's reply could not be decoded"
         return {"error": one_line(why), "seconds": time.monotonic() - started}
 
     def close(self) -> None:

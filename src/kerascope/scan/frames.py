@@ -33,10 +33,11 @@ def send(fd: int, message: dict[str, Any]) -> None:
 
 
 def receive(fd: int, deadline: float | None = None) -> dict[str, Any]:
-    """The next message on `fd`; `WorkerGone` at end of file, `TimedOut` past `deadline` (monotonic)."""
+    """The next message on `fd`; `WorkerGone` at end of file, `TimedOut` past `deadline` (monotonic),
+    `ValueError` for anything but a JSON message of at most `MAX_FRAME` bytes."""
     (length,) = _HEADER.unpack(_read_exactly(fd, _HEADER.size, deadline))
     if length > MAX_FRAME:
-        raise WorkerGone(f"a message of {length:,} bytes")
+        raise ValueError(f"a message of {length:,} bytes")
     return json.loads(_read_exactly(fd, length, deadline).decode("utf-8", "surrogatepass"))
 
 
