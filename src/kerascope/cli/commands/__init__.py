@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from kerascope.cli.commands import check, demo, diff, inspect, show
+from kerascope.cli.commands import check, demo, diff, inspect, scan, show
 
-COMMANDS = {module.NAME: module for module in (inspect, show, diff, check, demo)}
+COMMANDS = {module.NAME: module for module in (inspect, show, diff, check, scan, demo)}

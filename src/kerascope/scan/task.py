@@ -1,0 +1,163 @@
+"""What a worker does with one model: hash it, check it, and flatten the result into catalog rows.
+
+Runs in a worker process (see `worker.py`), never in the scanning process: a
+file may hang native code or exhaust memory, and only a process can be fenced.
+The model is read through the public API (`kerascope.check`), statically:
+nothing in the file is imported or run. The reply is plain JSON data.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from kerascope.analysis.static_checks import DANGEROUS_MODULES, KERAS_PACKAGES
+from kerascope.api import check
+from kerascope.errors import KerascopeError, TimeLimitExceeded
+from kerascope.limits import Limits, time_limit
+from kerascope.model.paths import one_line
+from kerascope.model.records import ModelReport
+from kerascope.model.results import CheckResult
+from kerascope.model.topology import MODEL_KEYS
+from kerascope.model.vocabulary import Code
+from kerascope.scan.fingerprint import content_hash
+from kerascope.scan.sources import filesystem, local_path
+from kerascope.views.columns import COLUMNS
+
+LAYER_COLUMNS = ("path", "name", "class", "module", "role", "depth", "params", "output_shape")
+_CUSTOM_CODES = (Code.CUSTOM_CLASS, Code.FOREIGN_MODULE)
+
+
+def read_model(request: dict[str, Any]) -> dict[str, Any]:
+    """The catalog facts of the model `request` names, or the one-line reason it has none.
+
+    `request`: `path`, `protocol`, `is_dir`, `known_sha256` (the catalogued hash:
+    when the content still has it, the model is not read again), `limits` (a
+    `Limits` as a dict) and `time_limit` (seconds, for hashing and reading).
+    """
+    started = time.monotonic()
+    path, protocol = request["path"], request["protocol"]
+    reply: dict[str, Any] = {"sha256": None, "bytes_read": None}
+    try:
+        with time_limit(request["time_limit"]):
+            reply["sha256"] = content_hash(filesystem(protocol), path, request["is_dir"])
+            if reply["sha256"] == request.get("known_sha256"):
+                return {**reply, "unchanged": True, "seconds": time.monotonic() - started}
+            before = read_counter()
+            try:
+                result = check(str(local_path(protocol, path)), limits=Limits(**request["limits"]))
+                reply.update(describe(result))
+            finally:
+                after = read_counter()
+                if before is not None and after is not None:
+                    reply["bytes_read"] = after[0] - before[0] - before[1]
+    except KerascopeError as error:
+        reply["error"] = without_path(str(error), path)
+    except TimeLimitExceeded as error:
+        reply["error"] = one_line(str(error))
+    except MemoryError:
+        reply["error"] = "ran out of memory reading it (the memory limit; raise it with --max-memory)"
+    except OSError as error:
+        reply["error"] = one_line(f"cannot be read ({error.strerror or error})")
+    reply["seconds"] = time.monotonic() - started
+    return reply
+
+
+def without_path(message: str, path: str) -> str:
+    """The reason alone: the catalog row already names the path that errors start with."""
+    prefix = f"{path}: "
+    return one_line(message[len(prefix) :] if message.startswith(prefix) else message)
+
+
+def describe(result: CheckResult) -> dict[str, Any]:
+    """The model's row, its layers' rows and its findings' rows."""
+    report = result.report
+    worst = result.worst()
+    return {
+        "model": {
+            "format": report.format.value,
+            "keras_version": report.keras_version,
+            "backend": report.backend,
+            "model_name": report.root.name,
+            "root_class": report.root.class_name,
+            "layer_count": len(report.layers),
+            "param_count": report.total_params,
+            "flops": report.root.flops,
+            "classes": sorted({node.class_name for node in report.nodes if node.class_name}),
+            "custom_classes": custom_classes(result),
+            "finding_count": len(result.findings),
+            "worst_severity": None if worst is None else worst.value,
+        },
+        "layers": [[COLUMNS[column](node) for column in LAYER_COLUMNS] for node in report.layers],
+        "findings": [
+            [finding.code.value, finding.severity.value, finding.path, finding.message, finding.hint]
+            for finding in result.findings
+        ],
+    }
+
+
+def custom_classes(result: CheckResult) -> list[str]:
+    """The classes the CUSTOM_CLASS and FOREIGN_MODULE findings are about, sorted.
+
+    A custom class registered in a script is named as registered
+    (`package>Name`); a class from a module outside Keras as `module.Name`,
+    whether it is the flagged layer's own class or an object in its config.
+    """
+    names: set[str] = set()
+    for finding in result.findings:
+        if finding.code in _CUSTOM_CODES and finding.path is not None and finding.path in result.report:
+            names.update(_flagged_classes(result.report, finding.path))
+    return sorted(names)
+
+
+def _flagged_classes(report: ModelReport, path: str) -> list[str]:
+    node = report[path] if path else report.root
+    if node.module and not _is_keras(node.module):
+        return [f"{node.module}.{node.class_name}"]
+    if node.module is None and node.registered_name:
+        return [node.registered_name]
+    return [f"{module}.{name}" for module, name in _foreign_objects(node.config)]
+
+
+def _foreign_objects(value: Any, depth: int = 0) -> list[tuple[str, str]]:
+    """`(module, class_name)` of every class a config names from a module outside Keras,
+    as FOREIGN_MODULE judges them (callables and dangerous modules are FOREIGN_CALLABLE)."""
+    if depth > 100:
+        return []
+    found = []
+    if isinstance(value, dict):
+        module, name = value.get("module"), value.get("class_name")
+        if (
+            isinstance(module, str)
+            and isinstance(name, str)
+            and name != "function"
+            and not _is_keras(module)
+            and module.split(".")[0] not in DANGEROUS_MODULES
+        ):
+            found.append((module, name))
+        for key, item in value.items():
+            if key not in MODEL_KEYS:
+                found += _foreign_objects(item, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            found += _foreign_objects(item, depth + 1)
+    return found
+
+
+def _is_keras(module: str) -> bool:
+    return module.split(".")[0] in KERAS_PACKAGES
+
+
+def read_counter() -> tuple[int, int] | None:
+    """`(bytes this thread has read through system calls, bytes of this reading of the
+    counter)` on Linux, or None where unknown. `after - before - before's own` is then
+    exactly what was read in between."""
+    try:
+        with open("/proc/thread-self/io", "rb", buffering=0) as stream:
+            data = stream.read()
+    except OSError:
+        return None
+    for line in data.splitlines():
+        if line.startswith(b"rchar:"):
+            return int(line.split()[1]), len(data)
+    return None

@@ -1,0 +1,585 @@
+"""`kerascope scan`: every model under folders in one DuckDB catalog, read in fenced workers.
+
+Truth: the files themselves (sizes, sha256 computed here), Keras (`count_params()`
+of the models saved in this run), `sniff` (what is a model), and `kerascope
+check` run file by file (the findings a catalog row must hold).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from dataclasses import asdict
+from pathlib import Path
+
+import duckdb
+import jsonschema
+import pytest
+
+import kerascope
+from corpus import CORPUS, require_corpus
+from hostile import hostile_keras3
+from kerascope.cli import main
+from kerascope.limits import Limits
+from kerascope.readers.sniff import sniff
+from kerascope.scan import TABLES, TIMING_COLUMNS, ScanOptions, scan
+from kerascope.scan.fence import FencedWorker
+
+from model_zoo import multi_io, nested, recurrent, shared, transformer
+
+HANG = Path(__file__).parent / "data" / "hdf5_native_hang.h5"
+SRC = Path(kerascope.__file__).resolve().parents[1]
+
+
+# -- models saved by Keras in this run ------------------------------------------------
+@pytest.fixture(scope="module")
+def saved(tmp_path_factory, keras3, tf_keras):
+    """A folder of models Keras saved, and `{path: count_params()}` for those built here."""
+    folder = tmp_path_factory.mktemp("saved")
+    params = {}
+
+    def keep(model, path):
+        params[str(path)] = model.count_params()
+
+    model = nested(keras3)
+    model.save(folder / "k3_nested.keras")
+    keep(model, folder / "k3_nested.keras")
+    (folder / "k3_nested.json").write_text(model.to_json())
+    model = recurrent(keras3)
+    model.save(folder / "k3_recurrent.h5")
+    keep(model, folder / "k3_recurrent.h5")
+    (folder / "deeper" / "still").mkdir(parents=True)
+    model = transformer(keras3)  # a custom block from a module outside Keras
+    model.save(folder / "deeper" / "still" / "k3_transformer.keras")
+    keep(model, folder / "deeper" / "still" / "k3_transformer.keras")
+    model = multi_io(tf_keras)
+    model.save(folder / "tfk_savedmodel", save_format="tf")
+    keep(model, folder / "tfk_savedmodel")
+    model = shared(tf_keras)
+    model.save(folder / "tfk_shared.h5")
+    keep(model, folder / "tfk_shared.h5")
+    (folder / "hostile").mkdir()
+    hostile_keras3(keras3, folder / "hostile", folder / "never-created")
+    (folder / "notes.txt").write_text("not a model\n")
+    return folder, params
+
+
+def cli(*args):
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = main(["scan", *map(str, args)])
+    return code, out.getvalue()
+
+
+def rows(catalog, table, skip=TIMING_COLUMNS):
+    with duckdb.connect(str(catalog), read_only=True) as db:
+        columns = [name for name, _, _ in TABLES[table] if name not in skip]
+        return sorted(db.execute(f"SELECT {', '.join(columns)} FROM {table}").fetchall(), key=repr)
+
+
+def query(catalog, sql, parameters=()):
+    with duckdb.connect(str(catalog), read_only=True) as db:
+        return db.execute(sql, list(parameters)).fetchall()
+
+
+def expected_models(folder: Path) -> set[str]:
+    """The models under `folder` by sniff's answer: a folder it names is one model, not entered."""
+    found = set()
+    for directory, subfolders, files in os.walk(folder):
+        if sniff(Path(directory)) is not None:
+            found.add(directory)
+            subfolders.clear()
+            continue
+        found.update(
+            str(Path(directory) / name) for name in files if sniff(Path(directory) / name) is not None
+        )
+    return found
+
+
+def folder_sha256(folder: Path) -> str:
+    lines = sorted(
+        f"{path.relative_to(folder).as_posix()}\0{hashlib.sha256(path.read_bytes()).hexdigest()}\n"
+        for path in folder.rglob("*")
+        if path.is_file()
+    )
+    return hashlib.sha256("".join(lines).encode()).hexdigest()
+
+
+def finding_tuples(findings):
+    return Counter((f.code.value, f.severity.value, f.path, f.message, f.hint) for f in findings)
+
+
+@pytest.fixture(scope="module")
+def corpus_and_saved(saved, tmp_path_factory):
+    """The real-world corpus and the saved models, scanned once with two workers through the CLI."""
+    require_corpus()
+    catalog = tmp_path_factory.mktemp("catalog") / "models.duckdb"
+    code, out = cli(CORPUS, saved[0], "--catalog", catalog, "--workers", "2")
+    return catalog, code, out
+
+
+# -- every model once, with check's findings ------------------------------------------------
+def test_scan_catalogs_every_model_once_with_the_findings_check_gives(corpus_and_saved, saved):
+    catalog, code, out = corpus_and_saved
+    folder = saved[0]
+    expected = expected_models(CORPUS) | expected_models(folder)
+    assert str(folder / "tfk_savedmodel") in expected  # a SavedModel folder is one model ...
+    assert not any(
+        path.startswith(str(folder / "tfk_savedmodel") + "/") for path in expected
+    )  # ... not entered
+    found = query(catalog, "SELECT path FROM files")
+    assert len(found) == len({path for (path,) in found})
+    assert {path for (path,) in found} == expected
+    assert code == 1  # the corpus and the hostile folder hold Lambda bytecode (error-level)
+    assert "Findings: error" in out
+
+    for path, error, size, sha256, count in query(
+        catalog, "SELECT path, error, size, sha256, finding_count FROM files ORDER BY path"
+    ):
+        target = Path(path)
+        if target.is_dir():
+            assert sha256 == folder_sha256(target)
+            assert size == sum(p.stat().st_size for p in target.rglob("*") if p.is_file())
+        else:
+            assert sha256 == hashlib.sha256(target.read_bytes()).hexdigest()
+            assert size == target.stat().st_size
+        if error is not None:
+            with pytest.raises(kerascope.KerascopeError) as raised:
+                kerascope.check(target)
+            assert str(raised.value).endswith(error)
+            continue
+        truth = kerascope.check(target)
+        stored = query(
+            catalog,
+            "SELECT code, severity, f.path, message, hint FROM findings f JOIN files USING (file_id) "
+            "WHERE files.path = ?",
+            [path],
+        )
+        assert Counter(stored) == finding_tuples(truth.findings), path
+        assert count == len(truth.findings)
+        assert query(
+            catalog, "SELECT count(*) FROM layers JOIN files USING (file_id) WHERE files.path = ?", [path]
+        )[0][0] == len(truth.report.layers)
+
+
+def test_scan_records_what_keras_says_of_the_models_saved_in_this_run(corpus_and_saved, saved, keras3):
+    catalog, _, _ = corpus_and_saved
+    folder, params = saved
+    for path, count in params.items():
+        [(param_count, keras_version, file_format)] = query(
+            catalog, "SELECT param_count, keras_version, format FROM files WHERE path = ?", [path]
+        )
+        # A SavedModel's variables are not read today: its count is unknown, never guessed.
+        assert param_count == count or (param_count is None and file_format == "savedmodel"), path
+        if path.endswith(".keras"):
+            assert keras_version == keras3.__version__
+    transformer_path = str(folder / "deeper" / "still" / "k3_transformer.keras")
+    [(custom,)] = query(catalog, "SELECT custom_classes FROM files WHERE path = ?", [transformer_path])
+    assert custom == ["model_zoo.TransformerBlock"]
+    [(classes,)] = query(
+        catalog, "SELECT classes FROM files WHERE path = ?", [str(folder / "k3_recurrent.h5")]
+    )
+    assert {"Bidirectional", "LSTM", "TimeDistributed", "Dense", "InputLayer"} <= set(classes)
+    lambdas = query(
+        catalog,
+        "SELECT DISTINCT files.path FROM findings JOIN files USING (file_id) "
+        "WHERE code = 'LAMBDA_BYTECODE' AND starts_with(files.path, ?)",
+        [str(folder) + "/"],
+    )
+    assert {path for (path,) in lambdas} == {
+        str(folder / "hostile" / "genuine.keras"),
+        str(folder / "hostile" / "hostile.keras"),
+    }
+    assert not (folder / "never-created").exists()
+
+
+# -- resumable and incremental ----------------------------------------------------------------
+def test_a_second_scan_reads_only_what_changed(saved, tmp_path, keras3):
+    tree = tmp_path / "tree"
+    shutil.copytree(saved[0], tree)
+    catalog = tmp_path / "c.duckdb"
+    first = scan([tree], catalog, ScanOptions(workers=2))
+    before = {table: rows(catalog, table, skip=()) for table in TABLES}
+    assert first.counts.read == first.models
+
+    again = scan([tree], catalog, ScanOptions(workers=2))
+    assert (again.counts.read, again.counts.unchanged) == (0, first.models)
+    assert {table: rows(catalog, table, skip=()) for table in TABLES} == before  # not even rewritten
+
+    replaced = keras3.Sequential([keras3.Input(shape=(3,)), keras3.layers.Dense(5, name="only")])
+    replaced.save(tree / "k3_nested.keras")  # the same path, another model
+    touched = tree / "tfk_shared.h5"
+    os.utime(touched, (time.time() + 100, time.time() + 100))  # new mtime, same bytes
+    (tree / "k3_recurrent.h5").unlink()
+    third = scan([tree], catalog, ScanOptions(workers=2))
+    assert (third.counts.read, third.counts.pruned) == (1, 1)
+    [(params, layer_count)] = query(
+        catalog, "SELECT param_count, layer_count FROM files WHERE path = ?", [str(tree / "k3_nested.keras")]
+    )
+    assert params == replaced.count_params()
+    layer_paths = query(
+        catalog,
+        "SELECT layers.path FROM layers JOIN files USING (file_id) WHERE files.path = ?",
+        [str(tree / "k3_nested.keras")],
+    )
+    assert sorted(path for (path,) in layer_paths) == sorted(
+        node.path for node in kerascope.inspect(tree / "k3_nested.keras").layers
+    )
+    assert layer_count == len(layer_paths) and ("head",) not in layer_paths  # the old model's rows are gone
+    columns = [name for name, _, _ in TABLES["files"]]
+    old = next(dict(zip(columns, row, strict=True)) for row in before["files"] if row[1] == str(touched))
+    [(scanned_at, mtime, stat_key)] = query(
+        catalog, "SELECT scanned_at, mtime, stat_key FROM files WHERE path = ?", [str(touched)]
+    )
+    assert scanned_at == old["scanned_at"]  # hashed, found unchanged, not read again
+    assert mtime != old["mtime"] and stat_key != old["stat_key"]
+    assert not query(catalog, "SELECT * FROM files WHERE path = ?", [str(tree / "k3_recurrent.h5")])
+    assert not query(catalog, "SELECT * FROM layers WHERE file_id NOT IN (SELECT file_id FROM files)")
+
+
+def hang_tree(saved, tmp_path) -> tuple[Path, int]:
+    """Models named m*, the hanging HDF5 file as n_hang.h5, more models named o*: read in that order."""
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    sources = [p for p in sorted(saved[0].rglob("*")) if p.is_file() and p.suffix in (".keras", ".h5")]
+    for index in range(24):
+        source = sources[index % len(sources)]
+        shutil.copy(source, tree / f"m{index:03}{source.suffix}")
+        shutil.copy(source, tree / f"o{index:03}{source.suffix}")
+    shutil.copy(HANG, tree / "n_hang.h5")
+    return tree, 24
+
+
+def start_scan(*args):
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")])}
+    return subprocess.Popen(
+        [sys.executable, "-m", "kerascope", "scan", *map(str, args)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+
+
+def wait_for_committed(process, count, timeout=60.0):
+    """Read the scan's progress lines until one says `count` rows are committed."""
+    found = threading.Event()
+
+    def read():
+        for line in process.stderr:
+            if f", {count:,} committed" in line:
+                found.set()
+                return
+
+    threading.Thread(target=read, daemon=True).start()
+    assert found.wait(timeout), "the scan never reported the rows before the hanging file committed"
+
+
+def test_a_killed_scan_resumes_to_the_same_catalog_as_an_uninterrupted_one(saved, tmp_path):
+    import psutil
+
+    tree, before_hang = hang_tree(saved, tmp_path)
+    killed = tmp_path / "killed.duckdb"
+    process = start_scan(
+        tree, "--catalog", killed, "--workers", "1", "--batch-size", "5", "--time-limit", "60"
+    )
+    workers = []
+    try:
+        wait_for_committed(process, before_hang)  # every m* committed, the worker stuck on n_hang.h5
+        workers = psutil.Process(process.pid).children(recursive=True)
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait(10)
+    finally:
+        process.kill()
+        for worker in workers:  # the hung worker would end by its CPU cap; do not wait for it
+            with contextlib.suppress(psutil.NoSuchProcess):
+                worker.kill()
+    assert process.returncode == -signal.SIGKILL
+    committed = query(killed, "SELECT path FROM files ORDER BY path")
+    assert [Path(path).name[0] for (path,) in committed] == ["m"] * before_hang
+
+    code, _ = cli(tree, "--catalog", killed, "--workers", "1", "--time-limit", "2")
+    whole = tmp_path / "whole.duckdb"
+    code_whole, _ = cli(tree, "--catalog", whole, "--workers", "1", "--time-limit", "2")
+    assert code == code_whole
+    for table in TABLES:
+        assert rows(killed, table) == rows(whole, table), table
+    [(error,)] = query(whole, "SELECT error FROM files WHERE path LIKE '%n_hang.h5'")
+    assert "gave up after 2 s" in error
+
+
+def test_ctrl_c_commits_what_was_read_and_ends_the_workers(saved, tmp_path):
+    import psutil
+
+    tree, before_hang = hang_tree(saved, tmp_path)
+    catalog = tmp_path / "c.duckdb"
+    process = start_scan(
+        tree, "--catalog", catalog, "--workers", "1", "--batch-size", "5", "--time-limit", "60"
+    )
+    try:
+        wait_for_committed(process, before_hang)
+        workers = psutil.Process(process.pid).children(recursive=True)
+        assert workers
+        process.send_signal(signal.SIGINT)
+        process.wait(30)
+    finally:
+        process.kill()
+    assert process.returncode == 130
+    assert "interrupted; every committed row is in" in process.stderr.read()
+    assert len(query(catalog, "SELECT path FROM files")) == before_hang
+    time.sleep(0.5)
+    assert not [
+        worker for worker in workers if worker.is_running() and worker.status() != psutil.STATUS_ZOMBIE
+    ]
+
+
+# -- fenced: hangs, memory, dead workers -------------------------------------------------
+def test_a_hanging_file_and_a_memory_hog_are_error_rows_and_the_scan_goes_on(saved, tmp_path):
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    shutil.copy(HANG, tree / "hang.h5")
+    # A JSON config with 12 million numbers: about 400 MB once parsed, far above the 256 MB cap.
+    with (tree / "hog.json").open("w") as stream:
+        stream.write('{"class_name": "Sequential", "config": {"name": "s", "layers": [], "weights": [')
+        stream.write(",".join(["0.5"] * 12_000_000))
+        stream.write("]}}")
+    shutil.copy(saved[0] / "k3_nested.keras", tree / "good.keras")
+    shutil.copy(saved[0] / "tfk_shared.h5", tree / "good.h5")
+    catalog = tmp_path / "c.duckdb"
+    started = time.monotonic()
+    code, out = cli(tree, "--catalog", catalog, "--workers", "2", "--time-limit", "5", "--max-memory", "256M")
+    assert time.monotonic() - started < 30
+    errors = dict(query(catalog, "SELECT path, error FROM files"))
+    assert errors[str(tree / "hang.h5")] == "gave up after 5 s (the time limit; raise it with --time-limit)"
+    assert "memory" in errors[str(tree / "hog.json")]
+    assert errors[str(tree / "good.keras")] is None and errors[str(tree / "good.h5")] is None
+    assert code == 0 and "Unreadable: 2" in out
+
+
+def test_a_worker_killed_while_reading_is_an_error_and_is_replaced(saved):
+    worker = FencedWorker(None)
+    request = {"protocol": "file", "is_dir": False, "limits": asdict(Limits()), "time_limit": 60}
+    try:
+        worker.read({**request, "path": str(saved[0] / "tfk_shared.h5")})  # started and warm
+        pid = worker._process.pid
+        threading.Timer(1.0, os.kill, (pid, signal.SIGKILL)).start()
+        reply = worker.read({**request, "path": str(HANG)})
+        assert reply["error"].startswith("the worker reading it was ended by SIGKILL")
+        again = worker.read({**request, "path": str(saved[0] / "tfk_shared.h5")})
+        assert again.get("error") is None and again["model"]["param_count"] is not None
+        assert worker._process.pid != pid
+    finally:
+        worker.close()
+
+
+# -- symbolic links --------------------------------------------------------------------
+def test_links_are_recorded_and_never_followed(saved, tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    shutil.copy(saved[0] / "k3_nested.keras", outside / "secret.keras")
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    shutil.copy(saved[0] / "tfk_shared.h5", tree / "inside.h5")
+    (tree / "to_file.keras").symlink_to(outside / "secret.keras")
+    (tree / "to_folder").symlink_to(outside)
+    (tree / "to_inside.h5").symlink_to(tree / "inside.h5")
+    catalog = tmp_path / "c.duckdb"
+    summary = scan([tree], catalog, ScanOptions(workers=1))
+    found = {
+        path: (kind, link, sha)
+        for path, kind, link, sha in query(catalog, "SELECT path, kind, link_target, sha256 FROM files")
+    }
+    assert found == {
+        str(tree / "inside.h5"): (
+            "hdf5",
+            None,
+            hashlib.sha256((tree / "inside.h5").read_bytes()).hexdigest(),
+        ),
+        str(tree / "to_file.keras"): (None, str(outside / "secret.keras"), None),
+        str(tree / "to_folder"): (None, str(outside), None),
+        str(tree / "to_inside.h5"): (None, str(tree / "inside.h5"), None),
+    }
+    assert (summary.models, summary.links) == (1, 3)
+
+
+# -- Dask -----------------------------------------------------------------------------
+def test_a_dask_cluster_makes_the_same_catalog(corpus_and_saved, saved, tmp_path):
+    import distributed
+
+    catalog = tmp_path / "dask.duckdb"
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+    ) as cluster:
+        code, _ = cli(CORPUS, saved[0], "--catalog", catalog, "--dask", cluster.scheduler_address)
+    local, local_code, _ = corpus_and_saved
+    assert code == local_code
+    for table in TABLES:
+        assert rows(catalog, table) == rows(local, table), table
+
+
+# -- outputs ------------------------------------------------------------------------------
+def test_parquet_export_has_the_same_rows(corpus_and_saved, tmp_path):
+    import pyarrow.parquet as pq
+
+    catalog, _, _ = corpus_and_saved
+    code, _ = cli(CORPUS, "--catalog", catalog, "--export", tmp_path / "parquet")
+    assert code in (0, 1)
+    for table in TABLES:
+        exported = pq.read_table(tmp_path / "parquet" / f"{table}.parquet").to_pylist()
+        columns = [name for name, _, _ in TABLES[table]]
+        assert sorted((tuple(row[c] for c in columns) for row in exported), key=repr) == rows(
+            catalog, table, skip=()
+        )
+
+
+SARIF_SHAPE = {
+    "type": "object",
+    "required": ["version", "runs"],
+    "properties": {
+        "version": {"const": "2.1.0"},
+        "runs": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["tool", "results"],
+                "properties": {
+                    "tool": {
+                        "type": "object",
+                        "required": ["driver"],
+                        "properties": {
+                            "driver": {
+                                "type": "object",
+                                "required": ["name", "rules"],
+                                "properties": {
+                                    "rules": {
+                                        "type": "array",
+                                        "items": {"type": "object", "required": ["id"]},
+                                    }
+                                },
+                            }
+                        },
+                    },
+                    "results": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "required": ["ruleId", "level", "message", "locations"],
+                            "properties": {
+                                "level": {"enum": ["none", "note", "warning", "error"]},
+                                "message": {"type": "object", "required": ["text"]},
+                                "locations": {
+                                    "type": "array",
+                                    "minItems": 1,
+                                    "items": {
+                                        "type": "object",
+                                        "required": ["physicalLocation"],
+                                        "properties": {
+                                            "physicalLocation": {
+                                                "type": "object",
+                                                "required": ["artifactLocation"],
+                                                "properties": {
+                                                    "artifactLocation": {
+                                                        "type": "object",
+                                                        "required": ["uri"],
+                                                        "properties": {
+                                                            "uri": {"type": "string", "pattern": "^file:///"}
+                                                        },
+                                                    }
+                                                },
+                                            }
+                                        },
+                                    },
+                                },
+                            },
+                        },
+                    },
+                    "invocations": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "required": ["executionSuccessful"],
+                            "properties": {
+                                "toolExecutionNotifications": {
+                                    "type": "array",
+                                    "items": {"type": "object", "required": ["message"]},
+                                }
+                            },
+                        },
+                    },
+                },
+            },
+        },
+    },
+}
+
+
+def test_sarif_holds_every_finding_under_the_targets(corpus_and_saved, saved, tmp_path):
+    catalog, _, _ = corpus_and_saved
+    folder = saved[0]
+    code, _ = cli(folder, "--catalog", catalog, "--sarif", tmp_path / "scan.sarif")
+    assert code == 1
+    log = json.loads((tmp_path / "scan.sarif").read_text())
+    jsonschema.validate(log, SARIF_SHAPE)
+    [run] = log["runs"]
+    rules = {rule["id"] for rule in run["tool"]["driver"]["rules"]}
+    found = Counter()
+    for result in run["results"]:
+        assert result["ruleId"] in rules
+        uri = result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        found[(Path(uri.removeprefix("file://")).as_posix(), result["ruleId"])] += 1
+    stored = query(
+        catalog,
+        "SELECT files.path, code, count(*) FROM findings JOIN files USING (file_id) "
+        "WHERE starts_with(files.path, ?) GROUP BY 1, 2",
+        [str(folder) + "/"],
+    )
+    assert found == {(path, code): count for path, code, count in stored}
+    assert any(code == "LAMBDA_BYTECODE" for _, code in found)
+
+
+def test_bad_arguments_exit_2(tmp_path, capsys):
+    assert cli(tmp_path / "nothing-here", "--catalog", tmp_path / "c.duckdb")[0] == 2
+    assert "no such file or directory" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exited:
+        main(["scan", str(tmp_path)])  # no --catalog
+    assert exited.value.code == 2
+    with pytest.raises(SystemExit) as exited:
+        main(["scan", str(tmp_path), "--catalog", str(tmp_path / "c.duckdb"), "--workers", "0"])
+    assert exited.value.code == 2
+    (tmp_path / "not-a-catalog.duckdb").write_text("hello")
+    assert cli(tmp_path, "--catalog", tmp_path / "not-a-catalog.duckdb")[0] == 2
+
+
+def test_nested_targets_exclusions_and_retrying_unreadable_models(saved, tmp_path):
+    tree = tmp_path / "tree"
+    (tree / "inner").mkdir(parents=True)
+    shutil.copy(saved[0] / "tfk_shared.h5", tree / "inner" / "model.h5")
+    shutil.copy(saved[0] / "k3_nested.keras", tree / "skip-me.keras")
+    (tree / "broken.h5").write_bytes(b"\x89HDF\r\n\x1a\n" + b"\0" * 100)  # an HDF5 signature, then nothing
+    catalog = tmp_path / "c.duckdb"
+    first = scan([tree, tree / "inner"], catalog, ScanOptions(workers=1, exclude=("skip-*",)))
+    assert sorted(path for (path,) in query(catalog, "SELECT path FROM files")) == [
+        str(tree / "broken.h5"),
+        str(tree / "inner" / "model.h5"),
+    ]
+    assert (first.counts.read, first.counts.errors) == (1, 1)
+    [(error, scanned_at)] = query(catalog, "SELECT error, scanned_at FROM files WHERE path LIKE '%broken.h5'")
+    with pytest.raises(kerascope.KerascopeError) as raised:
+        kerascope.check(tree / "broken.h5")
+    assert str(raised.value).endswith(error)
+    assert scan([tree], catalog, ScanOptions(workers=1)).counts.errors == 0  # unchanged: not tried again
+    retried = scan([tree], catalog, ScanOptions(workers=1, retry_errors=True))
+    assert (retried.counts.errors, retried.counts.unchanged) == (1, 2)
+    [(again,)] = query(catalog, "SELECT scanned_at FROM files WHERE path LIKE '%broken.h5'")
+    assert again > scanned_at
