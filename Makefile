@@ -35,6 +35,10 @@ bench: $(VENV)/.test-installed
 	$(BIN)/python benchmarks/live_walk.py
 	$(BIN)/python benchmarks/static_read.py
 	$(BIN)/python benchmarks/html_page.py
+	$(BIN)/python benchmarks/layer_count.py
+	$(BIN)/python benchmarks/shape_engine.py
+	$(BIN)/python benchmarks/flops_vs_profiler.py
+	$(BIN)/python benchmarks/scan.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

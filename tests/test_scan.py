@@ -27,15 +27,15 @@ import jsonschema
 import pytest
 
 import kerascope
-from corpus import CORPUS, require_corpus
-from hostile import hostile_keras3
 from kerascope.cli import main
 from kerascope.limits import Limits
 from kerascope.readers.sniff import sniff
 from kerascope.scan import TABLES, TIMING_COLUMNS, ScanOptions, scan
 from kerascope.scan.fence import FencedWorker
 
-from model_zoo import multi_io, nested, recurrent, shared, transformer
+from support.corpus import CORPUS, require_corpus
+from support.hostile import hostile_keras3
+from support.model_zoo import multi_io, nested, recurrent, shared, transformer
 
 HANG = Path(__file__).parent / "data" / "hdf5_native_hang.h5"
 SRC = Path(kerascope.__file__).resolve().parents[1]
@@ -185,7 +185,7 @@ def test_scan_records_what_keras_says_of_the_models_saved_in_this_run(corpus_and
             assert keras_version == keras3.__version__
     transformer_path = str(folder / "deeper" / "still" / "k3_transformer.keras")
     [(custom,)] = query(catalog, "SELECT custom_classes FROM files WHERE path = ?", [transformer_path])
-    assert custom == ["model_zoo.TransformerBlock"]
+    assert custom == ["support.model_zoo.TransformerBlock"]
     [(classes,)] = query(
         catalog, "SELECT classes FROM files WHERE path = ?", [str(folder / "k3_recurrent.h5")]
     )
