@@ -23,11 +23,30 @@ _DERIVED_KEYS = {"build_input_shape", "backward_layer"}
 # Recurrent-layer arguments that exist in one Keras version only.
 _VERSION_ONLY_KEYS = {"implementation", "time_major", "zero_output_for_mask"}
 _SERIALIZATION_KEYS = {"module", "registered_name", "shared_object_id", "build_config", "compile_config"}
+# Packages whose modules are spelled differently by each version (`keras.layers`,
+# `keras.src.layers.core.dense`, none at all in Keras 2): one spelling, none.
+_KERAS_MODULES = {"keras", "tf_keras"}
+# Keys a non-input layer may carry that are the model's input shape, which Keras 3
+# keeps on the InputLayer instead: the same fact stored in another place.
+INPUT_SHAPE_KEYS = {"batch_shape", "batch_input_shape", "input_shape", "input_dim", "batch_size"}
 _POLICY_CLASSES = {"DTypePolicy", "Policy", "DTypePolicyV2", "FloatDTypePolicy"}
 
 
 def normalize_class(class_name: str | None) -> str | None:
     return CLASS_RENAMES.get(class_name, class_name) if class_name else class_name
+
+
+def normalize_module(module: str | None) -> str | None:
+    """Keras's own modules folded to none (Keras 2 files store none); any other
+    package's module kept whole, so a class that moves out of Keras shows."""
+    if not isinstance(module, str) or module.split(".")[0] in _KERAS_MODULES:
+        return None
+    return module
+
+
+def normalize_registered_name(registered_name: str | None, class_name: str | None) -> str | None:
+    """A registered name that only repeats the class (Keras's own) folded to none."""
+    return None if registered_name in (None, class_name) else registered_name
 
 
 def normalize_config(config: Any) -> Any:
@@ -46,9 +65,16 @@ def _normalize_dict(config: dict[str, Any]) -> Any:
         inner = normalize_config(config["config"])
         if isinstance(inner, dict):  # a wrapped layer's name is the wrapper's business (forward_lstm vs lstm)
             inner.pop("name", None)
+        identity = {
+            "module": normalize_module(config.get("module")),
+            "registered_name": normalize_registered_name(
+                config.get("registered_name"), config.get("class_name")
+            ),
+        }
         return {
             "class_name": normalize_class(config["class_name"]),
             "config": inner,
+            **{key: value for key, value in identity.items() if value is not None},
             **{
                 key: normalize_config(value)
                 for key, value in config.items()

@@ -39,4 +39,6 @@ def is_generated_name(name: str, *class_names: str | None) -> bool:
             continue
         if base in {to_snake_case(class_name), class_name.lower()} | _GENERATED_NAMES.get(class_name, set()):
             return True
+        if class_name == "InputLayer" and base.endswith("_input"):  # Keras 2: `{first layer}_input`
+            return True
     return False

@@ -46,6 +46,7 @@ class ModelDiff(Displayed):
     layers: list[LayerDiff]
     a_params: int | None
     b_params: int | None
+    notes: list[str] = field(default_factory=list)
 
     @property
     def same(self) -> bool:
@@ -63,6 +64,7 @@ class ModelDiff(Displayed):
             "ignored": self.ignored,
             "same": self.same,
             "params": {"a": self.a_params, "b": self.b_params},
+            "notes": list(self.notes),
             "layers": [
                 {**asdict(layer), "status": layer.status.value, "path": layer.path} for layer in self.layers
             ],

@@ -33,6 +33,7 @@ class Fact(Vocabulary):
     """The kinds of fact a report holds about a layer, each with its own origin."""
 
     STRUCTURE = "structure"
+    NAME = "name"
     CLASS = "class"
     CONFIG = "config"
     SHAPES = "shapes"
@@ -45,13 +46,15 @@ class Fact(Vocabulary):
 @unique
 class Origin(Vocabulary):
     """Where a fact came from: the live object, the stored config, the stored
-    weights, or derived by kerascope from those (never a guess: derived facts
-    follow Keras's own rules)."""
+    weights, derived by kerascope from those (never a guess: derived facts
+    follow Keras's own rules), or the file's own name (a model's name, where
+    the file stores none)."""
 
     LIVE = "live"
     CONFIG = "config"
     WEIGHTS = "weights"
     DERIVED = "derived"
+    FILE_NAME = "file-name"
 
 
 @unique

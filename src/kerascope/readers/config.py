@@ -25,10 +25,11 @@ FROM_CONFIG = {Fact.CLASS: Origin.CONFIG, Fact.CONFIG: Origin.CONFIG}
 
 def build_tree(root: dict[str, Any], root_name: str | None, limits: Limits) -> LayerTree:
     """The tree of a serialized model (`{"class_name", "config", ...}`)."""
-    tree = LayerTree(
-        LayerNode(path="", name=topology.entry_name(root) or root_name or "model", class_name=None), limits
-    )
+    stored_name = topology.entry_name(root)
+    tree = LayerTree(LayerNode(path="", name=stored_name or root_name or "model", class_name=None), limits)
     _describe(tree.root, root, listed=True, is_root=True)
+    if stored_name is None:  # the file's own name, or a placeholder: no name anyone gave the model
+        tree.root.origin[Fact.NAME] = Origin.FILE_NAME
     _grow(tree, tree.root)
     return tree
 

@@ -17,7 +17,7 @@ from kerascope.errors import KerascopeError
 from kerascope.limits import Limits
 from kerascope.model.records import Finding, LayerNode, ModelReport
 from kerascope.model.tree import LayerTree
-from kerascope.model.vocabulary import Format, Role
+from kerascope.model.vocabulary import Fact, Format, Origin, Role
 from kerascope.readers import scoped_weights
 from kerascope.readers._io.hdf5 import H5Index, attr_list, attr_text, join
 from kerascope.readers._io.json_text import load_json
@@ -57,7 +57,14 @@ def _read(path: Path, handle: h5py.File, limits: Limits) -> ModelReport:
             raise KerascopeError("model_config does not hold a serialized Keras model")
         tree = build_tree(config, None, limits)
     else:
-        root = LayerNode(path="", name=path.stem, class_name=None, role=Role.MODEL, config_error=NO_CONFIG)
+        root = LayerNode(
+            path="",
+            name=path.stem,
+            class_name=None,
+            role=Role.MODEL,
+            config_error=NO_CONFIG,
+            origin={Fact.NAME: Origin.FILE_NAME},
+        )
         tree = LayerTree(root, limits)
 
     for position, name in enumerate(layer_names or []):

@@ -11,7 +11,7 @@ from kerascope.model.results import LayerDiff, ModelDiff
 from kerascope.model.vocabulary import DiffStatus
 from kerascope.views.markdown_view import markdown_code, markdown_text
 from kerascope.views.options import DiffView
-from kerascope.views.text import count_text, plural, printable
+from kerascope.views.text import compact, count_text, plural, printable
 
 _MARKS = {
     DiffStatus.ADDED: ("+", "green"),
@@ -67,8 +67,10 @@ def _layer_title(layer: LayerDiff) -> str:
 
 
 def _value(value: Any) -> str:
-    """A changed value as printable text: strings as they are, the rest as JSON."""
-    return printable(value if isinstance(value, str) else json.dumps(value, default=repr))
+    """A changed value as printable text: strings as they are, the rest as JSON;
+    bytecode and other long strings as a digest (JSON output keeps every byte)."""
+    shown = compact(value)
+    return printable(shown if isinstance(shown, str) else json.dumps(shown, default=repr))
 
 
 def _text(diff: ModelDiff) -> Text:
@@ -85,6 +87,8 @@ def _text(diff: ModelDiff) -> Text:
             out.append("\n")
     if diff.a_params != diff.b_params:
         out.append(f"Params: {count_text(diff.a_params)} → {count_text(diff.b_params)}\n")
+    for note in diff.notes:
+        out.append(f"note: {printable(note)}\n", style="dim")
     out.rstrip()
     return out
 
@@ -109,4 +113,6 @@ def _markdown(diff: ModelDiff) -> str:
             lines.append("| " + " | ".join([*cells, markdown_code(old), markdown_code(new)]) + " |")
     if diff.a_params != diff.b_params:
         lines += ["", f"Params: {count_text(diff.a_params)} → {count_text(diff.b_params)}"]
+    if diff.notes:
+        lines += ["", *(f"- note: {markdown_text(note)}" for note in diff.notes)]
     return "\n".join(lines) + "\n"

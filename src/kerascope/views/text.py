@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from typing import Any
 
+from kerascope.model import bytecode
+from kerascope.model.bytecode import looks_like_bytecode
 from kerascope.model.records import LayerNode, ModelReport
 from kerascope.model.vocabulary import Fact, Origin, Severity
 
@@ -65,7 +68,31 @@ def class_text(node: LayerNode) -> str:
 
 def value_text(value: Any) -> str:
     """A value from a file as one printable string ("" for None)."""
-    return "" if value is None else printable(str(value))
+    return "" if value is None else printable(str(compact(value)))
+
+
+# Longer strings are shown as a digest in text views; JSON keeps every byte.
+LONG_TEXT = 256
+
+
+def compact(value: Any, depth: int = 0) -> Any:
+    """`value` as a text view shows it: bytecode and other long opaque strings as
+    `<bytecode 1.2 KiB sha256:…>` / `<text …>`, inside lists and dicts too."""
+    if isinstance(value, str):
+        if len(value) <= LONG_TEXT:
+            return value
+        if looks_like_bytecode(value):
+            return str(bytecode.of_string(value))
+        digest = hashlib.sha256(value.encode("utf-8", errors="replace")).hexdigest()
+        return f"<text {len(value):,} characters sha256:{digest[:12]}…>"
+    if depth > 32:
+        return value
+    if isinstance(value, dict):
+        found = bytecode.keras3_lambda(value) if value.get("class_name") == "__lambda__" else None
+        return str(found) if found else {key: compact(item, depth + 1) for key, item in value.items()}
+    if isinstance(value, list):
+        return [compact(item, depth + 1) for item in value]
+    return value
 
 
 def footer_lines(report: ModelReport) -> list[str]:

@@ -1,4 +1,5 @@
-"""The whole report as YAML: the JSON document, easier to read by eye."""
+"""The whole report as YAML: the JSON document, easier to read by eye. Bytecode
+and other long opaque strings are shown as digests; `-f json` keeps every byte."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ import yaml
 from kerascope.model.records import ModelReport
 from kerascope.views.columns import rows
 from kerascope.views.options import ViewOptions
+from kerascope.views.text import compact
 
 
 def render(report: ModelReport, options: ViewOptions) -> str:
     data = rows(report, ["path", "class"], options.keys) if options.keys else report.to_dict()
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    return yaml.safe_dump(compact(data), sort_keys=False, allow_unicode=True, width=100)

@@ -35,6 +35,7 @@ def run(args: argparse.Namespace) -> int:
     import yaml
 
     from kerascope.api import inspect
+    from kerascope.views.text import compact
 
     report = inspect(
         args.target, load=args.load, trust=args.trust, limits=limits_of(args), time_limit=args.time_limit
@@ -43,6 +44,6 @@ def run(args: argparse.Namespace) -> int:
     if args.format == LayerView.JSON:
         text = json.dumps(record, indent=2) + "\n"
     else:
-        text = yaml.safe_dump(record, sort_keys=False, allow_unicode=True, width=100)
+        text = yaml.safe_dump(compact(record), sort_keys=False, allow_unicode=True, width=100)
     emit(text, args.output, args.force)
     return exits.OK
