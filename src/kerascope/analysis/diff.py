@@ -205,8 +205,8 @@ class _Comparer:
             ("registered_name", x.registered_name, y.registered_name),
         ):
             if self.normalize:
-                if x.class_name is None or y.class_name is None:
-                    continue  # one side does not know the class, let alone its module
+                if x.class_name is None or y.class_name is None or old is None or new is None:
+                    continue  # one side does not store it (Keras 2 files name no modules): unknown, not changed
                 old = (
                     normalize_module(old) if key == "module" else normalize_registered_name(old, x.class_name)
                 )
