@@ -177,6 +177,9 @@ class ModelReport(Displayed):
     date_saved: str | None = None
     findings: list[Finding] = field(default_factory=list)
     assumptions: dict[str, Any] | None = None
+    # What compile() was given (optimizer, loss, metrics), as a legacy HDF5 file or
+    # a SavedModel stores it beside the model config; None where nothing is stored.
+    training_config: Any = None
     schema_version: str = SCHEMA_VERSION
 
     def __post_init__(self) -> None:
@@ -286,6 +289,7 @@ class ModelReport(Displayed):
             "backend": self.backend,
             "date_saved": self.date_saved,
             "assumptions": self.assumptions,
+            "training_config": self.training_config,
             "totals": {
                 "trainable_params": self.trainable_params,
                 "non_trainable_params": self.non_trainable_params,
@@ -320,6 +324,7 @@ class ModelReport(Displayed):
             date_saved=data.get("date_saved"),
             findings=[Finding.from_dict(finding) for finding in data.get("findings") or []],
             assumptions=data.get("assumptions"),
+            training_config=data.get("training_config"),
             schema_version=data.get("schema_version", SCHEMA_VERSION),
         )
 

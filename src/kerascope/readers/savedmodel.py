@@ -64,6 +64,7 @@ def read_savedmodel(path: Path, limits: Limits) -> ModelReport:
         Format.SAVEDMODEL,
         keras_version=text_or_none(root_document.get("keras_version")),
         backend=text_or_none(root_document.get("backend")),
+        training_config=root_document.get("training_config"),
     )
 
 
