@@ -649,9 +649,10 @@ def exported_names(
         owner, _, name = path.rpartition(".")
         if owner not in prefixes:
             continue
-        if (symbol.kind == "class" and classes and (base is None or package.is_subclass(symbol, base))) or (
-            symbol.kind == "function" and functions
-        ):
+        # Exports are public API: a class counts only if its bases are seen to lead to
+        # `base` (`keras.Variable` derives from a backend's tensor type, not a Layer).
+        derives = base is None or package.is_subclass(symbol, base, strict=True)
+        if (symbol.kind == "class" and classes and derives) or (symbol.kind == "function" and functions):
             names.add(name)
     return names
 
