@@ -67,10 +67,13 @@ one whose bases lead to Keras's `Layer`, or to a base outside the package) or to
 function defined in the package outside its utility modules; helper functions
 (`get`, `serialize`, `deserialize`, ...), modules and constants never count.
 
-Run: `python scripts/make_keras_names.py` downloads the sources listed in SOURCES
-into a temporary folder (`pip download --no-deps`), reads the installed tf_keras,
-Keras 3 and TensorFlow from this Python's site-packages, and writes the JSON file.
-The output depends only on those sources, so running it again gives the same file.
+Run: `python scripts/make_keras_names.py` downloads the versions listed in SOURCES
+into a temporary folder (`pip download --no-deps`: the wheel, or the sdist where
+PyPI has no wheel), reads the installed tf_keras, Keras 3 and TensorFlow from this
+Python's site-packages, and writes the JSON file (about a minute). The output
+depends only on those sources, so running it again gives the same file. Re-run it
+when the installed Keras or tf_keras changes: tests/test_keras_names.py fails
+until the table covers the installed versions.
 """
 
 from __future__ import annotations
@@ -866,30 +869,31 @@ def installed_root(dist: str) -> tuple[Path, str]:
 
 
 def downloaded_root(source: Source, cache: Path) -> Path:
-    """The sources of `dist==version` from PyPI: the sdist for the old versions
-    (their wheels are the same Python files), else the wheel. Nothing is run."""
+    """The sources of `dist==version` from PyPI: the wheel, or the sdist for the
+    versions published without one (1.x, 2.0.0-2.0.8). The library is only parsed; for
+    an sdist pip itself runs the package's setup.py to read its metadata."""
     folder = cache / f"{source.dist}-{source.version}"
     unpacked = folder / "unpacked"
-    if not unpacked.is_dir():
-        folder.mkdir(parents=True, exist_ok=True)
-        sdist = source.version.startswith(("1.", "2.0", "2.1", "2.2", "2.3"))
-        kind = ["--no-binary", ":all:"] if sdist else ["--only-binary", ":all:"]
-        subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--no-build-isolation",
-             *kind, "-d", str(folder), f"{source.dist}=={source.version}"],
-            check=True,
-        )  # fmt: skip
-        archive = next(p for p in folder.iterdir() if p.suffix in (".whl", ".gz"))
-        if archive.suffix == ".whl":
-            with zipfile.ZipFile(archive) as wheel:
-                wheel.extractall(unpacked)
-        else:
-            with tarfile.open(archive) as tar:
-                tar.extractall(unpacked, filter="data")
-            (top,) = (p for p in unpacked.iterdir() if p.is_dir())
-            top.rename(unpacked.with_name("sdist"))
-            unpacked.rmdir()
-            unpacked.with_name("sdist").rename(unpacked)
+    if unpacked.is_dir():
+        return unpacked
+    folder.mkdir(parents=True, exist_ok=True)
+    requirement = f"{source.dist}=={source.version}"
+    download = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "-d", str(folder)]
+    wheel = subprocess.run(
+        [*download, "--only-binary", ":all:", requirement], check=False, capture_output=True
+    )
+    if wheel.returncode != 0:
+        subprocess.run([*download, "--no-binary", ":all:", requirement], check=True)
+    archive = next(p for p in sorted(folder.iterdir()) if p.name.endswith((".whl", ".tar.gz")))
+    if archive.suffix == ".whl":
+        with zipfile.ZipFile(archive) as wheel_file:
+            wheel_file.extractall(unpacked)
+        return unpacked
+    staging = folder / "sdist"
+    with tarfile.open(archive) as tar:
+        tar.extractall(staging, filter="data")
+    (top,) = (p for p in staging.iterdir() if p.is_dir())
+    top.rename(unpacked)
     return unpacked
 
 
