@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import pickle
+import re
 import zipfile
 
 import h5py
@@ -308,20 +309,166 @@ def test_check_text_and_json_views(keras3, capsys):
     assert "LAMBDA_BYTECODE  output_layer" in text and "fix:" in text
     assert main(["check", str(model_path), "-f", "json"]) == 1
     data = json.loads(capsys.readouterr().out)
-    assert data["live"] is False and data["findings"][0]["code"] == "LAMBDA_BYTECODE"
+    assert data["live"] is False
+    assert {"LAMBDA_BYTECODE", "CUSTOM_CLASS"} <= {finding["code"] for finding in data["findings"]}
 
 
 ROWS = corpus_rows()
 FLAGGED = [row for row in ROWS if "Lambda" in row["notable"] or "custom/non-core layer" in row["notable"]]
 
 
+def _custom_names(result) -> set[str]:
+    """The names CUSTOM_CLASS findings quote (`'GarNet'`) or name (`Log1p is a custom class`)."""
+    names = set()
+    for finding in result.findings:
+        if finding.code == "CUSTOM_CLASS":
+            quoted = re.search(r"names '([^']+)'|class is '([^']+)'", finding.message)
+            names.add(next(g for g in quoted.groups() if g) if quoted else finding.message.split()[0])
+    return names
+
+
 @pytest.mark.parametrize("row", corpus_params(FLAGGED))
 def test_corpus_lambda_and_custom_classes_are_flagged(row):
+    """Every custom class the manifest names is flagged in every format, Keras 1/2 files
+    (whose configs name no module) included, at the layer that holds it."""
     require_corpus()
     result = kerascope.check(CORPUS / row["file"])
     found = {finding.code for finding in result.findings}
     if "Lambda" in row["notable"]:
         assert "LAMBDA_BYTECODE" in found
-    modules_named = row["format"] == "keras_v3"  # only Keras 3 configs name a class's module
-    if "custom/non-core layer" in row["notable"] and modules_named:
+    match = re.search(r"custom/non-core layer ([A-Za-z0-9_,]+)", row["notable"])
+    if match is None:
+        return
+    named = set(match.group(1).split(","))
+    if row["format"] == "keras_v3":  # a module-qualified class: flagged by its module or registration
         assert found & {"FOREIGN_MODULE", "CUSTOM_CLASS"}
+    else:
+        assert named <= _custom_names(result), result.findings
+
+
+def test_no_corpus_file_flags_a_keras_name(tf_keras, keras3):
+    """Across the corpus, every name called custom is one the live Keras refuses: the
+    legacy loader of tf_keras (layers, losses, metrics) and Keras 3's registry."""
+    require_corpus()
+    from tf_keras.src import losses, metrics
+
+    flagged = {}
+    for row in ROWS:
+        try:
+            result = kerascope.check(CORPUS / row["file"])
+        except kerascope.KerascopeError:
+            continue
+        for name in _custom_names(result):
+            flagged.setdefault(name, row["file"])
+    assert {"GarNet", "FixedPointQuantizer", "ResNet"} <= set(flagged)
+    for name, file in flagged.items():
+        with pytest.raises(ValueError, match="Unknown"):
+            tf_keras.layers.deserialize({"class_name": name, "config": {}}, use_legacy_format=True)
+        assert name not in losses.__dict__ and name not in metrics.__dict__, (name, file)
+        assert keras3.saving.get_registered_object(name) is None
+        assert not hasattr(keras3.layers, name) and not hasattr(keras3.losses, name), (name, file)
+
+
+@pytest.fixture(scope="module")
+def built_in_files(tf_keras, keras3, tmp_path_factory):
+    """Models with only Keras's own classes, saved by Keras in this run: nested objects
+    (regularizers, constraints, initializers, schedules, wrapped layers, activation
+    layers) and a training_config with optimizer, loss and metrics."""
+    folder = tmp_path_factory.mktemp("built_in")
+    paths = []
+    for name, keras in (("tf_keras", tf_keras), ("keras3", keras3)):
+        layers = keras.layers
+        inputs = keras.Input(shape=(6, 4), name="x")
+        hidden = layers.TimeDistributed(
+            layers.Dense(
+                5,
+                activation="selu",
+                kernel_initializer="he_normal",
+                kernel_regularizer=keras.regularizers.l2(0.01),
+                kernel_constraint=keras.constraints.MaxNorm(2.0),
+                name="inner",
+            ),
+            name="timed",
+        )(inputs)
+        hidden = layers.Bidirectional(layers.LSTM(3, recurrent_activation="hard_sigmoid"), name="bi")(hidden)
+        hidden = layers.BatchNormalization(name="norm")(layers.LeakyReLU(name="leaky")(hidden))
+        outputs = layers.Dense(2, activation="softmax", name="head")(hidden)
+        model = keras.Model(inputs, outputs, name=f"built_in_{name}")
+        schedule = keras.optimizers.schedules.ExponentialDecay(0.01, 100, 0.9)
+        model.compile(
+            optimizer=keras.optimizers.Adam(learning_rate=schedule),
+            loss="categorical_crossentropy",
+            metrics=["accuracy", keras.metrics.AUC(name="auc")],
+        )
+        for suffix in (".h5", ".keras"):
+            path = folder / f"{name}{suffix}"
+            model.save(path)
+            paths.append(path)
+        path = folder / f"{name}.json"
+        path.write_text(model.to_json())
+        paths.append(path)
+    return paths
+
+
+def test_files_keras_saved_with_built_in_classes_have_no_custom_class(built_in_files):
+    for path in built_in_files:
+        result = kerascope.check(path)
+        assert [f for f in result.findings if f.code == "CUSTOM_CLASS"] == [], path.name
+    legacy = kerascope.inspect(next(p for p in built_in_files if p.name == "tf_keras.h5"))
+    assert (
+        legacy.training_config["optimizer_config"]["config"]["learning_rate"]["class_name"]
+        == "ExponentialDecay"
+    )
+
+
+def test_custom_objects_in_a_keras2_file_are_flagged(tf_keras, tmp_path):
+    """A tf_keras model whose custom layer, initializer, activation function, quantizer-
+    like object and loss Keras stores by name only: each is flagged where it sits."""
+    layers = tf_keras.layers
+
+    class ScaledInit(tf_keras.initializers.Initializer):
+        def __call__(self, shape, dtype=None):
+            return tf_keras.backend.ones(shape, dtype=dtype)
+
+        def get_config(self):
+            return {}
+
+    class BinaryDense(layers.Dense):
+        def get_config(self):
+            quantizer = {"class_name": "quantized_bits", "config": {"bits": 2}}
+            return {**super().get_config(), "kernel_quantizer": quantizer}
+
+    def wavy(x):
+        return x
+
+    def my_loss(y_true, y_pred):
+        return tf_keras.backend.mean(y_pred - y_true)
+
+    inputs = tf_keras.Input(shape=(3, 4), name="x")
+    hidden = layers.TimeDistributed(BinaryDense(2, name="binary"), name="timed")(inputs)
+    outputs = layers.Dense(1, activation=wavy, kernel_initializer=ScaledInit(), name="head")(hidden)
+    model = tf_keras.Model(inputs, outputs, name="custom")
+    model.compile(optimizer="sgd", loss=my_loss)
+    path = tmp_path / "custom.h5"
+    model.save(path)
+    with h5py.File(path) as handle:  # the truth: what Keras itself stored
+        stored = json.loads(handle.attrs["model_config"])
+        training = json.loads(handle.attrs["training_config"])
+    layers_stored = {layer["name"]: layer for layer in stored["config"]["layers"]}
+    quantizer = layers_stored["timed"]["config"]["layer"]["config"]["kernel_quantizer"]
+    assert quantizer["class_name"] == "quantized_bits" and "module" not in quantizer
+    assert training["loss"] == "my_loss"
+    # tf_keras 2.21 stores these two with their module: judged by that module instead.
+    assert layers_stored["head"]["config"]["kernel_initializer"]["module"] == "test_check"
+    assert layers_stored["head"]["config"]["activation"]["module"] == "builtins"
+
+    findings = kerascope.check(path).findings
+    custom = {(f.path, name) for f in findings if f.code == "CUSTOM_CLASS" for name in _names_in(f)}
+    assert custom == {("timed", "quantized_bits"), ("", "my_loss")}
+    assert {("head", "FOREIGN_MODULE"), ("head", "FOREIGN_CALLABLE")} <= {(f.path, f.code) for f in findings}
+    loss = next(f for f in findings if f.code == "CUSTOM_CLASS" and f.path == "")
+    assert "training_config.loss" in loss.message and "loss" in loss.message
+
+
+def _names_in(finding) -> set[str]:
+    return _custom_names(type("Result", (), {"findings": [finding]}))

@@ -180,6 +180,9 @@ class ModelReport(Displayed):
     # A SavedModel's serving signatures: name -> {"method_name", "inputs", "outputs"},
     # each tensor {"name", "dtype", "shape"}; None when the source has none.
     signatures: dict[str, Any] | None = None
+    # What compile() was given (optimizer, loss, metrics), as a legacy HDF5 file or
+    # a SavedModel stores it beside the model config; None where nothing is stored.
+    training_config: Any = None
     schema_version: str = SCHEMA_VERSION
 
     def __post_init__(self) -> None:
@@ -290,6 +293,7 @@ class ModelReport(Displayed):
             "date_saved": self.date_saved,
             "assumptions": self.assumptions,
             "signatures": self.signatures,
+            "training_config": self.training_config,
             "totals": {
                 "trainable_params": self.trainable_params,
                 "non_trainable_params": self.non_trainable_params,
@@ -325,6 +329,7 @@ class ModelReport(Displayed):
             findings=[Finding.from_dict(finding) for finding in data.get("findings") or []],
             assumptions=data.get("assumptions"),
             signatures=data.get("signatures"),
+            training_config=data.get("training_config"),
             schema_version=data.get("schema_version", SCHEMA_VERSION),
         )
 

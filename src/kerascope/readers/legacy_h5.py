@@ -86,12 +86,14 @@ def _read(path: Path, handle: h5py.File, limits: Limits) -> ModelReport:
         index.attrs(weights_root), "keras_version"
     )
     backend = attr_text(handle.attrs, "backend") or attr_text(index.attrs(weights_root), "backend")
+    training_text = attr_text(handle.attrs, "training_config")
     return tree.report(
         str(path),
         Format.H5 if config_text is not None else Format.H5_WEIGHTS,
         keras_version=version,
         backend=backend,
         findings=findings,
+        training_config=load_json(training_text, "training_config", limits) if training_text else None,
     )
 
 

@@ -119,6 +119,7 @@ def _read_keras(
         backend=text_or_none(root_document.get("backend")),
         findings=findings,
         signatures=graph.signatures_json() if graph is not None else None,
+        training_config=root_document.get("training_config"),
     )
 
 
