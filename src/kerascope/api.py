@@ -7,6 +7,7 @@ in-process, and a call that runs out of time raises one `KerascopeError`.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -40,11 +41,9 @@ def inspect(
     derived for one forward pass at `batch_size` (default 1) and `input_shapes`
     (`{"input name": [None, 224, 224, 3]}`; the key None for a single input).
     """
-    from kerascope.shapes import annotate
-
     with _bounded(target, time_limit):
-        report = _report(resolve(target), load, trust, limits or DEFAULT_LIMITS)[0]
-        return annotate(report, input_shapes=input_shapes, batch_size=batch_size)
+        report = _report(resolve(target), load, trust, limits or DEFAULT_LIMITS, input_shapes, batch_size)
+        return report[0]
 
 
 def diff(
@@ -78,16 +77,13 @@ def check(
     """Findings for `target`. A file is checked statically (nothing runs); a live
     model, a `module:attr` reference or `load=True` adds the live checks, which
     run each layer's own `get_config`/`from_config`."""
-    from kerascope.analysis.static_checks import static_findings
-
     with _bounded(target, time_limit):
         report, objects = _report(resolve(target), load, trust, limits or DEFAULT_LIMITS)
-        findings = static_findings(report)
         if objects is None:
-            return CheckResult(report, findings)
+            return CheckResult(report, list(report.findings))
         from kerascope.analysis.live_checks import live_findings
 
-        return CheckResult(report, findings + live_findings(report, objects), live=True)
+        return CheckResult(report, report.findings + live_findings(report, objects), live=True)
 
 
 @contextmanager
@@ -97,40 +93,57 @@ def _bounded(target: Any, seconds: float | None) -> Iterator[None]:
         with time_limit(seconds):
             yield
     except TimeLimitExceeded as error:
-        name = target if isinstance(target, (str, bytes)) else getattr(target, "source", None) or "the model"
+        if isinstance(target, (str, os.PathLike)):
+            name = os.fspath(target)
+        else:
+            name = getattr(target, "source", None) or f"<live {type(target).__name__}>"
         raise KerascopeError(f"{name}: {error}") from None
 
 
 def _report(
-    target: Target, load: bool, trust: bool, limits: Limits
+    target: Target,
+    load: bool,
+    trust: bool,
+    limits: Limits,
+    input_shapes: dict[str | None, Any] | None = None,
+    batch_size: int | None = None,
 ) -> tuple[ModelReport, dict[str, Any] | None]:
-    """The report of a resolved target, and the live layer objects by path when it was walked live."""
+    """The report of a resolved target, and the live layer objects by path when it
+    was walked live. Every report comes out the same way, whichever call asked:
+    with the static findings of its configs, and with shapes and costs derived."""
+    from kerascope.analysis.static_checks import static_findings
+    from kerascope.shapes import annotate
+
     if isinstance(target, ReportTarget):
         return target.report, None
+    objects = None
     if isinstance(target, CodeTarget):
         target = target.load()
     if isinstance(target, LiveTarget):
         from kerascope.live.walk import walk_live
 
-        return walk_live(target.obj, target.source, limits)
-    from kerascope.readers import read_path
+        report, objects = walk_live(target.obj, target.source, limits)
+        report.findings = static_findings(report)
+    else:
+        from kerascope.readers import read_path
 
-    report = read_path(target.path, limits)
-    if not load:
-        return report, None
-    return _load(target, report, trust, limits)
+        report = read_path(target.path, limits)
+        report.findings = static_findings(report)
+        if load:
+            report, objects = _load(target, report, trust, limits)
+    return annotate(report, input_shapes=input_shapes, batch_size=batch_size), objects
 
 
 def _load(
     target: FileTarget, report: ModelReport, trust: bool, limits: Limits
 ) -> tuple[ModelReport, dict[str, Any]]:
-    """The file through Keras's own loader, chosen by the Keras that wrote it."""
-    from kerascope.analysis.static_checks import static_findings
+    """The file through Keras's own loader, chosen by the Keras that wrote it; the
+    report keeps what the static read found in the file."""
     from kerascope.live.loader import KERAS_2, KERAS_3, load_model
     from kerascope.live.walk import walk_live
 
     if not trust:
-        unsafe = [f for f in static_findings(report) if f.severity == Severity.ERROR]
+        unsafe = [f for f in report.findings if f.severity == Severity.ERROR]
         if unsafe:
             raise KerascopeError(
                 f"{target.path}: not loaded: {unsafe[0].code} ({len(unsafe)} error-level finding"
@@ -140,5 +153,5 @@ def _load(
     package = KERAS_3 if written_by_keras_3 and report.format != Format.SAVEDMODEL else KERAS_2
     model = load_model(target.path, package, architecture_only=report.format == Format.JSON)
     live, objects = walk_live(model, str(target.path), limits)
-    live.findings = report.findings + live.findings  # what the reader saw in the file itself
+    live.findings = report.findings  # what the file itself holds, found by reading it
     return live, objects

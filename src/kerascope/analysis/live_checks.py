@@ -12,7 +12,7 @@ import inspect
 import sys
 from typing import Any
 
-from kerascope.analysis.static_checks import ERROR, KERAS_PACKAGES, WARNING
+from kerascope.analysis.references import ERROR, KERAS_PACKAGES, WARNING
 from kerascope.model.jsonsafe import REPR_MARK, jsonable
 from kerascope.model.paths import one_line
 from kerascope.model.records import Finding, LayerNode, ModelReport

@@ -58,6 +58,7 @@ def _tfjs(path: Path, document: dict[str, Any], limits: Limits) -> ModelReport:
     return tree.report(
         str(path),
         Format.TFJS,
+        training_config=topology.get("training_config") or document.get("trainingConfig"),
         keras_version=text_or_none(topology.get("keras_version")),
         backend=text_or_none(topology.get("backend")),
     )

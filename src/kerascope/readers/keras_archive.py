@@ -60,6 +60,7 @@ def read_keras_archive(path: Path, limits: Limits) -> ModelReport:
         Format.KERAS,
         keras_version=text_or_none(metadata.get("keras_version")),
         date_saved=text_or_none(metadata.get("date_saved")),
+        training_config=config.get("compile_config") or None,
         findings=findings,
     )
 

@@ -1,0 +1,266 @@
+"""Every serialized object in a config, at any depth, judged as a loader would see it.
+
+A loader imports a `module` a config names and calls a `function` it names, runs
+a Lambda's bytecode, unpickles a TorchModuleWrapper's module, reads a
+vocabulary file or an external SavedModel. Each of those shapes is found here
+wherever it sits: in a layer's own config, inside a wrapper's `layer` (a
+TimeDistributed around a Sequential around a Lambda), in an activation or
+initializer, in the loss and metrics a model was compiled with. The walk is
+iterative and goes as deep as the config does (its depth is bounded where it is
+parsed, by the JSON depth limit). Nothing is imported, unpickled or called.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Iterator
+from typing import Any
+
+from kerascope.model import bytecode
+from kerascope.model.pickles import pickle_imports
+from kerascope.model.records import Finding
+from kerascope.model.topology import MODEL_KEYS
+from kerascope.model.vocabulary import Code, Severity
+
+ERROR, WARNING = Severity.ERROR, Severity.WARNING
+
+KERAS_PACKAGES = ("keras", "keras_hub", "keras_cv", "keras_nlp", "tf_keras")
+# Modules whose import alone hands a loader the means to run commands or read files.
+DANGEROUS_MODULES = {
+    "os", "posix", "nt", "subprocess", "sys", "builtins", "__builtin__", "shutil", "importlib",
+    "pickle", "marshal", "socket", "runpy", "code", "ctypes", "pty", "platform", "webbrowser",
+    "requests", "urllib", "http", "ftplib", "tempfile", "pathlib", "io", "codecs", "dill",
+}  # fmt: skip
+# Keras's own functions a config can name to make loading touch files, fetch from the
+# network, load other models or run code, and why each is dangerous. CVE-2025-8747 and
+# CVE-2025-9906 used `get_file` and `enable_unsafe_deserialization` through a Lambda's
+# or a layer's function reference; the rest reach the same ends.
+GADGET_FUNCTIONS = {
+    "get_file": "downloads a file (CVE-2025-8747)",
+    "enable_unsafe_deserialization": "turns safe mode off for what loads next (CVE-2025-9906)",
+    "load_model": "loads another model, with whatever it holds (CVE-2025-9906)",
+    "load_weights": "reads a weights file outside the model",
+    "save_model": "writes a model file",
+    "save_weights": "writes a weights file",
+    "load_img": "reads an image file from disk",
+    "save_img": "writes an image file",
+    "func_load": "unmarshals and runs Python bytecode",
+    "deserialize_keras_object": "deserializes another object, unchecked",
+    "rmtree": "deletes a directory tree",
+    "copy": "copies files",
+    "remove": "deletes a file",
+    "rename": "moves a file",
+    "makedirs": "creates directories",
+}
+# Keras modules whose every function touches the file system.
+GADGET_MODULES = ("file_utils", "io_utils", "gfile")
+LOOKUP_CLASSES = {"StringLookup", "IntegerLookup", "TextVectorization"}
+# The most pickle bytes decoded to list what a TorchModuleWrapper would import.
+_PICKLE_SCAN_BYTES = 64 << 20
+
+
+def layer_findings(class_name: str | None, config: Any, path: str, is_model: bool) -> list[Finding]:
+    """What a layer of this class with this config would make a loader do, and
+    every unsafe object inside its config (a model's layers are checked as layers)."""
+    own = _object_findings({"class_name": class_name, "config": config}, path, "") if class_name else []
+    return own + reference_findings(config, path, skip_model_layers=is_model)
+
+
+def reference_findings(
+    config: Any, path: str, where: str = "", skip_model_layers: bool = False
+) -> list[Finding]:
+    """The unsafe objects in `config` (a layer's config, a training config), reported
+    at the layer `path`; `skip_model_layers`: the config is a model's, whose layers
+    are reports of their own."""
+    findings: list[Finding] = []
+    for obj, at in serialized_objects(config, where, skip_model_layers):
+        findings += _object_findings(obj, path, at)
+    for at in (
+        at for item, at in _mappings(config, where, skip_model_layers) if item.get("safe_mode") is False
+    ):
+        findings.append(
+            Finding(
+                Code.SAFE_MODE_OFF,
+                ERROR,
+                path,
+                f"{_at(at)}asks for safe_mode=False",
+                "a model that turns off safe mode while loading is an attack pattern: do not load it",
+            )
+        )
+    return findings
+
+
+def serialized_objects(
+    value: Any, where: str = "", skip_model_layers: bool = False
+) -> Iterator[tuple[dict[str, Any], str]]:
+    """(object, where in the config) for every `{"class_name": ...}` object, in order."""
+    return (
+        (item, at)
+        for item, at in _mappings(value, where, skip_model_layers)
+        if isinstance(item.get("class_name"), str)
+    )
+
+
+def _mappings(value: Any, where: str, skip_model_layers: bool) -> Iterator[tuple[dict[str, Any], str]]:
+    """Every dict inside `value`, with where it sits, depth-first in order, without
+    recursion; a model's own layers (its `layers`, or a Keras 1 bare list) left out
+    when `skip_model_layers`, since they are reports of their own."""
+    stack: list[tuple[Any, str, bool]] = [(value, where, skip_model_layers)]
+    while stack:
+        item, at, top = stack.pop()
+        if isinstance(item, dict):
+            yield item, at
+            children = [
+                (child, _join(at, str(key)), False)
+                for key, child in item.items()
+                if not (top and key in MODEL_KEYS) and isinstance(child, (dict, list))
+            ]
+            stack.extend(reversed(children))
+        elif isinstance(item, list) and not top:
+            children = [
+                (child, f"{at}[{i}]", False)
+                for i, child in enumerate(item)
+                if isinstance(child, (dict, list))
+            ]
+            stack.extend(reversed(children))
+
+
+def _object_findings(obj: dict[str, Any], path: str, at: str) -> list[Finding]:
+    class_name, module = obj["class_name"], obj.get("module")
+    inner = obj.get("config")
+    config = inner if isinstance(inner, dict) else {}
+    findings: list[Finding] = []
+    if class_name == "__lambda__":
+        found = bytecode.keras3_lambda(obj)
+        findings.append(_bytecode(path, at, found.encoding if found else bytecode.KERAS3))
+    if class_name == "Lambda":
+        findings += _lambda_findings(path, at, config)
+    if class_name == "function":
+        findings += _function_findings(path, at, module, inner)
+    elif isinstance(module, str) and module.split(".")[0] not in KERAS_PACKAGES:
+        findings.append(foreign_finding(path, at, f"{module}.{class_name}", module))
+    if class_name == "TFSMLayer":
+        findings.append(
+            Finding(
+                Code.EXTERNAL_SAVEDMODEL,
+                ERROR,
+                path,
+                f"{_at(at)}TFSMLayer loads the SavedModel at {config.get('filepath')!r} (CVE-2026-1462)",
+                "loading runs that SavedModel's graph; do not load unless you trust its location",
+            )
+        )
+    if class_name in LOOKUP_CLASSES and isinstance(config.get("vocabulary"), str):
+        findings.append(
+            Finding(
+                Code.VOCABULARY_FILE,
+                ERROR,
+                path,
+                f"{_at(at)}{class_name} reads its vocabulary from the file {config['vocabulary']!r} (CVE-2025-12058)",
+                "loading reads a file outside the model; ship the vocabulary inside the model",
+            )
+        )
+    if class_name == "TorchModuleWrapper" and isinstance(config.get("module"), str):
+        findings.append(_torch_pickle(path, at, config["module"]))
+    return findings
+
+
+def _lambda_findings(path: str, at: str, config: dict[str, Any]) -> list[Finding]:
+    """A Lambda's `function` and `output_shape`, in the Keras 1 and 2 encodings (Keras
+    3's `__lambda__` and `function` objects are judged as the objects they are)."""
+    findings = []
+    for key, kind_key in (("function", "function_type"), ("output_shape", "output_shape_type")):
+        value = config.get(key)
+        if isinstance(value, dict):
+            continue
+        found = bytecode.in_lambda_entry(value, config.get(kind_key))
+        if found is not None:
+            findings.append(_bytecode(path, _join(at, key), found.encoding))
+        elif key == "function" and isinstance(value, str):
+            findings.append(
+                Finding(
+                    Code.LAMBDA_FUNCTION_NAME,
+                    WARNING,
+                    path,
+                    f"{_at(at)}Lambda layer calls a function looked up by name at load: {value!r}",
+                    "loading resolves this name from custom objects: make sure it is the function you expect",
+                )
+            )
+    return findings
+
+
+def _function_findings(path: str, at: str, module: Any, name: Any) -> list[Finding]:
+    """A `{"class_name": "function", "module", "config": name}` reference: a loader imports
+    the module and calls the function."""
+    if not isinstance(name, str):
+        return []
+    module_text = module if isinstance(module, str) else "keras"
+    if module_text.split(".")[0] not in KERAS_PACKAGES:
+        return [foreign_finding(path, at, f"{module_text}.{name}", module_text, callable_=True)]
+    why = GADGET_FUNCTIONS.get(name)
+    if why is None and module_text.rsplit(".", 1)[-1] in GADGET_MODULES:
+        why = f"is a file-system utility of {module_text}"
+    if why is None:
+        return []
+    return [
+        Finding(
+            Code.KERAS_GADGET,
+            ERROR,
+            path,
+            f"{_at(at)}the config calls {module_text}.{name}, which {why}",
+            "a model has no reason to download, load or touch files while loading: do not load it",
+        )
+    ]
+
+
+def foreign_finding(path: str, at: str, what: str, module: str, callable_: bool = False) -> Finding:
+    if callable_ or module.split(".")[0] in DANGEROUS_MODULES:
+        return Finding(
+            Code.FOREIGN_CALLABLE,
+            ERROR,
+            path,
+            f"{_at(at)}the config names {what}, outside Keras; a loader would import and call it (CVE-2025-1550)",
+            "do not load this file; if you wrote it, register the function with Keras instead",
+        )
+    return Finding(
+        Code.FOREIGN_MODULE,
+        WARNING,
+        path,
+        f"{_at(at)}the config names the class {what}; loading imports {module}",
+        "load only with that package's code reviewed and installed",
+    )
+
+
+def _bytecode(path: str, at: str, encoding: str) -> Finding:
+    return Finding(
+        Code.LAMBDA_BYTECODE,
+        ERROR,
+        path,
+        f"{_at(at)}Python bytecode ({encoding}); loading it runs that code",
+        "rebuild the layer from code you trust, or load with safe_mode=True (it refuses)",
+    )
+
+
+def _torch_pickle(path: str, at: str, payload: str) -> Finding:
+    """A TorchModuleWrapper's module: a base64 pickle; what it would import, read from its opcodes."""
+    try:
+        data = base64.b64decode(payload[: _PICKLE_SCAN_BYTES * 4 // 3], validate=False)
+    except (binascii.Error, ValueError):
+        data = b""
+    imports = pickle_imports(data)
+    named = ", ".join(dict.fromkeys(imports.names)) or "nothing readable"
+    return Finding(
+        Code.PICKLED_TORCH_MODULE,
+        ERROR,
+        path,
+        f"{_at(at)}TorchModuleWrapper stores its module as a pickle that imports {named}",
+        "loading unpickles it, which can run any code: load only from a trusted source",
+    )
+
+
+def _join(at: str, key: str) -> str:
+    return f"{at}.{key}" if at else key
+
+
+def _at(at: str) -> str:
+    return f"{at}: " if at else ""
