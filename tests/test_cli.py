@@ -285,7 +285,7 @@ def slow_file(tmp_path_factory):
     return path
 
 
-SLOW = ["--max-layers", "1000000", "--max-json-bytes", "200000000"]
+SLOW = ["--max-layers", "1000000", "--max-json-bytes", "200000000", "--max-json-items", "10000000"]
 
 
 def _start(*argv):

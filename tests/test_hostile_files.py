@@ -28,7 +28,18 @@ def test_a_million_layers(tmp_path):
     path.write_text(f'{{"class_name":"Sequential","config":{{"name":"big","layers":[{layers}]}}}}')
     one_line_error(run_cli(["inspect", str(path)]), "more than 100,000 layers (the layer limit)")
     done = run_cli(
-        ["inspect", str(path), "--max-layers", "2000000", "--max-json-bytes", "200000000", "-f", "csv"]
+        [
+            "inspect",
+            str(path),
+            "--max-layers",
+            "2000000",
+            "--max-json-bytes",
+            "200000000",
+            "--max-json-items",
+            "20000000",
+            "-f",
+            "csv",
+        ]
     )
     assert done.returncode == 0 and done.stdout.count("\n") == 1_000_001
 

@@ -33,6 +33,7 @@ class Limits:
 
     max_json_bytes: int = 64 * MiB
     max_json_depth: int = 200
+    max_json_items: int = 3_000_000
     max_member_bytes: int = 64 * MiB
     max_layers: int = 100_000
     max_h5_objects: int = 2_000_000

@@ -10,6 +10,7 @@ TARGET_HELP = "a saved model file or folder, or module:attribute naming a model 
 LIMIT_OPTIONS = {
     "max_json_bytes": "largest JSON document read (bytes)",
     "max_json_depth": "deepest JSON nesting",
+    "max_json_items": "most values (numbers, strings, lists, objects) in one JSON document",
     "max_member_bytes": "largest archive member or metadata file read into memory (bytes)",
     "max_layers": "most layers in one model",
     "max_h5_objects": "most HDF5 groups, datasets and links",

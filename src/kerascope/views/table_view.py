@@ -1,12 +1,18 @@
 """The default view: one row per layer, indented by depth, like `model.summary()`
-but reaching every sublayer. Every cell is plain text: nothing from a file is
-read as rich markup or reaches the terminal as a control sequence."""
+but reaching every sublayer, with each layer's output shape, parameters and FLOPs.
+
+The columns are laid out here, not by a table widget, so that a model of tens of
+thousands of layers renders in about a second; every cell is plain text, so
+nothing from a file is read as markup or reaches a terminal as a control sequence.
+"""
 
 from __future__ import annotations
 
-from rich import box
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from rich.cells import cell_len
 from rich.console import Group
-from rich.table import Table
 from rich.text import Text
 
 from kerascope.model.records import LayerNode, ModelReport
@@ -20,31 +26,59 @@ from kerascope.views.text import (
     footer_lines,
     printable,
     shape_text,
+    si,
     title,
     value_text,
 )
 
+GAP = "   "
+
+
+@dataclass(frozen=True)
+class Column:
+    heading: str
+    value: Callable[[LayerNode], str]
+    right: bool = False
+
+
+def columns(report: ModelReport, keys: list[str]) -> list[Column]:
+    chosen = [
+        Column("Layer", lambda node: "  " * (node.depth - 1) + printable(node.name)),
+        Column("Class", class_text),
+        Column("Role", lambda node: node.role.value),
+        Column("Output shape", lambda node: shape_text(node.output_shape)),
+        Column("Params", lambda node: count_text(node.total_params), right=True),
+    ]
+    if any(node.flops is not None for node in report.layers):
+        chosen.append(Column("FLOPs", lambda node: "" if node.flops is None else si(node.flops), right=True))
+    for key in keys:
+        chosen.append(
+            Column(printable(key), lambda node, key=key: value_text(cell(config_value(node.config, key))))
+        )
+    return chosen
+
 
 def render(report: ModelReport, options: ViewOptions) -> Group:
-    table = Table(box=box.SIMPLE_HEAD)
-    table.add_column("Layer", no_wrap=True)
-    table.add_column("Class", no_wrap=True)
-    table.add_column("Role", no_wrap=True)
-    table.add_column("Output shape")
-    table.add_column("Params", justify="right", no_wrap=True)
-    for key in options.keys:
-        table.add_column(Text(printable(key)))
-    for node in report.layers:
-        indent = "  " * (node.depth - 1)
-        table.add_row(
-            Text(indent + printable(node.name), style="dim" if node.role == Role.SUBLAYER else ""),
-            Text(class_text(node)),
-            Text(node.role.value),
-            Text(shape_text(node.output_shape)),
-            Text(count_text(node.total_params)),
-            *(Text(_key_text(node, key)) for key in options.keys),
-        )
+    chosen = columns(report, options.keys)
+    rows = [[column.value(node) for column in chosen] for node in report.layers]
+    widths = [
+        max([cell_len(column.heading), *(cell_len(row[i]) for row in rows)])
+        for i, column in enumerate(chosen)
+    ]
+    table = Text()
+    table.append(_line([column.heading for column in chosen], chosen, widths) + "\n", style="bold")
+    table.append(" " + "─" * (sum(widths) + len(GAP) * (len(widths) - 1) + 2) + "\n")
+    for node, row in zip(report.layers, rows, strict=True):
+        table.append(_line(row, chosen, widths) + "\n", style="dim" if node.role == Role.SUBLAYER else "")
     return Group(*head(report), table, Text("\n".join(footer_lines(report))))
+
+
+def _line(cells: list[str], chosen: list[Column], widths: list[int]) -> str:
+    padded = []
+    for text, column, width in zip(cells, chosen, widths, strict=True):
+        fill = " " * (width - cell_len(text))
+        padded.append(fill + text if column.right else text + fill)
+    return ("  " + GAP.join(padded)).rstrip()
 
 
 def head(report: ModelReport) -> list[Text]:
@@ -54,7 +88,3 @@ def head(report: ModelReport) -> list[Text]:
     if banner:
         lines.append(Text(banner, style="yellow"))
     return lines
-
-
-def _key_text(node: LayerNode, key: str) -> str:
-    return value_text(cell(config_value(node.config, key)))

@@ -96,25 +96,66 @@ def compact(value: Any, depth: int = 0) -> Any:
 
 
 def footer_lines(report: ModelReport) -> list[str]:
-    """Parameter totals, then every layer whose configuration could not be had."""
+    """Parameter totals, the cost of one forward pass, then why layers have no config."""
     lines = [f"Total params: {count_text(report.total_params)}"]
     if report.total_params is not None and report.trainable_params is None:
         lines.append("Trainable params: unknown (the file does not record which variables train)")
     else:
         lines.append(f"Trainable params: {count_text(report.trainable_params)}")
         lines.append(f"Non-trainable params: {count_text(report.non_trainable_params)}")
-    unstored = 0
-    for node in report.nodes:
+    lines += cost_lines(report)
+    unstored: dict[str, int] = {}
+    for node in report.layers:
         if raised_config_error(node):
-            lines.append(printable(f"No config for {node.path or node.name}: {node.config_error}"))
+            lines.append(printable(f"No config for {node.path}: {node.config_error}"))
         elif node.config_error:
-            unstored += 1
-    if unstored:
-        layers = "layer has" if unstored == 1 else "layers have"
+            unstored[node.config_error] = unstored.get(node.config_error, 0) + 1
+    if raised_config_error(report.root):
+        lines.append(printable(f"No config for {report.root.name}: {report.root.config_error}"))
+    for reason, count in unstored.items():
+        lines.append(printable(f"{plural(count, 'layer')} without a config: {reason}"))
+    if any(node.class_name is None for node in report.layers):
+        lines.append("? = unknown")
+    return lines
+
+
+def cost_lines(report: ModelReport) -> list[str]:
+    """FLOPs and memory of one forward pass, as the footer says them."""
+    root = report.root
+    assumed = report.assumptions or {}
+    batch = f"batch {assumed.get('batch_size', 1)}"
+    lines = []
+    if root.flops is not None:
+        estimate = " (estimate)" if "flops" in root.estimated else ""
+        macs = f", {si(root.macs)} multiply-adds" if root.macs is not None else ""
+        lines.append(f"FLOPs, one forward pass at {batch}: {si(root.flops)}{macs}{estimate}")
+    if root.weight_bytes is not None:
+        lines.append(f"Weights: {byte_text(root.weight_bytes)}")
+    if root.activation_bytes is not None:
+        estimate = " (estimate)" if "activation_bytes" in root.estimated else ""
         lines.append(
-            f"{unstored} {layers} no config in the file (created inside a parent's code); ? = unknown"
+            f"Activations, one forward pass at {batch}: {byte_text(root.activation_bytes)}{estimate}"
         )
     return lines
+
+
+def si(count: int | None) -> str:
+    """1.15 G, 574 M, 12.3 k: the size of a count at a glance."""
+    if count is None:
+        return UNKNOWN
+    for factor, unit in ((10**12, "T"), (10**9, "G"), (10**6, "M"), (10**3, "k")):
+        if count >= factor:
+            return f"{count / factor:.3g} {unit}"
+    return str(count)
+
+
+def byte_text(count: int | None) -> str:
+    if count is None:
+        return UNKNOWN
+    for factor, unit in ((1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")):
+        if count >= factor:
+            return f"{count / factor:.3g} {unit}"
+    return f"{count} B"
 
 
 def raised_config_error(node: LayerNode) -> bool:

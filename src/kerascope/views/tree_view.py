@@ -1,10 +1,11 @@
-"""Layers as a tree: nesting at a glance, one line per layer, every label plain text."""
+"""Layers as a tree: nesting at a glance, one line per layer, every label plain text.
+
+The guides are drawn here (linear in the layers), not by a tree widget."""
 
 from __future__ import annotations
 
 from rich.console import Group
 from rich.text import Text
-from rich.tree import Tree
 
 from kerascope.model.records import LayerNode, ModelReport
 from kerascope.model.vocabulary import Role
@@ -24,12 +25,23 @@ from kerascope.views.text import (
 
 def render(report: ModelReport, options: ViewOptions) -> Group:
     title, *banner = head(report)
-    tree = Tree(title)
-    branches = {report.root.path: tree}
-    for parent in report.nodes:
-        for node in report.children(parent):
-            branches[node.path] = branches[parent.path].add(_label(node, options.keys))
-    return Group(*banner, tree, Text("\n".join(footer_lines(report))))
+    tree = Text()
+    stack: list[tuple[LayerNode, str, bool]] = [
+        (child, "", index == len(report.root.children) - 1)
+        for index, child in reversed(list(enumerate(report.children(report.root))))
+    ]
+    while stack:
+        node, prefix, last = stack.pop()
+        tree.append(prefix + ("└── " if last else "├── "), style="dim")
+        tree.append_text(_label(node, options.keys))
+        tree.append("\n")
+        inner = prefix + ("    " if last else "│   ")
+        children = report.children(node)
+        stack.extend(
+            (child, inner, i == len(children) - 1) for i, child in reversed(list(enumerate(children)))
+        )
+    tree.rstrip()
+    return Group(title, *banner, tree, Text("\n".join(footer_lines(report))))
 
 
 def _label(node: LayerNode, keys: list[str]) -> Text:

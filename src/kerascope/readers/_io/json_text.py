@@ -5,6 +5,8 @@ Keras 2's serialized tuples and shapes are decoded to lists on the way in."""
 from __future__ import annotations
 
 import json
+import math
+import re
 from typing import Any
 
 from kerascope.errors import KerascopeError
@@ -21,9 +23,12 @@ def load_json(data: bytes | str, what: str, limits: Limits, unwrap_string: bool 
     try:
         if isinstance(data, bytes):
             data = data.decode("utf-8-sig")
-        value = json.loads(data, object_hook=_decode_sequence, parse_constant=_constant)
+        check_structure(data, what, limits)
+        value = json.loads(data, object_hook=_decode_sequence, parse_constant=_constant, parse_float=_float)
         if unwrap_string and isinstance(value, str):
-            value = json.loads(value, object_hook=_decode_sequence, parse_constant=_constant)
+            value = json.loads(
+                value, object_hook=_decode_sequence, parse_constant=_constant, parse_float=_float
+            )
     except RecursionError:
         raise LimitExceeded(
             f"{what} is nested deeper than the JSON depth limit ({limits.max_json_depth})"
@@ -32,8 +37,33 @@ def load_json(data: bytes | str, what: str, limits: Limits, unwrap_string: bool 
         raise KerascopeError(f"{what} is not UTF-8 text ({error.reason} at byte {error.start})") from None
     except ValueError as error:
         raise KerascopeError(f"{what} is not valid JSON ({error})") from None
-    check_depth(value, what, limits.max_json_depth)
     return value
+
+
+_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)  # unrolled: linear, and fast
+_BRACKET = re.compile(r"[\[\]{}]")
+
+
+def check_structure(text: str, what: str, limits: Limits) -> None:
+    """Refuse JSON with more values or deeper nesting than the limits, from its text,
+    before parsing makes an object of every value: the strings are blanked (a
+    linear regular expression), then the brackets and commas counted."""
+    skeleton = _STRING.sub('""', text)
+    items = skeleton.count(",") + skeleton.count("[") + skeleton.count("{")
+    if items > limits.max_json_items:
+        raise LimitExceeded(
+            f"{what} holds more than {limits.max_json_items:,} JSON values (the JSON item limit; --max-json-items)"
+        )
+    depth = deepest = 0
+    for bracket in _BRACKET.findall(skeleton):
+        if bracket in "[{":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+        else:
+            depth -= 1
+    if deepest > limits.max_json_depth:
+        raise LimitExceeded(f"{what} is nested deeper than the JSON depth limit ({limits.max_json_depth})")
 
 
 _SEQUENCE_CLASSES = ("__tuple__", "TensorShape")
@@ -47,22 +77,15 @@ def _decode_sequence(obj: dict[str, Any]) -> Any:
     return obj
 
 
+def _float(text: str) -> Any:
+    """A number too large for a float (`1e999`) is kept marked, like Infinity."""
+    value = float(text)
+    return value if math.isfinite(value) else marked(value)
+
+
 def _constant(name: str) -> Any:
     """NaN and Infinity, which Python's json writes but JSON cannot hold: kept marked."""
     return marked(float(name))
-
-
-def check_depth(value: Any, what: str, limit: int) -> None:
-    """Fail on containers nested deeper than `limit`, without recursion."""
-    stack = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if depth > limit:
-            raise LimitExceeded(f"{what} is nested deeper than the JSON depth limit ({limit})")
-        if isinstance(item, dict):
-            stack.extend((v, depth + 1) for v in item.values() if isinstance(v, (dict, list)))
-        elif isinstance(item, list):
-            stack.extend((v, depth + 1) for v in item if isinstance(v, (dict, list)))
 
 
 def text_or_none(value: Any) -> str | None:

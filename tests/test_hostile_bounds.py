@@ -1,0 +1,206 @@
+"""Small files that ask for huge allocations or long loops: each is read or refused in
+under 5 seconds and 300 MiB, through the command (in a child process, memory
+capped and measured) and through `kerascope.inspect(..., time_limit=...)`."""
+
+from __future__ import annotations
+
+import json
+import time
+import zipfile
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pytest
+
+import kerascope
+
+from support.bounded import assert_bounded, one_line_error, run_cli
+
+
+def keras_archive(path: Path, config: dict, compress: bool = False) -> Path:
+    """A `.keras` zip holding `config` (and no weights)."""
+    method = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
+    with zipfile.ZipFile(path, "w", compression=method) as archive:
+        archive.writestr("metadata.json", json.dumps({"keras_version": "3.15.1"}))
+        archive.writestr("config.json", json.dumps(config) if isinstance(config, dict) else config)
+    return path
+
+
+def functional(layers: list[dict], name: str = "m") -> dict:
+    return {"module": "keras", "class_name": "Functional", "config": {"name": name, "layers": layers}}
+
+
+def dense(name: str, inbound: list | None = None) -> dict:
+    return {
+        "module": "keras.layers",
+        "class_name": "Dense",
+        "config": {"name": name, "units": 1},
+        "name": name,
+        "inbound_nodes": inbound or [],
+    }
+
+
+def tensor(layer: str, node: int, index: int, shape: list) -> dict:
+    return {
+        "class_name": "__keras_tensor__",
+        "config": {"shape": shape, "keras_history": [layer, node, index]},
+    }
+
+
+def huge_node_index(folder: Path) -> Path:
+    """A 300-byte file whose link names call 10^12 of a layer called once."""
+    layers = [dense("a"), dense("b", [{"args": [tensor("a", 10**12, 0, [None, 1])], "kwargs": {}}])]
+    return keras_archive(folder / "index.keras", functional(layers))
+
+
+def huge_tensor_index(folder: Path) -> Path:
+    layers = [dense("a"), dense("b", [{"args": [tensor("a", 0, 10**12, [None, 1])], "kwargs": {}}])]
+    return keras_archive(folder / "tensor.keras", functional(layers))
+
+
+def deflated_config(folder: Path) -> Path:
+    """60 MiB of `[],` deflated to a few hundred kB: the member limit applies to config.json too."""
+    body = "[" + "[]," * (20 << 20) + "[]]"
+    return keras_archive(folder / "deflated.keras", body, compress=True)
+
+
+def same_named_nested(folder: Path) -> Path:
+    """Two nested models of 1,500 layers, all called `d`, the second fed by the first."""
+
+    def model(name: str, feed: str | None) -> dict:
+        inbound = [{"args": [tensor(feed, 0, 0, [None, 1])], "kwargs": {}}] if feed else []
+        layers = [dense("d", inbound) for _ in range(1500)]
+        return {
+            **functional(layers, name),
+            "name": name,
+            "inbound_nodes": inbound,
+            "config": {
+                "name": name,
+                "layers": layers,
+                "input_layers": [["d", 0, 0]] * 1500,
+                "output_layers": [["d", 0, 0]] * 1500,
+            },
+        }
+
+    return keras_archive(folder / "same.keras", functional([model("first", None), model("second", "first")]))
+
+
+def tfjs_string_shape(folder: Path) -> Path:
+    path = folder / "model.json"
+    topology = {"class_name": "Sequential", "config": {"name": "s", "layers": [dense("d")]}}
+    manifest = [
+        {
+            "paths": ["w.bin"],
+            "weights": [{"name": "d/kernel", "shape": ["A", 1500000000], "dtype": "float32"}],
+        }
+    ]
+    path.write_text(json.dumps({"modelTopology": {"model_config": topology}, "weightsManifest": manifest}))
+    return path
+
+
+def tfjs_enormous_shape(folder: Path) -> Path:
+    path = folder / "model.json"
+    topology = {"class_name": "Sequential", "config": {"name": "s", "layers": [dense("d")]}}
+    shape = [10**4000, 10**4000]
+    manifest = [{"paths": ["w.bin"], "weights": [{"name": "d/kernel", "shape": shape, "dtype": "float32"}]}]
+    path.write_text(json.dumps({"modelTopology": {"model_config": topology}, "weightsManifest": manifest}))
+    return path
+
+
+def enormous_input_shape(folder: Path) -> Path:
+    layers = [
+        {
+            "module": "keras.layers",
+            "class_name": "InputLayer",
+            "config": {"name": "x", "batch_shape": [None, 10**4000, 10**4000]},
+            "name": "x",
+            "inbound_nodes": [],
+        },
+        dense("d", [{"args": [tensor("x", 0, 0, [None, 10**4000, 10**4000])], "kwargs": {}}]),
+    ]
+    return keras_archive(folder / "enormous.keras", functional(layers))
+
+
+def tfjs_many_scopes(folder: Path) -> Path:
+    """40,000 weights in one custom layer's scopes: placed in linear time."""
+    path = folder / "model.json"
+    topology = {"class_name": "Sequential", "config": {"name": "s", "layers": [dense("d")]}}
+    weights = [{"name": f"d/part_{i}/kernel", "shape": [1], "dtype": "float32"} for i in range(40_000)]
+    path.write_text(
+        json.dumps({"modelTopology": {"model_config": topology}, "weightsManifest": [{"weights": weights}]})
+    )
+    return path
+
+
+def h5_many_layer_names(folder: Path) -> Path:
+    """A legacy weights file listing 30,000 layers: each looked up once."""
+    path = folder / "weights.h5"
+    with h5py.File(path, "w", libver="latest") as handle:
+        names = [f"layer_{i}".encode() for i in range(30_000)]
+        handle.attrs["layer_names"] = np.array(names)
+    return path
+
+
+def infinite_float(folder: Path) -> Path:
+    layers = [dense("d")]
+    layers[0]["config"]["units"] = 1e999
+    return keras_archive(folder / "inf.keras", json.dumps(functional(layers)).replace("Infinity", "1e999"))
+
+
+HOSTILE = {
+    "node-index-10^12": (huge_node_index, None),
+    "tensor-index-10^12": (huge_tensor_index, None),
+    "deflated-config": (deflated_config, "config.json"),
+    "1500-same-named-layers": (same_named_nested, None),
+    "tfjs-string-shape": (tfjs_string_shape, "has shape ['A', 1500000000], not a list of sizes"),
+    "tfjs-shape-10^4000": (tfjs_enormous_shape, "declares a shape of more than"),
+    "input-shape-10^4000": (enormous_input_shape, None),
+    "tfjs-40000-scopes": (tfjs_many_scopes, None),
+    "h5-30000-layer-names": (h5_many_layer_names, None),
+    "1e999-in-a-config": (infinite_float, None),
+}
+VIEWS = ["table", "json", "dot", "mermaid", "html"]
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_bounded_through_the_command(tmp_path, name):
+    make, refused_for = HOSTILE[name]
+    path = make(tmp_path)
+    for view in VIEWS:
+        run = run_cli(["inspect", str(path), "-f", view], memory_mib=300)
+        assert_bounded(run)
+        if refused_for:
+            one_line_error(run, refused_for)
+            return
+        assert run.returncode == 0, run.stderr
+        assert len(run.stdout) < 50 << 20, f"{view}: {len(run.stdout):,} bytes of output"
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_bounded_in_process_with_a_time_limit(tmp_path, name):
+    make, refused_for = HOSTILE[name]
+    path = make(tmp_path)
+    started = time.monotonic()
+    try:
+        report = kerascope.inspect(path, time_limit=5)
+    except kerascope.KerascopeError as error:
+        assert refused_for and refused_for in str(error)
+    else:
+        assert not refused_for
+        assert json.loads(report.to_json())["nodes"]
+    assert time.monotonic() - started < 5
+
+
+def test_a_time_limit_stops_a_library_call(tmp_path):
+    path = tmp_path / "big.json"
+    layers = ",".join(
+        f'{{"class_name":"Dense","config":{{"name":"d{i}","units":1}}}}' for i in range(300_000)
+    )
+    path.write_text(f'{{"class_name":"Sequential","config":{{"name":"big","layers":[{layers}]}}}}')
+    limits = kerascope.Limits(max_layers=1_000_000, max_json_bytes=1 << 30)
+    started = time.monotonic()
+    with pytest.raises(kerascope.KerascopeError) as raised:
+        kerascope.inspect(path, limits=limits, time_limit=0.5)
+    assert f"{path}: gave up after 0.5 s (the time limit" in str(raised.value)
+    assert time.monotonic() - started < 3
