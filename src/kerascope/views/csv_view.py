@@ -23,7 +23,7 @@ def render(report: ModelReport, options: ViewOptions) -> str:
     table = rows(report, options.columns, options.keys)
     names = list(table[0]) if table else [*(options.columns or DEFAULT_COLUMNS), *options.keys]
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv.writer(out, lineterminator="\n")
     writer.writerow([_cell(name) for name in names])
     writer.writerows([_cell(row[name]) for name in names] for row in table)
     return out.getvalue()

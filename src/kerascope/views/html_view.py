@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from importlib.resources import files
 from typing import Any
 
@@ -16,7 +17,7 @@ from kerascope.model.records import LayerNode, ModelReport
 from kerascope.model.topology import MODEL_KEYS
 from kerascope.views.graph import graph_nodes, is_cluster, layered_layout, level_edges
 from kerascope.views.options import ViewOptions
-from kerascope.views.text import class_text, count_text, plural
+from kerascope.views.text import class_text, count_text, plural, printable
 
 BOX_WIDTH, BOX_HEIGHT, GAP_X, GAP_Y, MARGIN = 180, 38, 24, 34, 16
 
@@ -43,8 +44,8 @@ def report_context(report: ModelReport) -> dict[str, Any]:
     if report.keras_version:
         facts.insert(1, f"Keras {report.keras_version}")
     return {
-        "title": f"{report.root.name} ({class_text(report.root)})",
-        "facts": f"{report.source} · " + " · ".join(facts),
+        "title": f"{printable(report.root.name)} ({class_text(report.root)})",
+        "facts": printable(f"{report.source} · " + " · ".join(facts)),
         "findings": report.findings,
         "levels": _levels(report),
         "data": embedded_json({"nodes": [_page_node(node) for node in report.nodes]}),
@@ -122,14 +123,20 @@ def _svg(report: ModelReport, model: LayerNode, marker: str) -> str:
         kind = "node model" if is_cluster(report, node) else "node"
         marker = " ▸" if is_cluster(report, node) else ""
         parts.append(
-            f'<g class="{kind}" data-path="{html.escape(node.path)}" transform="translate({x},{y})">'
+            f'<g class="{kind}" data-path="{_attribute(node.path)}" transform="translate({x},{y})">'
             f'<rect width="{BOX_WIDTH}" height="{BOX_HEIGHT}"/>'
-            f'<text x="8" y="15">{html.escape(_clip(node.name))}{marker}</text>'
+            f'<text x="8" y="15">{html.escape(_clip(printable(node.name)))}{marker}</text>'
             f'<text class="cls" x="8" y="30">{html.escape(_clip(class_text(node)))}</text>'
-            f"<title>{html.escape(node.path)}</title></g>"
+            f"<title>{html.escape(printable(node.path))}</title></g>"
         )
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _attribute(text: str) -> str:
+    """An attribute value that holds the text exactly (the page's script finds layers
+    by it) with no raw control character in the page: those become character references."""
+    return re.sub("[\x00-\x1f\x7f-\x9f]", lambda match: f"&#x{ord(match.group()):x};", html.escape(text))
 
 
 def _clip(text: str, limit: int = 26) -> str:

@@ -24,7 +24,7 @@ def render(report: ModelReport, options: ViewOptions) -> str:
         "| " + " | ".join(markdown_text(name) for name in header) + " |",
         "|" + "---|" * len(header),
     ]
-    lines += ["| " + " | ".join(_cell(row[name]) for name in header) + " |" for row in table]
+    lines += ["| " + " | ".join(_cell(name, row[name]) for name in header) + " |" for row in table]
     return "\n".join(lines) + "\n"
 
 
@@ -46,7 +46,13 @@ def markdown_code(text: str) -> str:
     return f"{fence}{padded}{fence}"
 
 
-def _cell(value: Any) -> str:
+# Columns shown as code: paths and names, which are identifiers.
+_CODE_COLUMNS = {"path", "name"}
+
+
+def _cell(column: str, value: Any) -> str:
     if value is None:
         return ""
-    return markdown_code(value) if isinstance(value, str) else str(value)
+    if not isinstance(value, str):
+        return str(value)
+    return markdown_code(value) if column in _CODE_COLUMNS else markdown_text(value)

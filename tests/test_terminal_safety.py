@@ -1,0 +1,108 @@
+"""Nothing from a file reaches a terminal or a document raw: escape sequences, C1
+controls, bell and carriage return in names, classes, config values, paths and
+member names come out escaped (`\\x1b`) in every view and in one-line errors;
+rich markup from a file is never interpreted; Markdown and Mermaid carry no raw
+HTML; CSV cells that a spreadsheet would run as formulas are defused."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import zipfile
+
+import pytest
+
+from kerascope.cli import main
+
+ESC, CSI, OSC = "\x1b", "\x9b", "\x1b]8;;http://evil.example/\x07"
+RAW_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # all but tab and newline
+HOSTILE_NAME = f"name{ESC}[2J{OSC}click{ESC}]0;title\x07\r{CSI}31m"
+MARKUP_CLASS = "[link=http://evil.example]Dense[/link][/x][conceal]"
+HTML_CLASS = "<img src=x onerror=alert(1)>"
+FORMULA_NAME = '=HYPERLINK("http://evil.example","x")'
+
+
+@pytest.fixture(scope="module")
+def hostile_file(keras3, tmp_path_factory):
+    """A model Keras saved, its names, classes and config values then rewritten."""
+    folder = tmp_path_factory.mktemp("terminal")
+    inputs = keras3.Input(shape=(3,), name="x")
+    hidden = keras3.layers.Dense(2, name="first")(inputs)
+    keras3.Model(inputs, keras3.layers.Dense(1, name="second")(hidden), name="m").save(
+        folder / "genuine.keras"
+    )
+    hostile = folder / "hostile.keras"
+    with zipfile.ZipFile(folder / "genuine.keras") as old, zipfile.ZipFile(hostile, "w") as new:
+        for info in old.infolist():
+            data = old.read(info)
+            if info.filename == "config.json":
+                text = data.decode()
+                text = text.replace('"first"', json.dumps(HOSTILE_NAME)).replace(
+                    '"second"', json.dumps(FORMULA_NAME)
+                )
+                config = json.loads(text)
+                layers = config["config"]["layers"]
+                layers[1]["class_name"] = MARKUP_CLASS
+                layers[2]["class_name"] = HTML_CLASS
+                layers[2]["config"]["note"] = f"{ESC}[31mred{CSI}"
+                data = json.dumps(config).encode()
+            new.writestr(info, data)
+        new.writestr(f"assets/{ESC}[2Jmember", b"")
+    return hostile
+
+
+VIEWS = ["table", "tree", "json", "yaml", "csv", "markdown", "dot", "mermaid", "html"]
+
+
+def _no_raw_controls(text: str) -> None:
+    assert not RAW_CONTROLS.search(text), repr(RAW_CONTROLS.search(text).group())
+
+
+@pytest.mark.parametrize("view", VIEWS)
+def test_every_view_escapes_what_the_file_holds(hostile_file, capsys, view):
+    assert main(["inspect", str(hostile_file), "-f", view, "--key", "note"]) == 0
+    out = capsys.readouterr().out
+    _no_raw_controls(out)
+    if view in ("table", "tree"):
+        assert "[link=http://evil.example]Dense[/link][/x][conceal]" in out, "markup shown as text"
+        assert "\\x1b[2J" in out
+    if view == "markdown":
+        assert "<img" not in out and "&lt;img" in out
+    if view == "mermaid":
+        assert "<img" not in out
+    if view == "csv":
+        rows = list(csv.reader(io.StringIO(out)))
+        assert not any(cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
+        assert any(cell.startswith("'=HYPERLINK") for row in rows for cell in row)
+
+
+@pytest.mark.parametrize("command", [["check"], ["show", "PLACEHOLDER"], ["diff", "SAME"]])
+def test_check_show_and_diff_escape_too(hostile_file, capsys, command):
+    argv = [command[0], str(hostile_file)]
+    if command[0] == "show":
+        argv.append("x")
+    if command[0] == "diff":
+        argv.append(str(hostile_file))
+    main(argv)
+    out, err = capsys.readouterr()
+    _no_raw_controls(out)
+    _no_raw_controls(err)
+
+
+def test_one_line_errors_escape_the_file_name(tmp_path, capsys):
+    path = tmp_path / f"bad{ESC}[2J\rname.keras"
+    path.write_text("not a model")
+    assert main(["inspect", str(path)]) == 2
+    err = capsys.readouterr().err
+    _no_raw_controls(err)
+    assert "\\x1b[2J" in err and err.count("\n") == 1
+
+
+def test_html_report_holds_no_raw_markup_from_the_file(hostile_file, tmp_path):
+    target = tmp_path / "report.html"
+    assert main(["inspect", str(hostile_file), "-f", "html", "-o", str(target)]) == 0
+    page = target.read_text()
+    assert "<img src=x" not in page and "&lt;img src=x" in page
+    _no_raw_controls(page)
