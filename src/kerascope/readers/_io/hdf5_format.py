@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import struct
+from bisect import bisect_right
 from collections import namedtuple
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -143,11 +144,12 @@ class DatasetInfo:
 
 @contextmanager
 def decoding(what: str) -> Iterator[None]:
-    """pyfive's own complaint about a malformed structure, as one KerascopeError."""
+    """pyfive's complaints about a malformed structure (its own exception, its
+    assertions, arithmetic on impossible numbers) as one KerascopeError."""
     try:
         yield
-    except InvalidHDF5File as error:
-        raise KerascopeError(f"malformed HDF5 {what} ({error})") from None
+    except (InvalidHDF5File, AssertionError, ArithmeticError) as error:
+        raise KerascopeError(f"malformed HDF5 {what} ({type(error).__name__}: {error})") from None
 
 
 class H5File:
@@ -303,7 +305,10 @@ class H5File:
     def _symbol_table_links(self, message: Message, tick: Callable[[], None]) -> Iterator[Link]:
         btree, heap = _ADDRESS_LENGTH.unpack_from(message.data, message.start)
         names = self._local_heap(heap)
-        for node in self._group_btree_leaves(btree):
+        leaves = self._group_btree_leaves(btree)
+        if len(set(leaves)) != len(leaves):
+            raise KerascopeError("malformed HDF5: a group's B-tree lists a symbol table node twice")
+        for node in leaves:
             signature, _, count = _SYMBOL_NODE.unpack(self.exactly(node, _SYMBOL_NODE.size, "symbol table"))
             if signature != b"SNOD":
                 raise KerascopeError(f"malformed HDF5: no symbol table node at address {node:,}")
@@ -424,7 +429,7 @@ class H5File:
         if head.huge_btree != UNDEFINED:
             self._check_btree_v2(head.huge_btree, 1, what)
         with decoding(what):
-            return FractalHeap(self.paged.cursor(self.base), address)
+            return _IndexedHeap(self.paged.cursor(self.base), address)
 
     def _check_btree_v2(self, address: int, kind: int, what: str) -> int:
         """A version 2 B-tree's header checked before pyfive walks it: its record count."""
@@ -574,6 +579,24 @@ class H5File:
         if index == 2:  # implicit: every chunk allocated when the dataset was created
             return self._present(_U64.unpack_from(data, position)[0], declared), True
         return self.size, False
+
+
+class _IndexedHeap(FractalHeap):
+    """pyfive's fractal heap, finding an object's block by bisection rather than by a
+    scan of every block for every object (blocks x objects steps on a large heap)."""
+
+    def __init__(self, fh: Any, offset: int) -> None:
+        super().__init__(fh, offset)
+        self._sorted_blocks = sorted(self.blocks)
+        self._block_starts = [block[0] for block in self._sorted_blocks]
+
+    def _heapid_to_buffer_offset(self, heapid_offset: int) -> int:
+        index = bisect_right(self._block_starts, heapid_offset) - 1
+        if index >= 0:
+            heap_offset, buffer_offset, size = self._sorted_blocks[index]
+            if heapid_offset < heap_offset + size:
+                return buffer_offset + heapid_offset - heap_offset
+        raise KeyError("HeapID offset not inside any heap block")
 
 
 def _counting(btree_class: type[BTreeV2], count: Callable[[], None]) -> type[BTreeV2]:
