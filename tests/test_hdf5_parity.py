@@ -14,6 +14,7 @@ import pytest
 
 from corpus import CORPUS, corpus_rows, require_corpus
 from h5py_reference import reading_with_h5py
+from hdf5_craft import rewrite
 from kerascope.errors import KerascopeError
 from kerascope.examples import build_examples
 from kerascope.readers import read_path
@@ -69,28 +70,6 @@ def keras_files(keras3, tf_keras, tmp_path_factory):
 def test_every_file_keras_writes(keras_files):
     for path in keras_files:
         assert_same_as_libhdf5(path)
-
-
-def rewrite(original: Path, target: Path, dataset_options: dict | None = None, **file_options) -> Path:
-    """`original`'s groups, datasets and attributes copied into a new file written
-    with other HDF5 settings (`file_options`, and `dataset_options` for every array)."""
-    track = file_options.pop("track_order", False)
-    with h5py.File(original) as source, h5py.File(target, "w", track_order=track, **file_options) as copy:
-
-        def visit(name, item):
-            if isinstance(item, h5py.Group):
-                made = copy.create_group(name, track_order=track)
-            else:
-                data = item[()]
-                options = dataset_options if dataset_options and data.ndim else {}
-                made = copy.create_dataset(name, data=data, **options)
-            for key, value in item.attrs.items():
-                made.attrs[key] = value
-
-        for key, value in source.attrs.items():
-            copy.attrs[key] = value
-        source.visititems(visit)
-    return target
 
 
 @pytest.mark.parametrize(

@@ -208,7 +208,7 @@ class H5File:
     def _header_v1(self, address: int) -> list[Message]:
         _, _, _, size = _HEADER_V1.unpack(self.exactly(address, _HEADER_V1.size, "object header"))
         messages: list[Message] = []
-        chunks, seen = [(address + _HEADER_V1.size, size)], {address}
+        chunks, seen = [(address + _HEADER_V1.size, size)], {address, address + _HEADER_V1.size}
         while chunks:
             start, length = chunks.pop(0)
             data = self.exactly(start, length, "object header")
@@ -239,7 +239,7 @@ class H5File:
         size = int.from_bytes(prefix[position : position + width], "little")
         header_size = 6 if flags & 0x04 else 4  # with the creation order of each message
         messages: list[Message] = []
-        chunks, seen = [(address + position + width, size, 0)], {address}
+        chunks, seen = [(address + position + width, size, 0)], {address, address + position + width}
         while chunks:
             start, length, skip = chunks.pop(0)
             data = self.exactly(start, length, "object header")
