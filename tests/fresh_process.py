@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 FRAMEWORKS = ("tensorflow", "keras", "tf_keras", "jax", "torch")
+NATIVE_HDF5 = ("h5py",)  # the HDF5 C library, which a static read must never hand a file to
 
 _PROBE = """
 import json, sys, kerascope
@@ -16,14 +17,17 @@ for path in sys.argv[1:]:
         kerascope.inspect(path).to_json()
     except kerascope.KerascopeError:
         pass
-print("IMPORTED", json.dumps([m for m in {frameworks!r} if m in sys.modules]))
+print("IMPORTED", json.dumps([m for m in {watched!r} if m in sys.modules]))
 """
 
 
-def frameworks_imported_reading(paths: list[Path | str], cwd: Path | None = None) -> list[str]:
-    """The frameworks a fresh interpreter has imported after inspecting `paths`."""
+def frameworks_imported_reading(
+    paths: list[Path | str], cwd: Path | None = None, watched: tuple[str, ...] = FRAMEWORKS
+) -> list[str]:
+    """The `watched` modules (the frameworks, unless told) a fresh interpreter has
+    imported after inspecting `paths`."""
     done = subprocess.run(
-        [sys.executable, "-c", _PROBE.format(frameworks=FRAMEWORKS), *map(str, paths)],
+        [sys.executable, "-c", _PROBE.format(watched=watched), *map(str, paths)],
         capture_output=True,
         text=True,
         timeout=300,

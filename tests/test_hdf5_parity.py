@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from corpus import CORPUS, corpus_rows, require_corpus
+from fresh_process import NATIVE_HDF5, frameworks_imported_reading
 from h5py_reference import reading_with_h5py
 from hdf5_craft import rewrite
 from kerascope.errors import KerascopeError
@@ -62,14 +63,32 @@ def keras_files(keras3, tf_keras, tmp_path_factory):
         if name != "subclassed":
             model.save(folder / f"{name}.k2.h5")
             files.append(folder / f"{name}.k2.h5")
-        model.save_weights(folder / f"{name}.k2.weights.h5")
-        files.append(folder / f"{name}.k2.weights.h5")
+        model.save_weights(folder / f"{name}.k2.weights.h5")  # tf_keras writes Keras 3's format here
+        model.save_weights(folder / f"{name}.k2_weights.h5")  # and the legacy weights-only format here
+        files += [folder / f"{name}.k2.weights.h5", folder / f"{name}.k2_weights.h5"]
     return files
 
 
 def test_every_file_keras_writes(keras_files):
     for path in keras_files:
         assert_same_as_libhdf5(path)
+
+
+def test_static_reads_never_import_h5py(keras_files, tf_keras, tmp_path):
+    """`import kerascope` and a read of every format, in a fresh interpreter: h5py
+    (and with it the HDF5 C library) is never imported."""
+    model = build_examples(tf_keras)["three_dense"]
+    model.save(tmp_path / "saved", save_format="tf")
+    (tmp_path / "model.json").write_text(model.to_json())
+    paths = [*keras_files, tmp_path / "saved", tmp_path / "model.json"]
+    formats = set()
+    for path in paths:
+        try:
+            formats.add(read_path(path).format)
+        except KerascopeError as error:
+            assert "neither model_config nor layer_names" in str(error)  # Keras 3 save_weights files
+    assert formats == {"keras", "h5", "h5-weights", "savedmodel", "json"}
+    assert frameworks_imported_reading(paths, watched=NATIVE_HDF5) == []
 
 
 @pytest.mark.parametrize(
