@@ -69,6 +69,8 @@ class H5Index:
                 continue
             check_time()
             name = link.key.decode("utf-8", errors="replace")
+            if not name or name == "." or "/" in name:  # names HDF5 itself refuses to create
+                raise KerascopeError(f"malformed HDF5: a link named {name!r} in /{parent}")
             path = f"{parent}/{name}" if parent else name
             self.top.paged.charge(len(path))  # paths grow with depth: they count as metadata
             where = f"/{path}"

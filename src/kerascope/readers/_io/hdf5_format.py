@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import struct
 from bisect import bisect_right
-from collections import namedtuple
+from collections import deque, namedtuple
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -208,9 +208,9 @@ class H5File:
     def _header_v1(self, address: int) -> list[Message]:
         _, _, _, size = _HEADER_V1.unpack(self.exactly(address, _HEADER_V1.size, "object header"))
         messages: list[Message] = []
-        chunks, seen = [(address + _HEADER_V1.size, size)], {address, address + _HEADER_V1.size}
+        chunks, seen = deque([(address + _HEADER_V1.size, size)]), {address, address + _HEADER_V1.size}
         while chunks:
-            start, length = chunks.pop(0)
+            start, length = chunks.popleft()
             data = self.exactly(start, length, "object header")
             position = 0
             while position + 8 <= length:
@@ -239,9 +239,10 @@ class H5File:
         size = int.from_bytes(prefix[position : position + width], "little")
         header_size = 6 if flags & 0x04 else 4  # with the creation order of each message
         messages: list[Message] = []
-        chunks, seen = [(address + position + width, size, 0)], {address, address + position + width}
+        chunks = deque([(address + position + width, size, 0)])
+        seen = {address, address + position + width}
         while chunks:
-            start, length, skip = chunks.pop(0)
+            start, length, skip = chunks.popleft()
             data = self.exactly(start, length, "object header")
             position, end = skip, length - (4 if skip else 0)  # a continuation chunk: OCHK ... checksum
             if skip and data[:4] != b"OCHK":
