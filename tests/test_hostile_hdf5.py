@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import struct
 import time
+import zipfile
 from pathlib import Path
 
 import h5py
@@ -98,6 +99,24 @@ def test_groups_nested_deeper_than_the_depth_limit(legacy):
     with h5py.File(legacy, "a") as handle:
         handle.create_group("/".join(["deep"] * 300))
     assert_refused(read_in_child(legacy), "HDF5 groups nested deeper than 256 (the HDF5 depth limit)")
+
+
+def test_limits_apply_inside_a_keras_archive(keras3, tmp_path):
+    """The weights member of a `.keras`, read in place inside the zip, under the same limits."""
+    genuine = tmp_path / "genuine.keras"
+    keras3.Sequential([keras3.Input(shape=(3,)), keras3.layers.Dense(2)]).save(genuine)
+    weights = tmp_path / "model.weights.h5"
+    hostile = tmp_path / "hostile.keras"
+    with zipfile.ZipFile(genuine) as source, zipfile.ZipFile(hostile, "w") as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "model.weights.h5":
+                weights.write_bytes(data)
+                with h5py.File(weights, "a") as handle:
+                    handle.create_group("/".join(["deep"] * 300))
+                data = weights.read_bytes()
+            target.writestr(info, data)
+    assert_refused(read_in_child(hostile), "HDF5 groups nested deeper than 256 (the HDF5 depth limit)")
 
 
 def test_object_limit_is_counted_while_walking(legacy):

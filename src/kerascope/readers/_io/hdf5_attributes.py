@@ -98,17 +98,20 @@ class H5Attributes:
         return iter(self._attributes)
 
     def nbytes(self, name: str) -> int:
-        """The bytes the value's text would take, counted without reading any string."""
+        """The bytes the value's text would take, from its header and its strings'
+        declared lengths: nothing is read from a heap."""
         attribute = self._attributes[name]
         if not attribute.is_text or attribute.shape is None:
             return 0
         if not attribute.vlen_string:
             return attribute.count * attribute.type_size
-        return sum(len(self._vlen_object(attribute, data)) for data in self._vlen_elements(attribute))
+        return sum(length for length, _, _ in self._vlen_elements(attribute))
 
     def strings(self, name: str, allowance: Allowance) -> list[str] | None:
         """Every string of a text attribute, in order (one for a scalar); None when
-        the value is not text. Each is costed against `allowance` before it is made."""
+        the value is not text. The whole value is costed against `allowance` before
+        any string is made or any heap holding one is read: a variable-length string
+        is taken at most at its declared length, whatever heap object it points at."""
         attribute = self._attributes[name]
         if not attribute.is_text or attribute.shape is None:
             return None
@@ -121,13 +124,13 @@ class H5Attributes:
             return [
                 raw[i * size : (i + 1) * size].rstrip(b"\0").decode("utf-8", "replace") for i in range(count)
             ]
-        texts = []
-        for element in self._vlen_elements(attribute):
-            data = self._vlen_object(attribute, element)
-            allowance.take(max(len(data) - ELEMENT_COST, 0), name)
-            # h5py reads a variable-length string as C text: it ends at the first NUL
-            texts.append(bytes(data).partition(b"\0")[0].decode("utf-8", "replace"))
-        return texts
+        elements = list(self._vlen_elements(attribute))
+        allowance.take(sum(max(length - ELEMENT_COST, 0) for length, _, _ in elements), name)
+        # h5py reads a variable-length string as C text: it ends at the first NUL
+        return [
+            bytes(self._vlen_object(element)).partition(b"\0")[0].decode("utf-8", "replace")
+            for element in elements
+        ]
 
     def is_scalar(self, name: str) -> bool:
         return self._attributes[name].shape == ()
@@ -145,7 +148,8 @@ class H5Attributes:
         raw = self._value(attribute, attribute.count * _VLEN_ELEMENT.size)
         return _VLEN_ELEMENT.iter_unpack(raw)
 
-    def _vlen_object(self, attribute: Attribute, element: tuple[int, int, int]) -> memoryview:
+    def _vlen_object(self, element: tuple[int, int, int]) -> memoryview:
+        """A variable-length string's bytes: at most its declared length of its heap object."""
         length, collection, index = element
         if collection == 0:
             return memoryview(b"")  # a NULL string

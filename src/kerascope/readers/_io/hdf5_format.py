@@ -49,6 +49,10 @@ SIGNATURE = b"\x89HDF\r\n\x1a\n"
 DATASPACE, LINK_INFO, DATATYPE, LINK, EXTERNAL_FILES, LAYOUT = 0x01, 0x02, 0x03, 0x06, 0x07, 0x08
 ATTRIBUTE, CONTINUATION, SYMBOL_TABLE, ATTRIBUTE_INFO = 0x0C, 0x10, 0x11, 0x15
 _SHARED = 0x02  # message flag: the message lives elsewhere (a committed datatype, or the SOHM heap)
+# The messages kept of each header (fill values, times, B-tree sizes, filters and padding are not needed).
+_KEPT = frozenset(
+    (DATASPACE, LINK_INFO, DATATYPE, LINK, EXTERNAL_FILES, LAYOUT, ATTRIBUTE, SYMBOL_TABLE, ATTRIBUTE_INFO)
+)
 
 # Dataset layout classes.
 COMPACT, CONTIGUOUS, CHUNKED, VIRTUAL = 0, 1, 2, 3
@@ -220,10 +224,10 @@ class H5File:
                     raise KerascopeError(
                         f"malformed HDF5: a message runs past its object header at {address:,}"
                     )
-                message = Message(kind, flags, data, position, position + size)
-                if kind == CONTINUATION:
-                    chunks.append(self._continuation(message, seen, address))
-                messages.append(message)
+                if kind in _KEPT:
+                    messages.append(Message(kind, flags, data, position, position + size))
+                elif kind == CONTINUATION:
+                    chunks.append(self._continuation(data, position, size, seen, address))
                 position += size
         return messages
 
@@ -254,17 +258,19 @@ class H5File:
                     raise KerascopeError(
                         f"malformed HDF5: a message runs past its object header at {address:,}"
                     )
-                message = Message(kind, message_flags, data, position, position + size)
-                if kind == CONTINUATION:
-                    chunks.append((*self._continuation(message, seen, address), 4))
-                messages.append(message)
+                if kind in _KEPT:
+                    messages.append(Message(kind, message_flags, data, position, position + size))
+                elif kind == CONTINUATION:
+                    chunks.append((*self._continuation(data, position, size, seen, address), 4))
                 position += size
         return messages
 
-    def _continuation(self, message: Message, seen: set[int], address: int) -> tuple[int, int]:
-        if message.end - message.start < 16:
+    @staticmethod
+    def _continuation(data: bytes, position: int, size: int, seen: set[int], address: int) -> tuple[int, int]:
+        """Where a header continues (each place once: a header may not continue into itself)."""
+        if size < 16:
             raise KerascopeError(f"malformed HDF5: a short continuation message in the header at {address:,}")
-        start, length = _ADDRESS_LENGTH.unpack_from(message.data, message.start)
+        start, length = _ADDRESS_LENGTH.unpack_from(data, position)
         if start in seen:
             raise KerascopeError(f"malformed HDF5: the object header at {address:,} continues into itself")
         seen.add(start)
