@@ -130,6 +130,18 @@ def test_object_limit_is_counted_while_walking(legacy):
     )
 
 
+def test_thousands_of_repeated_links_are_counted_not_listed(legacy):
+    """Findings of one kind past the first thousand are counted, not kept."""
+    with h5py.File(legacy, "a") as handle:
+        target = handle["model_weights"]
+        many = handle.create_group("many")
+        for index in range(3000):
+            many[f"link{index}"] = target
+    findings = [f for f in kerascope.check(legacy).findings if f.code == "H5_REPEATED_OBJECT"]
+    assert len(findings) == 1001
+    assert findings[-1].message == "/: more than 1,000 findings of this kind; the rest are not listed"
+
+
 def test_metadata_limit(legacy):
     with h5py.File(legacy, "a") as handle:
         for index in range(2000):

@@ -25,6 +25,7 @@ from kerascope.readers._io.paged import PagedFile
 
 GROUP, DATASET = "group", "dataset"
 SIZE_MISMATCH_FLOOR = 1 << 20  # a dataset declaring less than this is never a bomb
+FINDINGS_OF_A_KIND = 1000  # findings of one code listed per file
 
 
 def open_file(stream: IO[bytes], limits: Limits) -> H5File:
@@ -45,6 +46,7 @@ class H5Index:
         self._headers: dict[str, ObjectHeader] = {}
         self._at_address: dict[int, str] = {}
         self._aliases: dict[str, str] = {}
+        self._flagged: dict[Code, int] = {}
         self._count = 0
         self._walk()
 
@@ -166,6 +168,16 @@ class H5Index:
         return WeightInfo(name=name, shape=info.shape, dtype=declared_dtype or info.dtype)
 
     def flag(self, code: Code, where: str, message: str) -> None:
+        """Report a finding; past `FINDINGS_OF_A_KIND` of one code, one more says so and
+        the rest are counted, not kept (a file may hold millions of repeated links)."""
+        seen = self._flagged[code] = self._flagged.get(code, 0) + 1
+        if seen > FINDINGS_OF_A_KIND + 1:
+            return
+        if seen == FINDINGS_OF_A_KIND + 1:
+            where, message = (
+                "/",
+                f"more than {FINDINGS_OF_A_KIND:,} findings of this kind; the rest are not listed",
+            )
         self.findings.append(
             Finding(
                 code=code,
