@@ -35,7 +35,7 @@ class PagedFile:
 
     def charge(self, cost: int) -> None:
         """Count `cost` bytes against the budget, before they are taken."""
-        self._spent += max(cost, READ_COST)
+        self._spent += cost if cost > READ_COST else READ_COST
         if self._spent > self._budget:
             raise LimitExceeded(
                 f"{self._what} takes more than {self._budget:,} bytes (the HDF5 metadata limit)"
@@ -46,9 +46,7 @@ class PagedFile:
         if offset < 0 or size < 0:
             raise KerascopeError(f"{self._what}: a negative offset or size ({offset}, {size})")
         size = max(0, min(size, self.size - offset))
-        self._spent += size if size > READ_COST else READ_COST
-        if self._spent > self._budget:
-            self.charge(0)
+        self.charge(size)
         if size == 0:
             return b""
         first, last = offset // PAGE, (offset + size - 1) // PAGE
