@@ -228,13 +228,33 @@ def _patch_child_to_itself(path: Path) -> None:
     path.write_bytes(bytes(data))
 
 
-def test_dense_group_whose_btree_declares_a_billion_links(legacy, tmp_path):
-    path = rewrite(legacy, tmp_path / "dense.h5", libver="latest")  # 13 layer groups: past 8, dense
-    _patch(path, b"BTHD", 4 + 1 + 1 + 4 + 2 + 2 + 1 + 1 + 8 + 2, "<Q", 10**9)
-    assert_refused(
-        read_in_child(path),
-        "an HDF5 B-tree declares 1,000,000,000 links, more than 2,000,000 (the object limit)",
-    )
+# Field offsets in a fractal heap header (FRHP) and a version 2 B-tree header (BTHD).
+FRHP_WIDTH, FRHP_MAX_BLOCK = 110, 120
+BTHD_DEPTH, BTHD_TOTAL = 4 + 1 + 1 + 4 + 2, 4 + 1 + 1 + 4 + 2 + 2 + 1 + 1 + 8 + 2
+
+
+@pytest.mark.parametrize(
+    ("signature", "offset", "fmt", "value", "message"),
+    [
+        (
+            b"BTHD",
+            BTHD_TOTAL,
+            "<Q",
+            10**9,
+            "declares 1,000,000,000 links, more than 2,000,000 (the object limit)",
+        ),
+        (b"BTHD", BTHD_DEPTH, "<H", 60_000, "malformed HDF5: bad B-tree header for links"),
+        (b"FRHP", FRHP_WIDTH, "<H", 3, "malformed HDF5: the fractal heap of links declares impossible sizes"),
+        (b"FRHP", FRHP_MAX_BLOCK, "<Q", 1 << 40, "the fractal heap of links declares impossible sizes"),
+    ],
+    ids=["btree-total", "btree-depth", "heap-width", "heap-block-size"],
+)
+def test_dense_group_whose_heap_or_btree_lies(legacy, tmp_path, signature, offset, fmt, value, message):
+    """A new-style group past 8 links keeps them in a fractal heap indexed by a version 2
+    B-tree (13 layer groups here): their headers are checked before pyfive walks them."""
+    path = rewrite(legacy, tmp_path / "dense.h5", libver="latest")
+    _patch(path, signature, offset, fmt, value)
+    assert_refused(read_in_child(path), message)
 
 
 def test_the_genuine_file_reads_within_the_default_limits(genuine):

@@ -36,7 +36,9 @@ class Limits:
       max_h5_depth: groups nested in groups (Keras nests two levels per model).
       max_h5_metadata_bytes: everything the reader takes from one file: object
         headers, heaps, B-tree nodes, attribute values, and the paths it builds;
-        each read counts at least 64 bytes, so endless small reads run out too.
+        each read counts at least 64 bytes (256 inside pyfive's fractal heaps and
+        version 2 B-trees), so endless small reads run out too. It bounds memory
+        and time as well: about 500,000 objects' worth of a typical file.
       max_h5_attribute_bytes: the text of one attribute (or of a list Keras split
         over several), counted before it is decoded, each string at least 64 bytes,
         with variable-length strings' heap objects followed. A legacy file's

@@ -20,6 +20,8 @@ from kerascope.limits import LimitExceeded
 PAGE = 16 * 1024
 MAX_PAGES = 1024  # at most 16 MiB of pages kept
 READ_COST = 64  # what one read costs at least, however few bytes it asks for
+# ... and one of pyfive's (fractal heaps, version 2 B-trees), which keeps a Python object per read
+CURSOR_READ_COST = 256
 
 
 class PagedFile:
@@ -33,20 +35,20 @@ class PagedFile:
         self._spent = 0
         self._what = what
 
-    def charge(self, cost: int) -> None:
-        """Count `cost` bytes against the budget, before they are taken."""
-        self._spent += cost if cost > READ_COST else READ_COST
+    def charge(self, cost: int, least: int = READ_COST) -> None:
+        """Count `cost` bytes (at least `least`) against the budget, before they are taken."""
+        self._spent += cost if cost > least else least
         if self._spent > self._budget:
             raise LimitExceeded(
                 f"{self._what} takes more than {self._budget:,} bytes (the HDF5 metadata limit)"
             )
 
-    def read(self, offset: int, size: int) -> bytes:
+    def read(self, offset: int, size: int, least: int = READ_COST) -> bytes:
         """Up to `size` bytes at `offset`: fewer only where the stream ends."""
         if offset < 0 or size < 0:
             raise KerascopeError(f"{self._what}: a negative offset or size ({offset}, {size})")
         size = max(0, min(size, self.size - offset))
-        self.charge(size)
+        self.charge(size, least)
         if size == 0:
             return b""
         first, last = offset // PAGE, (offset + size - 1) // PAGE
@@ -108,6 +110,6 @@ class Cursor:
     def read(self, size: int = -1) -> bytes:
         if size is None or size < 0:
             size = self._paged.size
-        data = self._paged.read(self._base + self._position, size)
+        data = self._paged.read(self._base + self._position, size, CURSOR_READ_COST)
         self._position += len(data)
         return data
