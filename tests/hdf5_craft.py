@@ -26,8 +26,9 @@ import kerascope
 from kerascope.limits import Limits
 limits = Limits(**json.loads(sys.argv[3]))
 start = time.perf_counter()
+codes = []
 try:
-    kerascope.inspect(sys.argv[1], limits=limits)
+    codes = sorted(finding.code for finding in kerascope.check(sys.argv[1], limits=limits).findings)
     outcome = "ok"
 except kerascope.KerascopeError as error:
     outcome = str(error)
@@ -35,13 +36,14 @@ seconds = time.perf_counter() - start
 # VmHWM: this process's own peak (ru_maxrss would include the forking test process's)
 status = dict(line.split(":", 1) for line in open("/proc/self/status").read().splitlines())
 peak_mib = int(status["VmHWM"].split()[0]) / 1024
-print(json.dumps({"outcome": outcome, "seconds": seconds, "peak_mib": peak_mib}))
+print(json.dumps({"outcome": outcome, "codes": codes, "seconds": seconds, "peak_mib": peak_mib}))
 """
 
 
 def read_in_child(path: Path, cap_mib: int = 1300, timeout: float = 120, **limits: int) -> dict:
-    """`kerascope.inspect(path)` in a fresh interpreter whose address space is capped at
-    `cap_mib`: its outcome ("ok" or the error line), seconds taken and peak resident MiB."""
+    """`kerascope.check(path)` (a static read, then the checks) in a fresh interpreter
+    whose address space is capped at `cap_mib`: its outcome ("ok" or the error line),
+    the finding codes, seconds taken and peak resident MiB."""
     done = subprocess.run(
         [sys.executable, "-c", _READ, str(path), str(cap_mib), json.dumps(limits)],
         capture_output=True,

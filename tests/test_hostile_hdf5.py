@@ -5,6 +5,7 @@ and the machine."""
 
 from __future__ import annotations
 
+import os
 import struct
 import time
 import zipfile
@@ -54,6 +55,30 @@ def test_the_file_that_hung_libhdf5_ends_in_process():
     assert time.perf_counter() - start < 5
     assert "hdf5_native_hang.h5: model_config is not valid JSON" in str(raised.value)
     assert "\n" not in str(raised.value)
+
+
+def test_nothing_outside_the_file_is_ever_opened(legacy, tmp_path):
+    """An external link, external raw storage and a virtual dataset, each naming a FIFO:
+    opening any of them for reading would block the reader until the test's timeout."""
+    fifos = {name: tmp_path / name for name in ("linked.h5", "raw.bin", "source.h5")}
+    for fifo in fifos.values():
+        os.mkfifo(fifo)
+    layout = h5py.VirtualLayout(shape=(4,), dtype="f4")
+    layout[:] = h5py.VirtualSource(str(fifos["source.h5"]), "data", shape=(4,))
+    with h5py.File(legacy, "a") as handle:
+        weights = handle["model_weights"]
+        weights["elsewhere"] = h5py.ExternalLink(str(fifos["linked.h5"]), "/model_weights")
+        layer = next(name for name in weights if len(weights[name].attrs.get("weight_names", [])))
+        holder = weights[layer][layer]
+        holder.create_dataset("raw:0", shape=(4,), dtype="f4", external=[(str(fifos["raw.bin"]), 0, 16)])
+        holder.create_virtual_dataset("virtual:0", layout)
+        names = [n.decode() if isinstance(n, bytes) else n for n in weights[layer].attrs["weight_names"]]
+        weights[layer].attrs["weight_names"] = np.array(
+            [*names, f"{layer}/raw:0", f"{layer}/virtual:0"], dtype=h5py.string_dtype()
+        )
+    outcome = read_in_child(legacy, timeout=60)
+    assert outcome["outcome"] == "ok", outcome
+    assert {"H5_EXTERNAL_LINK", "H5_EXTERNAL_STORAGE", "H5_VIRTUAL_DATASET"} <= set(outcome["codes"])
 
 
 def test_model_config_strings_all_pointing_at_one_large_heap_object(legacy):
