@@ -20,7 +20,8 @@ from kerascope.limits import LimitExceeded, Limits, check_time
 from kerascope.model.records import Finding, WeightInfo
 from kerascope.model.vocabulary import Code, Severity
 from kerascope.readers._io.hdf5_attributes import Allowance, H5Attributes
-from kerascope.readers._io.hdf5_format import VIRTUAL, H5File, LinkKind, ObjectHeader
+from kerascope.readers._io.hdf5_datasets import VIRTUAL, describe
+from kerascope.readers._io.hdf5_format import H5File, LinkKind, ObjectHeader
 from kerascope.readers._io.paged import PagedFile
 
 GROUP, DATASET = "group", "dataset"
@@ -151,7 +152,7 @@ class H5Index:
         header = self._header(path)
         where = f"/{path}"
         ratio = self.limits.max_compression_ratio
-        info = self.top.describe(header, lambda declared: declared // ratio + 1)
+        info = describe(self.top, header, lambda declared: declared // ratio + 1)
         if info.layout == VIRTUAL:
             self.flag(Code.H5_VIRTUAL_DATASET, where, "virtual dataset (its data lives in other files)")
         if info.external:

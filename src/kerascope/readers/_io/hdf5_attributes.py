@@ -16,20 +16,23 @@ import struct
 from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
-from pyfive.dataobjects import determine_data_shape
-
 from kerascope.errors import KerascopeError
 from kerascope.limits import LimitExceeded
 from kerascope.readers._io.hdf5_format import (
-    _SHARED,
     ATTRIBUTE,
     ATTRIBUTE_INFO,
     DATATYPE,
+    SHARED,
     H5File,
-    HugeObject,
     Message,
     ObjectHeader,
-    decoding,
+)
+from kerascope.readers._io.hdf5_pyfive import (
+    ATTRIBUTE_NAMES,
+    UNDEFINED,
+    HugeObject,
+    data_shape,
+    dense_records,
 )
 
 ELEMENT_COST = 64  # what one string of a value costs at least, however short
@@ -172,9 +175,9 @@ class H5Attributes:
             raise KerascopeError("malformed HDF5: a bad attribute info message")
         position = start + 2 + (2 if data[start + 1] & 0x01 else 0)
         heap, names = struct.unpack_from("<QQ", data, position)
-        if heap == 0xFFFF_FFFF_FFFF_FFFF:
+        if heap == UNDEFINED:
             return
-        for record in self._file.dense_records(heap, names, 8, self._tick, "attributes"):
+        for record in dense_records(self._file, heap, names, ATTRIBUTE_NAMES, self._tick, "attributes"):
             if isinstance(record, HugeObject):
                 prefix = self._file.exactly(record.address, min(record.length, _MOST_PREFIX), "attribute")
                 yield self._parse(prefix, 0, record.length, record.address)
@@ -195,21 +198,19 @@ class H5Attributes:
             raise KerascopeError(f"malformed HDF5: an attribute message of version {version}")
         name = data[position : position + name_size].rstrip(b"\0").decode("utf-8", "replace")
         position += _padded(name_size, align)
-        type_message = Message(DATATYPE, _SHARED if flags & 0x01 else 0, data, position, position + type_size)
+        type_message = Message(DATATYPE, SHARED if flags & 0x01 else 0, data, position, position + type_size)
         position += _padded(type_size, align)
         space_at = position
         position += _padded(space_size, align)
         if position > min(end, len(data)) or flags & 0x02:
             raise KerascopeError(f"malformed HDF5: attribute {name!r} has a bad header")
-        if type_message.flags & _SHARED:
+        if type_message.flags & SHARED:
             type_message = self._file.shared(type_message)
         type_data, type_at = type_message.data, type_message.start
         type_class = type_data[type_at] & 0x0F
         type_size_bytes = struct.unpack_from("<I", type_data, type_at + 4)[0]
         vlen_string = type_class == _VARIABLE_LENGTH and type_data[type_at + 1] & 0x0F == 1
-        with decoding("dataspace"):
-            dims = determine_data_shape(data, space_at)[0]
-        shape = tuple(int(d) for d in dims) if dims is not None else None
+        shape = data_shape(data, space_at)
         value_at, available = position, end - position
         if address is None:
             value = lambda size: data[value_at : value_at + size]  # noqa: E731
