@@ -49,7 +49,8 @@ class Attribute(NamedTuple):
     type_size: int
     vlen_string: bool
     shape: tuple[int, ...] | None  # None: HDF5's empty (NULL) dataspace, no value at all
-    value: Callable[[int], bytes]  # the first n bytes of the stored value
+    data: bytes | None  # the message holding the value; None: a huge heap object, in the file
+    value_at: int  # where the value starts: in `data`, or (a huge object's) in the file
     available: int  # bytes the stored value holds
 
     @property
@@ -143,9 +144,12 @@ class H5Attributes:
 
     # -- values -----------------------------------------------------------------------
     def _value(self, attribute: Attribute, size: int) -> bytes:
+        """The first `size` bytes of the stored value."""
         if size > attribute.available:
             raise KerascopeError(f"malformed HDF5: the value of attribute {attribute.name!r} is cut short")
-        return attribute.value(size)
+        if attribute.data is None:
+            return self._file.exactly(attribute.value_at, size, "attribute value")
+        return attribute.data[attribute.value_at : attribute.value_at + size]
 
     def _vlen_elements(self, attribute: Attribute) -> Iterator[tuple[int, int, int]]:
         raw = self._value(attribute, attribute.count * _VLEN_ELEMENT.size)
@@ -211,12 +215,13 @@ class H5Attributes:
         type_size_bytes = struct.unpack_from("<I", type_data, type_at + 4)[0]
         vlen_string = type_class == _VARIABLE_LENGTH and type_data[type_at + 1] & 0x0F == 1
         shape = data_shape(data, space_at)
-        value_at, available = position, end - position
         if address is None:
-            value = lambda size: data[value_at : value_at + size]  # noqa: E731
-        else:
-            value = lambda size: self._file.exactly(address + value_at, size, "attribute value")  # noqa: E731
-        return Attribute(name, type_class, type_size_bytes, vlen_string, shape, value, available)
+            return Attribute(
+                name, type_class, type_size_bytes, vlen_string, shape, data, position, end - position
+            )
+        return Attribute(
+            name, type_class, type_size_bytes, vlen_string, shape, None, address + position, end - position
+        )
 
 
 def _padded(size: int, align: int) -> int:
