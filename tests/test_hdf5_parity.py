@@ -6,6 +6,7 @@ of the real-world corpus."""
 from __future__ import annotations
 
 import json
+import zipfile
 from pathlib import Path
 
 import h5py
@@ -72,6 +73,20 @@ def keras_files(keras3, tf_keras, tmp_path_factory):
 def test_every_file_keras_writes(keras_files):
     for path in keras_files:
         assert_same_as_libhdf5(path)
+
+
+def test_compressed_weights_member(keras_files, tmp_path):
+    """A `.keras` rezipped with deflate: its weights are spooled once, then read in pages."""
+    original = next(path for path in keras_files if path.name == "transformer.k3.keras")
+    compressed = tmp_path / "compressed.keras"
+    with (
+        zipfile.ZipFile(original) as source,
+        zipfile.ZipFile(compressed, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for info in source.infolist():
+            target.writestr(info.filename, source.read(info))
+    assert zipfile.ZipFile(compressed).getinfo("model.weights.h5").compress_type == zipfile.ZIP_DEFLATED
+    assert assert_same_as_libhdf5(compressed)["nodes"] == assert_same_as_libhdf5(original)["nodes"]
 
 
 def test_static_reads_never_import_h5py(keras_files, tf_keras, tmp_path):
