@@ -6,7 +6,10 @@ contract under test: a reader returns a report or raises KerascopeError, within
 the limits, and never anything else.
 
     python fuzz/make_seeds.py fuzz/seeds          # a seed corpus from real Keras files
-    python fuzz/fuzz_readers.py fuzz/corpus fuzz/seeds -max_total_time=3600 -timeout=10 -rss_limit_mb=1024
+    python fuzz/fuzz_readers.py fuzz/seeds -max_total_time=3600 -timeout=10 -rss_limit_mb=1024
+
+A hang (-timeout), a crash or an exhausted memory (-rss_limit_mb) is a finding: once
+fixed, its input goes to tests/data/fuzz/ (tests/test_fuzz_regressions.py).
 
 pyfive is instrumented too, so that coverage guides the fuzzer through the HDF5
 decoders it lends the reader.
