@@ -6,7 +6,13 @@ contract under test: a reader returns a report or raises KerascopeError, within
 the limits, and never anything else.
 
     python fuzz/make_seeds.py fuzz/seeds          # a seed corpus from real Keras files
-    python fuzz/fuzz_readers.py fuzz/seeds -atheris_runs=100000
+    python fuzz/fuzz_readers.py fuzz/seeds -max_total_time=3600 -timeout=10 -rss_limit_mb=1024
+
+A hang (-timeout), a crash or an exhausted memory (-rss_limit_mb) is a finding: once
+fixed, its input goes to tests/data/fuzz/ (tests/test_fuzz_regressions.py).
+
+pyfive is instrumented too, so that coverage guides the fuzzer through the HDF5
+decoders it lends the reader.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from pathlib import Path
 
 import atheris
 
-with atheris.instrument_imports(include=["kerascope"]):
+with atheris.instrument_imports(include=["kerascope", "pyfive"]):
     # Every reader is imported here, not lazily on first use, so all of them are instrumented.
     import kerascope.readers.json_files
     import kerascope.readers.keras_archive
@@ -29,7 +35,14 @@ with atheris.instrument_imports(include=["kerascope"]):
     from kerascope.readers import read_path
 
 # Small limits keep each input fast; the limits' own checks are under test too.
-LIMITS = Limits(max_json_bytes=4 << 20, max_member_bytes=4 << 20, max_layers=20_000, max_h5_objects=50_000)
+LIMITS = Limits(
+    max_json_bytes=4 << 20,
+    max_member_bytes=4 << 20,
+    max_layers=20_000,
+    max_h5_objects=50_000,
+    max_h5_metadata_bytes=16 << 20,
+    max_h5_attribute_bytes=4 << 20,
+)
 WORKSPACE = Path(tempfile.mkdtemp(prefix="kerascope-fuzz-"))
 SAVEDMODEL_MARK = 0
 

@@ -40,6 +40,7 @@ def main() -> None:
         for leftover in sorted(folder.rglob("*"), reverse=True):
             leftover.rmdir() if leftover.is_dir() else leftover.unlink()
         folder.rmdir()
+    made += hdf5_variants(target)
     corpus = ROOT.parent / "shared" / "corpus" / "real"
     for path in sorted(corpus.rglob("*")):
         if path.is_file() and path.stat().st_size < 300_000 and path.name != "MANIFEST.tsv":
@@ -47,6 +48,48 @@ def main() -> None:
             (target / f"corpus-{made}").write_bytes(mark + path.read_bytes())
             made += 1
     print(f"wrote {made} seeds to {target}")
+
+
+def hdf5_variants(target: Path) -> int:
+    """One legacy file rewritten in every HDF5 storage layout h5py can write (new-style
+    groups and headers, dense links and attributes, creation order, chunked and
+    compressed datasets, a user block), and with links and hostile datasets, so that
+    the fuzzer starts from each structure the HDF5 reader decodes."""
+    import h5py
+    import numpy as np
+    import tf_keras
+
+    from hdf5_craft import rewrite
+
+    original = target / "_legacy.h5"
+    model = tf_keras.Sequential([tf_keras.Input(shape=(3,))] + [tf_keras.layers.Dense(2) for _ in range(10)])
+    model.save(original)
+    variants = {
+        "latest": {"libver": "latest"},
+        "track_order": {"libver": "latest", "track_order": True},
+        "userblock": {"userblock_size": 512},
+        "chunked": {"libver": "latest", "dataset_options": {"chunks": True, "compression": "gzip"}},
+        "resizable": {"dataset_options": {"chunks": True, "maxshape": None}},
+    }
+    for name, options in variants.items():
+        path = rewrite(original, target / f"_{name}.h5", **options)
+        if name == "latest":
+            with h5py.File(path, "a") as handle:
+                for index in range(12):
+                    handle.attrs[f"note_{index}"] = f"value {index}"
+                handle.attrs["big_note"] = np.bytes_(b"x" * 70_000)
+        (target / f"hdf5-{name}").write_bytes(PLAIN + path.read_bytes())
+        path.unlink()
+    with h5py.File(original, "a") as handle:
+        weights = handle["model_weights"]
+        weights["elsewhere"] = h5py.ExternalLink("other.h5", "/secrets")
+        weights["alias"] = h5py.SoftLink("/model_weights")
+        weights["again"] = weights["dense"]
+        weights["dense"].create_dataset("bomb", shape=(1 << 20, 1 << 10), dtype="f4", chunks=(64, 64))
+        weights["dense"].create_dataset("external", shape=(4,), dtype="f4", external=[("raw.bin", 0, 16)])
+    (target / "hdf5-hostile").write_bytes(PLAIN + original.read_bytes())
+    original.unlink()
+    return len(variants) + 1
 
 
 if __name__ == "__main__":

@@ -63,12 +63,11 @@ SAVEDMODEL_MEMBERS = {
 }
 
 
-def judge(worker, path, hdf5_inside):
+def judge(worker, path):
+    """A report or one KerascopeError, in time, from every reader: HDF5 included, now
+    that no native library reads it."""
     outcome = worker.read(str(path))
-    assert not outcome.startswith("crash"), outcome
-    # The HDF5 library itself can loop forever on a corrupt file; the CLI's time
-    # limit ends that (tests/test_hostile_files.py). Anything else must answer.
-    assert outcome != "timeout" or hdf5_inside, outcome
+    assert outcome in ("ok", "error"), outcome
 
 
 def place(tmp_path, kind, data, originals=None):
@@ -102,7 +101,7 @@ def test_flipped_bytes(worker, originals, tmp_path, kind, changes):
     data = bytearray(originals[kind])
     for where, value in changes:
         data[int(where * len(data))] = value
-    judge(worker, place(tmp_path, kind, bytes(data), originals), kind in ("keras", "h5"))
+    judge(worker, place(tmp_path, kind, bytes(data), originals))
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -110,7 +109,7 @@ def test_flipped_bytes(worker, originals, tmp_path, kind, changes):
 @given(keep=st.floats(0, 1, exclude_max=True))
 def test_truncated_files(worker, originals, tmp_path, kind, keep):
     data = originals[kind]
-    judge(worker, place(tmp_path, kind, data[: int(keep * len(data))], originals), kind in ("keras", "h5"))
+    judge(worker, place(tmp_path, kind, data[: int(keep * len(data))], originals))
 
 
 def _rezip(original: bytes, replace) -> bytes:
@@ -127,7 +126,7 @@ def test_archive_members_cut_short(worker, originals, tmp_path, member, keep):
     def cut(name, data):
         return data[: int(keep * len(data))] if name == member else data
 
-    judge(worker, place(tmp_path, "keras", _rezip(originals["keras"], cut)), True)
+    judge(worker, place(tmp_path, "keras", _rezip(originals["keras"], cut)))
 
 
 OTHER_VALUES = st.one_of(
@@ -161,7 +160,7 @@ def test_json_values_of_other_types_in_an_archive(worker, originals, tmp_path, c
             return data
         return json.dumps(_replace_somewhere(json.loads(data), choice, value)).encode()
 
-    judge(worker, place(tmp_path, "keras", _rezip(originals["keras"], swap)), True)
+    judge(worker, place(tmp_path, "keras", _rezip(originals["keras"], swap)))
 
 
 @EXAMPLES
@@ -171,6 +170,6 @@ def test_json_values_of_other_types_in_legacy_files(worker, originals, tmp_path,
     with h5py.File(path, "a") as handle:
         config = json.loads(handle.attrs["model_config"])
         handle.attrs["model_config"] = json.dumps(_replace_somewhere(config, choice, value))
-    judge(worker, path, True)
+    judge(worker, path)
     document = _replace_somewhere(json.loads(originals["json"]), choice, value)
-    judge(worker, place(tmp_path, "json", json.dumps(document).encode()), False)
+    judge(worker, place(tmp_path, "json", json.dumps(document).encode()))

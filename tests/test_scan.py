@@ -37,7 +37,20 @@ from support.corpus import CORPUS, require_corpus
 from support.hostile import hostile_keras3
 from support.model_zoo import multi_io, nested, recurrent, shared, transformer
 
-HANG = Path(__file__).parent / "data" / "hdf5_native_hang.h5"
+# A file no reader finishes in time: a million layers, read with the limits raised (the
+# HDF5 file that once hung the C library ends in a moment now that pyfive reads it).
+RAISED = ["--max-layers", "2000000", "--max-json-bytes", "200000000", "--max-json-items", "20000000"]
+RAISED_LIMITS = Limits(max_layers=2_000_000, max_json_bytes=200_000_000, max_json_items=20_000_000)
+
+
+def write_slow(path: Path) -> Path:
+    layers = ",".join(
+        f'{{"class_name":"Dense","config":{{"name":"d{i}","units":1}}}}' for i in range(1_000_000)
+    )
+    path.write_text(f'{{"class_name":"Sequential","config":{{"name":"big","layers":[{layers}]}}}}')
+    return path
+
+
 SRC = Path(kerascope.__file__).resolve().parents[1]
 
 
@@ -248,7 +261,7 @@ def test_a_second_scan_reads_only_what_changed(saved, tmp_path, keras3):
 
 
 def hang_tree(saved, tmp_path) -> tuple[Path, int]:
-    """Models named m*, the hanging HDF5 file as n_hang.h5, more models named o*: read in that order."""
+    """Models named m*, a file too slow to finish as n_hang.json, more models named o*: read in that order."""
     tree = tmp_path / "tree"
     tree.mkdir()
     sources = [p for p in sorted(saved[0].rglob("*")) if p.is_file() and p.suffix in (".keras", ".h5")]
@@ -256,7 +269,7 @@ def hang_tree(saved, tmp_path) -> tuple[Path, int]:
         source = sources[index % len(sources)]
         shutil.copy(source, tree / f"m{index:03}{source.suffix}")
         shutil.copy(source, tree / f"o{index:03}{source.suffix}")
-    shutil.copy(HANG, tree / "n_hang.h5")
+    write_slow(tree / "n_hang.json")
     return tree, 24
 
 
@@ -291,7 +304,7 @@ def test_a_killed_scan_resumes_to_the_same_catalog_as_an_uninterrupted_one(saved
     tree, before_hang = hang_tree(saved, tmp_path)
     killed = tmp_path / "killed.duckdb"
     process = start_scan(
-        tree, "--catalog", killed, "--workers", "1", "--batch-size", "5", "--time-limit", "60"
+        tree, "--catalog", killed, "--workers", "1", "--batch-size", "5", "--time-limit", "60", *RAISED
     )
     workers = []
     try:
@@ -308,13 +321,13 @@ def test_a_killed_scan_resumes_to_the_same_catalog_as_an_uninterrupted_one(saved
     committed = query(killed, "SELECT path FROM files ORDER BY path")
     assert [Path(path).name[0] for (path,) in committed] == ["m"] * before_hang
 
-    code, _ = cli(tree, "--catalog", killed, "--workers", "1", "--time-limit", "2")
+    code, _ = cli(tree, "--catalog", killed, "--workers", "1", "--time-limit", "2", *RAISED)
     whole = tmp_path / "whole.duckdb"
-    code_whole, _ = cli(tree, "--catalog", whole, "--workers", "1", "--time-limit", "2")
+    code_whole, _ = cli(tree, "--catalog", whole, "--workers", "1", "--time-limit", "2", *RAISED)
     assert code == code_whole
     for table in TABLES:
         assert rows(killed, table) == rows(whole, table), table
-    [(error,)] = query(whole, "SELECT error FROM files WHERE path LIKE '%n_hang.h5'")
+    [(error,)] = query(whole, "SELECT error FROM files WHERE path LIKE '%n_hang.json'")
     assert "gave up after 2 s" in error
 
 
@@ -324,7 +337,7 @@ def test_ctrl_c_commits_what_was_read_and_ends_the_workers(saved, tmp_path):
     tree, before_hang = hang_tree(saved, tmp_path)
     catalog = tmp_path / "c.duckdb"
     process = start_scan(
-        tree, "--catalog", catalog, "--workers", "1", "--batch-size", "5", "--time-limit", "60"
+        tree, "--catalog", catalog, "--workers", "1", "--batch-size", "5", "--time-limit", "60", *RAISED
     )
     try:
         wait_for_committed(process, before_hang)
@@ -345,35 +358,43 @@ def test_ctrl_c_commits_what_was_read_and_ends_the_workers(saved, tmp_path):
 
 # -- fenced: hangs, memory, dead workers -------------------------------------------------
 def test_a_hanging_file_and_a_memory_hog_are_error_rows_and_the_scan_goes_on(saved, tmp_path):
-    tree = tmp_path / "tree"
-    tree.mkdir()
-    shutil.copy(HANG, tree / "hang.h5")
+    """With the limits raised, a file too slow to read is stopped by the per-file time
+    limit and one too large for the memory cap by the cap; the good files are read."""
+    slow, hog = tmp_path / "slow", tmp_path / "hog"
+    for tree in (slow, hog):
+        tree.mkdir()
+        shutil.copy(saved[0] / "k3_nested.keras", tree / "good.keras")
+        shutil.copy(saved[0] / "tfk_shared.h5", tree / "good.h5")
+    write_slow(slow / "hang.json")
     # A JSON config with 12 million numbers: about 400 MB once parsed, far above the 256 MB cap.
-    with (tree / "hog.json").open("w") as stream:
+    with (hog / "hog.json").open("w") as stream:
         stream.write('{"class_name": "Sequential", "config": {"name": "s", "layers": [], "weights": [')
         stream.write(",".join(["0.5"] * 12_000_000))
         stream.write("]}}")
-    shutil.copy(saved[0] / "k3_nested.keras", tree / "good.keras")
-    shutil.copy(saved[0] / "tfk_shared.h5", tree / "good.h5")
-    catalog = tmp_path / "c.duckdb"
-    started = time.monotonic()
-    code, out = cli(tree, "--catalog", catalog, "--workers", "2", "--time-limit", "5", "--max-memory", "256M")
-    assert time.monotonic() - started < 30
-    errors = dict(query(catalog, "SELECT path, error FROM files"))
-    assert errors[str(tree / "hang.h5")] == "gave up after 5 s (the time limit; raise it with --time-limit)"
-    assert "memory" in errors[str(tree / "hog.json")]
-    assert errors[str(tree / "good.keras")] is None and errors[str(tree / "good.h5")] is None
-    assert code == 0 and "Unreadable: 2" in out
+    for tree, memory, bad, words in (
+        (slow, "2G", "hang.json", "gave up after 5 s (the time limit; raise it with --time-limit)"),
+        (hog, "256M", "hog.json", "memory"),
+    ):
+        catalog = tree / "c.duckdb"
+        started = time.monotonic()
+        code, out = cli(
+            tree, "--catalog", catalog, "--workers", "2", "--time-limit", "5", "--max-memory", memory, *RAISED
+        )
+        assert time.monotonic() - started < 30
+        errors = dict(query(catalog, "SELECT path, error FROM files"))
+        assert words in errors[str(tree / bad)]
+        assert errors[str(tree / "good.keras")] is None and errors[str(tree / "good.h5")] is None
+        assert code == 0 and "Unreadable: 1" in out
 
 
 def test_a_worker_killed_while_reading_is_an_error_and_is_replaced(saved):
     worker = FencedWorker(None)
-    request = {"protocol": "file", "is_dir": False, "limits": asdict(Limits()), "time_limit": 60}
+    request = {"protocol": "file", "is_dir": False, "limits": asdict(RAISED_LIMITS), "time_limit": 60}
     try:
         worker.read({**request, "path": str(saved[0] / "tfk_shared.h5")})  # started and warm
         pid = worker._process.pid
         threading.Timer(1.0, os.kill, (pid, signal.SIGKILL)).start()
-        reply = worker.read({**request, "path": str(HANG)})
+        reply = worker.read({**request, "path": str(write_slow(saved[0].parent / "slow.json"))})
         assert reply["error"].startswith("the worker reading it was ended by SIGKILL")
         again = worker.read({**request, "path": str(saved[0] / "tfk_shared.h5")})
         assert again.get("error") is None and again["model"]["param_count"] is not None

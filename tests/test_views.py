@@ -53,7 +53,7 @@ def test_markdown_table(capsys, nested_file):
     out = run(capsys, "inspect", str(nested_file), "-f", "markdown")
     lines = out.splitlines()
     assert lines[2] == "| path | class | role | output_shape | params |"
-    assert "| `middle/mid_dense` | `Dense` | `layer` |" in out
+    assert "| `middle/mid_dense` | Dense | layer |" in out
 
 
 def test_class_and_key_query_match_keras(capsys, keras3):

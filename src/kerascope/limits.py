@@ -29,7 +29,22 @@ class LimitExceeded(KerascopeError):
 @dataclass(frozen=True)
 class Limits:
     """What one read may take. Most bounds are also command-line flags of the same name
-    (`cli/arguments.py` lists which)."""
+    (`cli/arguments.py` lists which).
+
+    The HDF5 bounds, for the pure-Python reader of `.h5` files and of the weights
+    inside `.keras` archives:
+      max_h5_objects: groups, datasets, links and attributes listed in one file.
+      max_h5_depth: groups nested in groups (Keras nests two levels per model).
+      max_h5_metadata_bytes: everything the reader takes from one file: object
+        headers, heaps, B-tree nodes, attribute values, and the paths it builds;
+        each read counts at least 64 bytes (256 inside pyfive's fractal heaps and
+        version 2 B-trees), so endless small reads run out too. It bounds memory
+        and time as well: about 500,000 objects' worth of a typical file.
+      max_h5_attribute_bytes: the text of one attribute (or of a list Keras split
+        over several), counted before it is decoded, each string at least 64 bytes,
+        with variable-length strings' heap objects followed. A legacy file's
+        `model_config` is also held to `max_json_bytes`.
+    """
 
     max_json_bytes: int = 64 * MiB
     max_json_depth: int = 200
@@ -37,6 +52,9 @@ class Limits:
     max_member_bytes: int = 64 * MiB
     max_layers: int = 100_000
     max_h5_objects: int = 2_000_000
+    max_h5_depth: int = 256
+    max_h5_metadata_bytes: int = 256 * MiB
+    max_h5_attribute_bytes: int = 64 * MiB
     max_compression_ratio: int = 1000
     # A SavedModel's `saved_model.pb` (protobuf itself stops at 2 GiB).
     max_protobuf_bytes: int = 1024 * MiB

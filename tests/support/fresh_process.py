@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 FRAMEWORKS = ("tensorflow", "keras", "tf_keras", "jax", "torch")
+NATIVE_HDF5 = ("h5py",)  # the HDF5 C library, which a static read must never hand a file to
 
 _PROBE = """
 import json, sys, kerascope
@@ -18,22 +19,26 @@ for path in sys.argv[1:]:
         outcomes[path] = "report"
     except kerascope.KerascopeError as error:
         outcomes[path] = "error: " + str(error)
-print("IMPORTED", json.dumps([m for m in sys.modules if m.split(".")[0] in {frameworks!r}]))
+print("IMPORTED", json.dumps([m for m in sys.modules if m.split(".")[0] in {watched!r}]))
 print("OUTCOMES", json.dumps(outcomes))
 """
 
 
 def frameworks_imported_reading(
-    paths: list[Path | str], cwd: Path | None = None, expected_errors: dict[str, str] | None = None
+    paths: list[Path | str],
+    cwd: Path | None = None,
+    expected_errors: dict[str, str] | None = None,
+    watched: tuple[str, ...] = FRAMEWORKS + NATIVE_HDF5,
 ) -> list[str]:
-    """The frameworks a fresh interpreter has imported after inspecting `paths`.
+    """The `watched` modules (frameworks, h5py) a fresh interpreter has imported
+    after inspecting `paths`.
 
     Every path must give a report, except those in `expected_errors` (path -> a
     part of its one-line error): a read that fails early imports nothing, and
     proves nothing.
     """
     done = subprocess.run(
-        [sys.executable, "-c", _PROBE.format(frameworks=FRAMEWORKS), *map(str, paths)],
+        [sys.executable, "-c", _PROBE.format(watched=watched), *map(str, paths)],
         capture_output=True,
         text=True,
         timeout=600,

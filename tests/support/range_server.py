@@ -28,13 +28,13 @@ def _handler(folder: Path, served: Served, ranges: bool):
         def __init__(self, *args, **kwargs):
             super().__init__(*args, directory=str(folder), **kwargs)
 
-        def log_message(self, format, *args):  # noqa: A002 - the base class's name
+        def log_message(self, format, *args):
             pass
 
-        def do_HEAD(self):  # noqa: N802 - http.server's name
+        def do_HEAD(self):
             self._serve(body=False)
 
-        def do_GET(self):  # noqa: N802
+        def do_GET(self):
             self._serve(body=True)
 
         def _serve(self, body: bool) -> None:

@@ -18,8 +18,9 @@ from kerascope.model.paths import one_line
 from kerascope.model.records import ModelReport
 from kerascope.readers.sniff import Kind, sniff
 
-# What the parsers (zipfile, h5py, json, protobuf) raise on malformed bytes. RuntimeError
-# covers h5py's "bad heap signature" family and RecursionError.
+# What the parsers (zipfile, pyfive, json, protobuf) raise on malformed bytes. RuntimeError
+# covers RecursionError and pyfive's NotImplementedError; pyfive also asserts what it
+# expects of a structure and computes with the numbers it finds (ArithmeticError).
 _MALFORMED = (
     OSError,
     ValueError,
@@ -27,6 +28,8 @@ _MALFORMED = (
     TypeError,
     AttributeError,
     RuntimeError,
+    AssertionError,
+    ArithmeticError,
     EOFError,
     struct.error,
     zlib.error,

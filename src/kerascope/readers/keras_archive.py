@@ -12,14 +12,12 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-import h5py
-
 from kerascope.errors import KerascopeError
 from kerascope.limits import Limits
 from kerascope.model.records import Finding, ModelReport
 from kerascope.model.tree import LayerTree
 from kerascope.model.vocabulary import Code, Format, Severity
-from kerascope.readers._io.hdf5 import H5Index
+from kerascope.readers._io.hdf5 import H5Index, open_file
 from kerascope.readers._io.json_text import load_json, text_or_none
 from kerascope.readers._io.zip_members import open_member, read_member
 from kerascope.readers.config import build_tree
@@ -100,8 +98,7 @@ def _merge_h5(
 ) -> None:
     with open_member(path, archive, info, limits) as stream:
         try:
-            weights = h5py.File(stream, "r")
-        except OSError as error:
+            top = open_file(stream, limits)
+        except KerascopeError as error:
             raise KerascopeError(f"{WEIGHTS_H5} is not a readable HDF5 file ({error})") from None
-        with weights:
-            merge_weights(tree, H5Index(weights, limits, findings))
+        merge_weights(tree, H5Index(top, limits, findings))

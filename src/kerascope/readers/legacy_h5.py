@@ -11,15 +11,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import h5py
-
 from kerascope.errors import KerascopeError
-from kerascope.limits import Limits
+from kerascope.limits import LimitExceeded, Limits
 from kerascope.model.records import Finding, LayerNode, ModelReport
 from kerascope.model.tree import LayerTree
 from kerascope.model.vocabulary import Fact, Format, Origin, Role
 from kerascope.readers import scoped_weights
-from kerascope.readers._io.hdf5 import H5Index, attr_list, attr_text, join
+from kerascope.readers._io.hdf5 import H5Index, attr_list, attr_text, join, open_file
 from kerascope.readers._io.json_text import load_json
 from kerascope.readers.config import build_tree
 
@@ -28,19 +26,23 @@ TOP_LEVEL_WEIGHTS = "top_level_model_weights"
 
 
 def read_legacy_h5(path: Path, limits: Limits) -> ModelReport:
-    try:
-        handle = h5py.File(path, "r", locking=False)
-    except OSError as error:
-        raise KerascopeError(f"HDF5 signature but unreadable as HDF5 ({error})") from None
-    with handle:
-        return _read(path, handle, limits)
-
-
-def _read(path: Path, handle: h5py.File, limits: Limits) -> ModelReport:
     findings: list[Finding] = []
-    index = H5Index(handle, limits, findings)
-    config_text = attr_text(handle.attrs, "model_config")
-    if config_text is None and "model_config" in handle.attrs:
+    with path.open("rb", buffering=0) as stream:
+        try:
+            top = open_file(stream, limits)
+        except KerascopeError as error:
+            raise KerascopeError(f"HDF5 signature but unreadable as HDF5 ({error})") from None
+        return _read(path, H5Index(top, limits, findings), limits, findings)
+
+
+def _read(path: Path, index: H5Index, limits: Limits, findings: list[Finding]) -> ModelReport:
+    stored = index.attrs("")
+    if "model_config" in stored and (size := stored.nbytes("model_config")) > limits.max_json_bytes:
+        raise LimitExceeded(
+            f"model_config is {size:,} bytes, over the {limits.max_json_bytes:,}-byte JSON limit"
+        )
+    config_text = attr_text(stored, "model_config")
+    if config_text is None and "model_config" in stored:
         raise KerascopeError("the model_config attribute is not text")
     weights_root = "model_weights" if "model_weights" in index.kind else ""
     if not index.is_group(weights_root):
@@ -82,11 +84,9 @@ def _read(path: Path, handle: h5py.File, limits: Limits) -> ModelReport:
     if layer_names is not None:
         tree.sum_params()
 
-    version = attr_text(handle.attrs, "keras_version") or attr_text(
-        index.attrs(weights_root), "keras_version"
-    )
-    backend = attr_text(handle.attrs, "backend") or attr_text(index.attrs(weights_root), "backend")
-    training_text = attr_text(handle.attrs, "training_config")
+    version = attr_text(stored, "keras_version") or attr_text(index.attrs(weights_root), "keras_version")
+    backend = attr_text(stored, "backend") or attr_text(index.attrs(weights_root), "backend")
+    training_text = attr_text(stored, "training_config")
     return tree.report(
         str(path),
         Format.H5 if config_text is not None else Format.H5_WEIGHTS,

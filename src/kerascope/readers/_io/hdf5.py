@@ -1,133 +1,184 @@
-"""Reading HDF5 structure without trusting it.
+"""Reading HDF5 structure without trusting it, in pure Python.
 
-The file's structure is taken in two C-level passes (HDF5's own link and object
-visitors), which visit each object once, so cycles end, and never resolve soft
-or external links. Those links, external storage, virtual datasets and objects
-linked from several places are reported as findings (CVE-2026-1669) and never
-followed. After the passes every lookup is a dictionary read; datasets are
-described from their metadata only, so no weight value is ever read.
+The HDF5 C library has looped forever and corrupted memory on malformed files;
+here a file is decoded by pyfive and `hdf5_format`, which fail with an exception
+instead, within `Limits`. The structure is taken in one walk from the root, in
+HDF5's own order (depth first, links by name), that reads each object once, so
+cycles end, and never resolves a soft or external link. Those links, external
+storage, virtual datasets and objects linked from several places are reported as
+findings (CVE-2026-1669) and never followed. After the walk every lookup is a
+dictionary read; datasets are described from their metadata only (no weight
+value is ever read), and attributes are read only when asked for.
 """
 
 from __future__ import annotations
 
-import math
-from typing import Any
+from typing import IO
 
-import h5py
-import numpy as np
-
-from kerascope.limits import LimitExceeded, Limits
+from kerascope.errors import KerascopeError
+from kerascope.limits import LimitExceeded, Limits, check_time
 from kerascope.model.records import Finding, WeightInfo
 from kerascope.model.vocabulary import Code, Severity
+from kerascope.readers._io.hdf5_attributes import Allowance, H5Attributes
+from kerascope.readers._io.hdf5_datasets import VIRTUAL, describe
+from kerascope.readers._io.hdf5_format import H5File, LinkKind, ObjectHeader
+from kerascope.readers._io.paged import PagedFile
 
-_GROUP, _DATASET = h5py.h5o.TYPE_GROUP, h5py.h5o.TYPE_DATASET
+GROUP, DATASET = "group", "dataset"
+SIZE_MISMATCH_FLOOR = 1 << 20  # a dataset declaring less than this is never a bomb
+FINDINGS_OF_A_KIND = 1000  # findings of one code listed per file
+
+
+def open_file(stream: IO[bytes], limits: Limits) -> H5File:
+    """The HDF5 file in `stream` (seekable; the caller closes it), read in pages within
+    `limits`. Raises KerascopeError when its superblock cannot be read."""
+    return H5File(PagedFile(stream, limits.max_h5_metadata_bytes, "the HDF5 metadata"), limits)
 
 
 class H5Index:
-    """Every hard-linked group and dataset below `top`, by `/`-joined path."""
+    """Every hard-linked group and dataset below the root of `top`, by `/`-joined path."""
 
-    def __init__(self, top: h5py.Group, limits: Limits, findings: list[Finding]) -> None:
+    def __init__(self, top: H5File, limits: Limits, findings: list[Finding]) -> None:
         self.top = top
         self.limits = limits
         self.findings = findings
-        self.kind: dict[str, int] = {"": _GROUP}
+        self.kind: dict[str, str] = {"": GROUP}
         self._children: dict[str, list[str]] = {"": []}
+        self._headers: dict[str, ObjectHeader] = {}
         self._at_address: dict[int, str] = {}
         self._aliases: dict[str, str] = {}
+        self._flagged: dict[Code, int] = {}
         self._count = 0
-        self._visit_objects()
-        self._visit_links()
+        self._walk()
 
     def _tick(self) -> None:
         self._count += 1
         if self._count > self.limits.max_h5_objects:
             raise LimitExceeded(f"more than {self.limits.max_h5_objects:,} HDF5 objects (the object limit)")
 
-    def _visit_objects(self) -> None:
-        def record(name: bytes, info: Any) -> None:
-            self._tick()
-            path = name.decode("utf-8", errors="replace")
-            if path == "." or info.type not in (_GROUP, _DATASET):
-                return
-            self.kind[path] = info.type
-            self._at_address[info.addr] = path
-            parent, _, leaf = path.rpartition("/")
-            self._children.setdefault(parent, []).append(leaf)
-            if info.type == _GROUP:
-                self._children.setdefault(path, [])
-
-        h5py.h5o.visit(self.top.id, record, info=True)
-
-    def _visit_links(self) -> None:
-        def record(name: bytes, info: Any) -> None:
-            self._tick()
-            path = name.decode("utf-8", errors="replace")
-            where = f"{self.top.name.rstrip('/')}/{path}"
-            if info.type == h5py.h5l.TYPE_EXTERNAL:
-                target = self.top.get(path, getlink=True)
-                self.flag(Code.H5_EXTERNAL_LINK, where, f"external link to {target.filename}:{target.path}")
-            elif info.type == h5py.h5l.TYPE_SOFT:
-                self.flag(Code.H5_SOFT_LINK, where, f"soft link to {self.top.get(path, getlink=True).path}")
-            elif info.type == h5py.h5l.TYPE_HARD and path not in self.kind:
-                self._alias(path, where)
-            elif info.type not in (h5py.h5l.TYPE_HARD,):
+    def _walk(self) -> None:
+        """Depth first from the root, links in name order, each object read once."""
+        self._tick()
+        root = self._headers[""] = self.top.header(self.top.root)
+        if not root.is_group:
+            raise KerascopeError("malformed HDF5: the root object is not a group")
+        seen = {root.address}
+        stack = [("", iter(self.top.links(root, self._tick)))]
+        while stack:
+            parent, links = stack[-1]
+            link = next(links, None)
+            if link is None:
+                stack.pop()
+                continue
+            check_time()
+            name = link.key.decode("utf-8", errors="replace")
+            if not name or name == "." or "/" in name:  # names HDF5 itself refuses to create
+                raise KerascopeError(f"malformed HDF5: a link named {name!r} in /{parent}")
+            path = f"{parent}/{name}" if parent else name
+            self.top.paged.charge(len(path))  # paths grow with depth: they count as metadata
+            where = f"/{path}"
+            if link.kind == LinkKind.EXTERNAL:
+                self.flag(Code.H5_EXTERNAL_LINK, where, f"external link to {link.target}")
+            elif link.kind == LinkKind.SOFT:
+                self.flag(Code.H5_SOFT_LINK, where, f"soft link to {link.target}")
+            elif link.kind == LinkKind.USER:
                 self.flag(Code.H5_LINK_NOT_FOLLOWED, where, "a user-defined link")
+            elif link.address in seen:
+                self._alias(path, where, link.address)
+            else:
+                seen.add(link.address)
+                self._tick()
+                header = self.top.header(link.address)
+                if header.is_group or header.is_dataset:
+                    self.kind[path] = GROUP if header.is_group else DATASET
+                    self._headers[path] = header
+                    self._at_address[link.address] = path
+                    self._children[parent].append(name)
+                if header.is_group:
+                    if len(stack) >= self.limits.max_h5_depth:
+                        raise LimitExceeded(
+                            f"HDF5 groups nested deeper than {self.limits.max_h5_depth} (the HDF5 depth limit)"
+                        )
+                    self._children[path] = []
+                    stack.append((path, iter(self.top.links(header, self._tick))))
 
-        self.top.id.links.visit(record, info=True)
-
-    def _alias(self, path: str, where: str) -> None:
-        """A second hard link to an object the object pass reached by another name.
+    def _alias(self, path: str, where: str, address: int) -> None:
+        """A second hard link to an object the walk reached by another name.
 
         Keras's own names are looked up through it (an attacker may link a layer's
         group elsewhere first); the object itself is still read once."""
         self.flag(Code.H5_REPEATED_OBJECT, where, "a second hard link to an object (or a cycle); read once")
-        canonical = self._at_address.get(h5py.h5o.get_info(self.top.id, path.encode("utf-8")).addr)
+        canonical = self._at_address.get(address)
         if canonical is not None and not (canonical + "/").startswith(path + "/"):
             self._aliases[path] = canonical
 
     def _resolve(self, path: str) -> str:
-        if path in self.kind:
+        """`path` with a repeated object's alias replaced by the name it was read by.
+        No alias lies below another (the walk does not descend into repeated objects),
+        so at most one prefix of `path` is an alias."""
+        if path in self.kind or not self._aliases:
             return path
-        for alias, canonical in self._aliases.items():
-            if path == alias or path.startswith(alias + "/"):
-                return canonical + path[len(alias) :]
+        prefix = ""
+        for part in path.split("/"):
+            prefix = f"{prefix}/{part}" if prefix else part
+            canonical = self._aliases.get(prefix)
+            if canonical is not None:
+                return canonical + path[len(prefix) :]
         return path
 
-    # -- lookups ----------------------------------------------------------------
+    # -- lookups ----------------------------------------------------------------------
     def is_group(self, path: str) -> bool:
-        return self.kind.get(self._resolve(path)) == _GROUP
+        return self.kind.get(self._resolve(path)) == GROUP
 
     def is_dataset(self, path: str) -> bool:
-        return self.kind.get(self._resolve(path)) == _DATASET
+        return self.kind.get(self._resolve(path)) == DATASET
 
     def children(self, path: str) -> list[str]:
-        """Names of the hard-linked children of the group at `path`."""
+        """Names of the hard-linked children of the group at `path`, in name order."""
         return self._children.get(self._resolve(path), [])
 
-    def attrs(self, path: str) -> Any:
-        return self.top[path].attrs if path else self.top.attrs
+    def attrs(self, path: str) -> H5Attributes:
+        """The attributes of the group or dataset at `path`, read when first asked for."""
+        return H5Attributes(self.top, self._header(path), self._tick)
+
+    def _header(self, path: str) -> ObjectHeader:
+        header = self._headers.get(self._resolve(path))
+        if header is None:
+            raise KerascopeError(f"no HDF5 group or dataset at /{path}")
+        return header
 
     def weight(self, path: str, name: str | None) -> WeightInfo:
         """A dataset described from its metadata alone."""
-        dataset = h5py.h5d.open(self.top.id, path.encode("utf-8"))
-        where = f"{self.top.name.rstrip('/')}/{path}"
-        layout = dataset.get_create_plist()
-        if layout.get_layout() == h5py.h5d.VIRTUAL:
+        header = self._header(path)
+        where = f"/{path}"
+        ratio = self.limits.max_compression_ratio
+        info = describe(self.top, header, lambda declared: declared // ratio + 1)
+        if info.layout == VIRTUAL:
             self.flag(Code.H5_VIRTUAL_DATASET, where, "virtual dataset (its data lives in other files)")
-        if layout.get_external_count():
+        if info.external:
             self.flag(Code.H5_EXTERNAL_STORAGE, where, "dataset stored in external raw files")
-        shape = [int(d) for d in dataset.shape] if dataset.shape is not None else []
-        dtype = dataset.dtype
-        declared = math.prod(shape) * dtype.itemsize
-        stored = dataset.get_storage_size()
-        if declared > 1 << 20 and declared > max(stored, 1) * self.limits.max_compression_ratio:
+        declared = _product(info.shape) * info.itemsize
+        if declared > SIZE_MISMATCH_FLOOR and declared > max(info.stored, 1) * ratio:
+            stores = "stores" if info.stored_exact else "the whole file holds only"
             self.flag(
-                Code.H5_DATASET_SIZE_MISMATCH, where, f"declares {declared:,} bytes but stores {stored:,}"
+                Code.H5_DATASET_SIZE_MISMATCH,
+                where,
+                f"declares {declared:,} bytes but {stores} {info.stored:,}",
             )
-        declared_dtype = attr_text(self.top[path].attrs, "dtype") if h5py.h5a.get_num_attrs(dataset) else None
-        return WeightInfo(name=name, shape=shape, dtype=declared_dtype or _dtype_name(dtype))
+        declared_dtype = attr_text(self.attrs(path), "dtype") if header.has_attributes else None
+        return WeightInfo(name=name, shape=info.shape, dtype=declared_dtype or info.dtype)
 
     def flag(self, code: Code, where: str, message: str) -> None:
+        """Report a finding; past `FINDINGS_OF_A_KIND` of one code, one more says so and
+        the rest are counted, not kept (a file may hold millions of repeated links)."""
+        seen = self._flagged[code] = self._flagged.get(code, 0) + 1
+        if seen > FINDINGS_OF_A_KIND + 1:
+            return
+        if seen == FINDINGS_OF_A_KIND + 1:
+            where, message = (
+                "/",
+                f"more than {FINDINGS_OF_A_KIND:,} findings of this kind; the rest are not listed",
+            )
         self.findings.append(
             Finding(
                 code=code,
@@ -139,8 +190,11 @@ class H5Index:
         )
 
 
-def _dtype_name(dtype: np.dtype) -> str:
-    return dtype.name if dtype.kind != "V" else str(dtype)
+def _product(shape: list[int]) -> int:
+    total = 1
+    for size in shape:
+        total *= size
+    return total
 
 
 def join(parent: str, name: str) -> str:
@@ -149,41 +203,34 @@ def join(parent: str, name: str) -> str:
     return "/".join([parent, *parts]) if parent else "/".join(parts)
 
 
-def attr_text(attrs: Any, key: str) -> str | None:
+def attr_text(attrs: H5Attributes, key: str) -> str | None:
     """A string attribute, whichever way (bytes or str, fixed or variable length) it was written."""
-    if key not in attrs:
+    if key not in attrs or not attrs.is_scalar(key):
         return None
-    return _text(attrs[key])
+    texts = attrs.strings(key, Allowance(attrs.limit))
+    return texts[0] if texts else None
 
 
-def attr_list(attrs: Any, key: str) -> list[str] | None:
-    """A list-of-names attribute; long lists were split by Keras into key0, key1, ..."""
+def attr_list(attrs: H5Attributes, key: str) -> list[str] | None:
+    """A list-of-names attribute; long lists were split by Keras into key0, key1, ...
+    The whole list, however split, is held to the attribute limit."""
+    allowance = Allowance(attrs.limit)
     if key in attrs:
-        return _texts(attrs[key])
+        return _texts(attrs, key, allowance)
     if f"{key}0" not in attrs:
         return None
     names: list[str] = []
     index = 0
     while f"{key}{index}" in attrs:
-        names.extend(_texts(attrs[f"{key}{index}"]))
+        names.extend(_texts(attrs, f"{key}{index}", allowance))
         index += 1
     return names
 
 
-def _texts(value: Any) -> list[str]:
-    if isinstance(value, np.ndarray):
-        return [_text(item) or "" for item in value.reshape(-1).tolist()]
-    if isinstance(value, (list, tuple)):
-        return [_text(item) or "" for item in value]
-    text = _text(value)
-    return [] if text is None else [text]
-
-
-def _text(value: Any) -> str | None:
-    if isinstance(value, np.ndarray) and value.shape == ():
-        value = value.item()
-    if isinstance(value, (bytes, np.bytes_)):
-        return bytes(value).decode("utf-8", errors="replace")
-    if isinstance(value, str):
-        return value
-    return None
+def _texts(attrs: H5Attributes, key: str, allowance: Allowance) -> list[str]:
+    texts = attrs.strings(key, allowance)
+    if texts is not None:
+        return texts
+    if attrs.is_empty(key):
+        return []  # Keras writes a layer without weights as an empty (numeric) array
+    raise KerascopeError(f"the {key} attribute is not text")

@@ -52,7 +52,9 @@ class Source:
         if size > limit:
             from kerascope.limits import LimitExceeded
 
-            raise LimitExceeded(f"{member or self.name} is {size:,} bytes, over the {limit:,}-byte member limit")
+            raise LimitExceeded(
+                f"{member or self.name} is {size:,} bytes, over the {limit:,}-byte member limit"
+            )
         with self.open(member) as stream:
             return stream.read(limit + 1)[: limit + 1]
 
@@ -108,7 +110,9 @@ class LocalSource(Source):
 class RemoteSource(Source):
     """An fsspec URL (`https://`, `s3://`, `gs://`, `hf://`, `memory://`), read in blocks."""
 
-    def __init__(self, url: str, cache: Path | None = None, _fs: Any = None, _path: str | None = None) -> None:
+    def __init__(
+        self, url: str, cache: Path | None = None, _fs: Any = None, _path: str | None = None
+    ) -> None:
         self.name = url
         self.cache = cache
         if _fs is None:

@@ -1,9 +1,11 @@
 """Members of a zip archive, read within limits and without trusting the headers.
 
 Keras stores `.keras` members uncompressed, so the weights file is opened in
-place through a window onto the archive: h5py reads only the metadata it needs
-and no weight bytes are copied. A compressed member is streamed into a temporary
-file, stopping at the size limit or a bomb-like compression ratio.
+place through a window onto the archive: the HDF5 reader takes it in cached pages
+(`paged.py`), reads only the metadata it needs, and no weight bytes are copied;
+seeking backwards costs nothing, unlike zipfile's own stream, which restarts from
+the member's start. A compressed member is streamed once into a temporary file,
+stopping at the size limit or a bomb-like compression ratio.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ def read_member(
 
 
 def open_member(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits) -> IO[bytes]:
-    """A seekable binary stream over one member, for h5py to read in place."""
+    """A seekable binary stream over one member, for the HDF5 reader to read in place."""
     if info.compress_type == zipfile.ZIP_STORED and not info.flag_bits & 0x1:
         return ArchiveWindow(path, _data_offset(path, info), info.file_size)
     return _spooled_copy(archive, info, limits)
@@ -72,7 +74,8 @@ def _spooled_copy(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limit
 
 
 class ArchiveWindow(io.RawIOBase):
-    """A read-only, seekable view of `length` bytes at `offset` in a file."""
+    """A read-only, seekable view of `length` bytes at `offset` in a file: each read is
+    one seek and one read of the file (the HDF5 reader asks for whole pages)."""
 
     def __init__(self, path: Path, offset: int, length: int) -> None:
         super().__init__()

@@ -1,0 +1,42 @@
+"""Inputs the coverage-guided fuzzer (fuzz/fuzz_readers.py) found hanging, crashing or
+exhausting memory, kept in tests/data/fuzz/ once fixed: each now gives a report or
+one KerascopeError line, in seconds, under the fuzzer's own limits."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from kerascope.errors import KerascopeError
+from kerascope.limits import Limits, time_limit
+from kerascope.readers import read_path
+
+FOUND = sorted((Path(__file__).parent / "data" / "fuzz").iterdir())
+FUZZ_LIMITS = Limits(
+    max_json_bytes=4 << 20,
+    max_member_bytes=4 << 20,
+    max_layers=20_000,
+    max_h5_objects=50_000,
+    max_h5_metadata_bytes=16 << 20,
+    max_h5_attribute_bytes=4 << 20,
+)
+# What each input gives now (the file name says what it once did).
+EXPECTED = {
+    "empty_link_name.keras": "malformed HDF5: a link named '' in /layers/bidirectional/forward_layer/cell",
+}
+
+
+def test_every_found_input_is_listed():
+    assert {path.name for path in FOUND} == set(EXPECTED)
+
+
+@pytest.mark.parametrize("path", FOUND, ids=[path.name for path in FOUND])
+def test_found_input_ends_in_one_line(path):
+    start = time.perf_counter()
+    with time_limit(20), pytest.raises(KerascopeError) as raised:
+        read_path(path, FUZZ_LIMITS)
+    assert time.perf_counter() - start < 5
+    assert EXPECTED[path.name] in str(raised.value)
+    assert "\n" not in str(raised.value)
