@@ -58,7 +58,6 @@ def hdf5_variants(target: Path) -> int:
     import h5py
     import numpy as np
     import tf_keras
-
     from hdf5_craft import rewrite
 
     original = target / "_legacy.h5"
