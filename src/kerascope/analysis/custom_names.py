@@ -8,10 +8,11 @@ is not Keras's own (`keras_names`) needs code the file does not contain.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from kerascope.analysis.keras_names import NameKind, is_keras_name
-from kerascope.analysis.references import KERAS_PACKAGES, foreign_finding
+from kerascope.analysis.references import KERAS_PACKAGES, Where, foreign_finding
 from kerascope.model.records import Finding, LayerNode
 from kerascope.model.topology import MODEL_KEYS
 from kerascope.model.vocabulary import Code, Fact, Origin, Severity
@@ -74,6 +75,7 @@ _KEY_ENDINGS = (
 )
 
 
+@functools.lru_cache(maxsize=4096)  # config keys repeat across layers
 def _key_kinds(key: str) -> KindSet | None:
     """The kind of object a config key holds, or None when the key does not say."""
     if key == "fn":  # a MeanMetricWrapper's function: a metric or a loss function
@@ -86,6 +88,7 @@ def _key_kinds(key: str) -> KindSet | None:
     return None
 
 
+@functools.lru_cache(maxsize=4096)
 def _known(name: str, kinds: KindSet, generation: int | None) -> bool:
     if is_keras_name(name, NameKind.SPECIAL, generation):
         return True
@@ -135,7 +138,7 @@ class _NameWalk:
         self.path, self.generation, self.strings_everywhere = path, generation, strings_everywhere
         self.findings: list[Finding] = []
 
-    def config(self, config: Any, where: str, strings: bool, depth: int = 0) -> None:
+    def config(self, config: Any, where: Any, strings: bool, depth: int = 0) -> None:
         """A layer's (or training_config's) own keys: each key says what it holds."""
         if not isinstance(config, dict):
             self.value(config, where, None, strings, depth)
@@ -143,9 +146,9 @@ class _NameWalk:
         for key, item in config.items():
             if key in MODEL_KEYS or not isinstance(key, str):
                 continue
-            self.value(item, _join(where, key), _key_kinds(key), strings, depth + 1)
+            self.value(item, Where(where, key), _key_kinds(key), strings, depth + 1)
 
-    def value(self, value: Any, where: str, kinds: KindSet | None, strings: bool, depth: int) -> None:
+    def value(self, value: Any, where: Any, kinds: KindSet | None, strings: bool, depth: int) -> None:
         if depth > 100:
             return
         if isinstance(value, str):
@@ -159,7 +162,7 @@ class _NameWalk:
             self.mapping(value, where, kinds, strings, depth)
 
     def mapping(
-        self, value: dict[str, Any], where: str, kinds: KindSet | None, strings: bool, depth: int
+        self, value: dict[str, Any], where: Any, kinds: KindSet | None, strings: bool, depth: int
     ) -> None:
         name = value.get("class_name")
         if isinstance(name, str):
@@ -172,7 +175,7 @@ class _NameWalk:
                 is_layer = module is None and is_keras_name(name, NameKind.LAYER, self.generation)
             is_layer = is_layer and (kinds is None or NameKind.LAYER in kinds)
             strings_inside = is_layer or self.strings_everywhere
-            self.config(value.get("config"), _join(where, "config"), strings_inside, depth + 1)
+            self.config(value.get("config"), Where(where, "config"), strings_inside, depth + 1)
             return
         if isinstance(value.get("name"), str) and self.generation in (1, None) and kinds:
             # Keras 1 stores regularizers and constraints as {"name": class, ...}.
@@ -183,19 +186,13 @@ class _NameWalk:
             if key in MODEL_KEYS or not isinstance(key, str):
                 continue
             # A dict without a class (outputs -> losses) passes its kind on to its values.
-            self.value(item, _join(where, key), _key_kinds(key) or kinds, strings, depth + 1)
+            self.value(item, Where(where, key), _key_kinds(key) or kinds, strings, depth + 1)
 
 
-def _join(where: str, key: str) -> str:
-    return f"{where}.{key}" if where else key
-
-
-def _custom_name(
-    path: str, name: str, where: str | None, kinds: KindSet | None, generation: int | None
-) -> Finding:
+def _custom_name(path: str, name: str, where: Any, kinds: KindSet | None, generation: int | None) -> Finding:
     keras = f"Keras {generation}" if generation else "any Keras version"
     what = " or ".join(sorted(kind.value.replace("_", " ") for kind in kinds)) if kinds else "object"
-    place = f"{where} names" if where else "the layer's class is"
+    place = f"{where} names" if where is not None and str(where) else "the layer's class is"
     return Finding(
         Code.CUSTOM_CLASS,
         WARNING,

@@ -74,59 +74,80 @@ def reference_findings(
     at the layer `path`; `skip_model_layers`: the config is a model's, whose layers
     are reports of their own."""
     findings: list[Finding] = []
-    for obj, at in serialized_objects(config, where, skip_model_layers):
-        findings += _object_findings(obj, path, at)
-    for at in (
-        at for item, at in _mappings(config, where, skip_model_layers) if item.get("safe_mode") is False
-    ):
-        findings.append(
-            Finding(
-                Code.SAFE_MODE_OFF,
-                ERROR,
-                path,
-                f"{_at(at)}asks for safe_mode=False",
-                "a model that turns off safe mode while loading is an attack pattern: do not load it",
+    for item, at in _mappings(config, where, skip_model_layers):
+        if isinstance(item.get("class_name"), str):
+            findings += _object_findings(item, path, at)
+        if item.get("safe_mode") is False:
+            findings.append(
+                Finding(
+                    Code.SAFE_MODE_OFF,
+                    ERROR,
+                    path,
+                    f"{_at(str(at))}asks for safe_mode=False",
+                    "a model that turns off safe mode while loading is an attack pattern: do not load it",
+                )
             )
-        )
     return findings
 
 
 def serialized_objects(
     value: Any, where: str = "", skip_model_layers: bool = False
 ) -> Iterator[tuple[dict[str, Any], str]]:
-    """(object, where in the config) for every `{"class_name": ...}` object, in order."""
+    """(object, where in the config) for every `{"class_name": ...}` object."""
     return (
-        (item, at)
+        (item, str(at))
         for item, at in _mappings(value, where, skip_model_layers)
         if isinstance(item.get("class_name"), str)
     )
 
 
-def _mappings(value: Any, where: str, skip_model_layers: bool) -> Iterator[tuple[dict[str, Any], str]]:
-    """Every dict inside `value`, with where it sits, depth-first in order, without
-    recursion; a model's own layers (its `layers`, or a Keras 1 bare list) left out
-    when `skip_model_layers`, since they are reports of their own."""
-    stack: list[tuple[Any, str, bool]] = [(value, where, skip_model_layers)]
+class Where:
+    """Where a value sits in a config, spelled out only when a finding names it."""
+
+    __slots__ = ("key", "parent")
+
+    def __init__(self, parent: Where | str, key: str | int) -> None:
+        self.parent, self.key = parent, key
+
+    def __str__(self) -> str:
+        keys: list[str | int] = []
+        at: Where | str = self
+        while isinstance(at, Where):
+            keys.append(at.key)
+            at = at.parent
+        text = at
+        for key in reversed(keys):
+            text = f"{text}[{key}]" if isinstance(key, int) else _join(text, key)
+        return text
+
+
+def _mappings(value: Any, where: str, skip_model_layers: bool) -> Iterator[tuple[dict[str, Any], Any]]:
+    """Every dict inside `value`, with where it sits, without recursion; a model's
+    own layers (its `layers`, or a Keras 1 bare list) left out when
+    `skip_model_layers`, since they are reports of their own."""
+    stack: list[tuple[Any, Any]] = []
+    if isinstance(value, dict):
+        yield value, where
+        for key, child in value.items():
+            if isinstance(child, (dict, list)) and not (skip_model_layers and key in MODEL_KEYS):
+                stack.append((child, Where(where, str(key))))
+    elif isinstance(value, list) and not skip_model_layers:
+        stack.append((value, where))
     while stack:
-        item, at, top = stack.pop()
-        if isinstance(item, dict):
+        item, at = stack.pop()
+        if type(item) is dict:
             yield item, at
-            children = [
-                (child, _join(at, str(key)), False)
-                for key, child in item.items()
-                if not (top and key in MODEL_KEYS) and isinstance(child, (dict, list))
-            ]
-            stack.extend(reversed(children))
-        elif isinstance(item, list) and not top:
-            children = [
-                (child, f"{at}[{i}]", False)
-                for i, child in enumerate(item)
-                if isinstance(child, (dict, list))
-            ]
-            stack.extend(reversed(children))
+            for key, child in item.items():
+                if isinstance(child, (dict, list)):
+                    stack.append((child, Where(at, str(key))))
+        else:
+            for index, child in enumerate(item):
+                if isinstance(child, (dict, list)):
+                    stack.append((child, Where(at, index)))
 
 
-def _object_findings(obj: dict[str, Any], path: str, at: str) -> list[Finding]:
+def _object_findings(obj: dict[str, Any], path: str, at: Any) -> list[Finding]:
+    """`at` is where the object sits (a string, or a `Where` spelled out only if needed)."""
     class_name, module = obj["class_name"], obj.get("module")
     inner = obj.get("config")
     config = inner if isinstance(inner, dict) else {}
@@ -165,7 +186,7 @@ def _object_findings(obj: dict[str, Any], path: str, at: str) -> list[Finding]:
     return findings
 
 
-def _lambda_findings(path: str, at: str, config: dict[str, Any]) -> list[Finding]:
+def _lambda_findings(path: str, at: Any, config: dict[str, Any]) -> list[Finding]:
     """A Lambda's `function` and `output_shape`, in the Keras 1 and 2 encodings (Keras
     3's `__lambda__` and `function` objects are judged as the objects they are)."""
     findings = []
@@ -175,7 +196,7 @@ def _lambda_findings(path: str, at: str, config: dict[str, Any]) -> list[Finding
             continue
         found = bytecode.in_lambda_entry(value, config.get(kind_key))
         if found is not None:
-            findings.append(_bytecode(path, _join(at, key), found.encoding))
+            findings.append(_bytecode(path, _join(str(at), key), found.encoding))
         elif key == "function" and isinstance(value, str):
             findings.append(
                 Finding(
@@ -189,7 +210,7 @@ def _lambda_findings(path: str, at: str, config: dict[str, Any]) -> list[Finding
     return findings
 
 
-def _function_findings(path: str, at: str, module: Any, name: Any) -> list[Finding]:
+def _function_findings(path: str, at: Any, module: Any, name: Any) -> list[Finding]:
     """A `{"class_name": "function", "module", "config": name}` reference: a loader imports
     the module and calls the function."""
     if not isinstance(name, str):
@@ -213,7 +234,7 @@ def _function_findings(path: str, at: str, module: Any, name: Any) -> list[Findi
     ]
 
 
-def foreign_finding(path: str, at: str, what: str, module: str, callable_: bool = False) -> Finding:
+def foreign_finding(path: str, at: Any, what: str, module: str, callable_: bool = False) -> Finding:
     if callable_ or module.split(".")[0] in DANGEROUS_MODULES:
         return Finding(
             Code.FOREIGN_CALLABLE,
@@ -231,7 +252,7 @@ def foreign_finding(path: str, at: str, what: str, module: str, callable_: bool 
     )
 
 
-def _bytecode(path: str, at: str, encoding: str) -> Finding:
+def _bytecode(path: str, at: Any, encoding: str) -> Finding:
     return Finding(
         Code.LAMBDA_BYTECODE,
         ERROR,
@@ -241,7 +262,7 @@ def _bytecode(path: str, at: str, encoding: str) -> Finding:
     )
 
 
-def _torch_pickle(path: str, at: str, payload: str) -> Finding:
+def _torch_pickle(path: str, at: Any, payload: str) -> Finding:
     """A TorchModuleWrapper's module: a base64 pickle; what it would import, read from its opcodes."""
     try:
         data = base64.b64decode(payload[: _PICKLE_SCAN_BYTES * 4 // 3], validate=False)
@@ -262,5 +283,6 @@ def _join(at: str, key: str) -> str:
     return f"{at}.{key}" if at else key
 
 
-def _at(at: str) -> str:
-    return f"{at}: " if at else ""
+def _at(at: Any) -> str:
+    text = str(at)
+    return f"{text}: " if text else ""
