@@ -71,9 +71,9 @@ def hdf5_stream(path: Path) -> Iterator[IO[bytes]]:
         with path.open("rb", buffering=0) as stream:
             yield stream
         return
-    with zipfile.ZipFile(path) as archive:
+    with path.open("rb", buffering=0) as raw, zipfile.ZipFile(raw) as archive:
         info = archive.getinfo("model.weights.h5")
-        with open_member(path, archive, info, DEFAULT_LIMITS) as stream:
+        with open_member(raw, archive, info, DEFAULT_LIMITS) as stream:
             yield stream
 
 

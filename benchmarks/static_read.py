@@ -29,7 +29,7 @@ QUIET = {
     "KERAS_BACKEND": os.environ.get("KERAS_BACKEND", "tensorflow"),
 }
 
-KERASCOPE = [sys.executable, "-m", "kerascope", "inspect", "{path}", "--format", "json", "-o", os.devnull]
+KERASCOPE = [sys.executable, "-m", "kerascope", "inspect", "{path}", "--format", "json"]  # stdout discarded
 
 KERAS_LOAD = """
 import sys, keras

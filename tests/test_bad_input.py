@@ -133,9 +133,9 @@ def test_savedmodel_without_a_meta_graph(capsys, tmp_path):
         (b"[" * 100_000 + b"]" * 100_000, "nested deeper than the JSON depth limit"),
         (b'{"hello": "world"}', "JSON, but not a Keras model"),
         (b'"just a string"', "is not valid JSON"),
-        (b"\x89PNG\r\n\x1a\n" + b"\0" * 64, "not a Keras model file"),
-        (b"", "not a Keras model file"),
-        (b"plain text notes\n", "not a Keras model file"),
+        (b"\x89PNG\r\n\x1a\n" + b"\0" * 64, "not a Keras model"),
+        (b"", "not a Keras model"),
+        (b"plain text notes\n", "not a Keras model"),
     ],
     ids=["truncated", "deep", "other-json", "string", "png", "empty", "text"],
 )
@@ -207,3 +207,12 @@ def test_nonexistent_path(capsys):
     code = main(["inspect", str(missing)])
     _, err = capsys.readouterr()
     assert code == 2 and "no such file" in err and str(missing) in err
+
+
+def test_hdf5_whose_line_endings_git_converted(keras3, tmp_path, capsys):
+    """CRLF to LF turns the HDF5 signature's `\\r\\n` into `\\n`: the file is named for
+    what happened to it, not called "not a Keras model"."""
+    path = tmp_path / "model.h5"
+    keras3.Sequential([keras3.Input((3,)), keras3.layers.Dense(2)]).save(path)
+    path.write_bytes(path.read_bytes().replace(b"\r\n", b"\n"))
+    fails_cleanly(capsys, path, "line endings were converted")

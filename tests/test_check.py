@@ -260,7 +260,7 @@ def test_pickled_and_duplicate_members(genuine, tmp_path, sentinel):
         with pytest.warns(UserWarning, match="Duplicate name"):
             new.writestr("config.json", old.read("config.json"))
     found = {code for code, _ in codes(kerascope.check(hostile))}
-    assert {"NPZ_WEIGHTS", "ZIP_DUPLICATE_MEMBER"} <= found
+    assert {"PICKLED_WEIGHTS", "ZIP_DUPLICATE_MEMBER"} <= found
 
 
 def test_hdf5_external_link(keras3, tmp_path, sentinel):

@@ -29,6 +29,7 @@ import pytest
 import kerascope
 from kerascope.cli import main
 from kerascope.limits import Limits
+from kerascope.readers._io.source import LocalSource
 from kerascope.readers.sniff import sniff
 from kerascope.scan import TABLES, TIMING_COLUMNS, ScanOptions, scan
 from kerascope.scan.fence import FencedWorker
@@ -109,12 +110,14 @@ def expected_models(folder: Path) -> set[str]:
     """The models under `folder` by sniff's answer: a folder it names is one model, not entered."""
     found = set()
     for directory, subfolders, files in os.walk(folder):
-        if sniff(Path(directory)) is not None:
+        if sniff(LocalSource(Path(directory))) is not None:
             found.add(directory)
             subfolders.clear()
             continue
         found.update(
-            str(Path(directory) / name) for name in files if sniff(Path(directory) / name) is not None
+            str(Path(directory) / name)
+            for name in files
+            if sniff(LocalSource(Path(directory) / name)) is not None
         )
     return found
 

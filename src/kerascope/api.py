@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from kerascope.errors import KerascopeError, TimeLimitExceeded
@@ -17,7 +19,26 @@ from kerascope.limits import DEFAULT_LIMITS, Limits, time_limit
 from kerascope.model.records import ModelReport
 from kerascope.model.results import CheckResult, ModelDiff
 from kerascope.model.vocabulary import Format, Severity
-from kerascope.targets import CodeTarget, FileTarget, LiveTarget, ReportTarget, Target, resolve
+from kerascope.targets import (
+    CodeTarget,
+    FileTarget,
+    LiveTarget,
+    RemoteTarget,
+    ReportTarget,
+    SavedTarget,
+    Target,
+    resolve,
+    resolve_saved,
+)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How a saved target is read: the architecture a weights file is paired with,
+    and a folder keeping the bytes fetched from remote stores."""
+
+    config: Any = None
+    cache: str | os.PathLike[str] | None = None
 
 
 def inspect(
@@ -29,10 +50,17 @@ def inspect(
     time_limit: float | None = None,
     input_shapes: dict[str | None, Any] | None = None,
     batch_size: int | None = None,
+    config: Any = None,
+    cache: str | os.PathLike[str] | None = None,
 ) -> ModelReport:
-    """One report of `target`: a Keras model or layer, a saved file, or `module:attr`.
+    """One report of `target`: a Keras model or layer, a saved file or folder (a
+    KerasHub preset among them), a URL (`https://`, `s3://`, `gs://`, `hf://`), or
+    `module:attr`.
 
-    A file is read statically: nothing in it is imported or run. `load=True`
+    A file is read statically: nothing in it is imported or run; a URL by range
+    requests, metadata only, the bytes fetched kept in `cache` when one is given.
+    `config` (a `.keras`, `config.json` or `model.to_json()` file) pairs a weights
+    file with the architecture it was saved from. `load=True`
     reads it through Keras's own loader instead and walks the live model, for
     users who have the custom classes' code; a file with error-level findings
     (Lambda bytecode, foreign callables) is refused unless `trust=True`.
@@ -42,7 +70,10 @@ def inspect(
     (`{"input name": [None, 224, 224, 3]}`; the key None for a single input).
     """
     with _bounded(target, time_limit):
-        report = _report(resolve(target), load, trust, limits or DEFAULT_LIMITS, input_shapes, batch_size)
+        reading = Reading(config, cache)
+        report = _report(
+            resolve(target), load, trust, limits or DEFAULT_LIMITS, input_shapes, batch_size, reading
+        )
         return report[0]
 
 
@@ -56,13 +87,15 @@ def diff(
     trust: bool = False,
     limits: Limits | None = None,
     time_limit: float | None = None,
+    cache: str | os.PathLike[str] | None = None,
 ) -> ModelDiff:
-    """What changed from `a` to `b`: each a file, a live model or a `module:attr` reference."""
+    """What changed from `a` to `b`: each a file, a URL, a live model or a `module:attr` reference."""
     from kerascope.analysis.diff import diff_reports
 
     chosen = limits or DEFAULT_LIMITS
     with _bounded(a, time_limit):
-        reports = [_report(resolve(target), load, trust, chosen)[0] for target in (a, b)]
+        reading = Reading(cache=cache)
+        reports = [_report(resolve(target), load, trust, chosen, reading=reading)[0] for target in (a, b)]
         return diff_reports(*reports, normalize=normalize, ignore=ignore)
 
 
@@ -73,12 +106,15 @@ def check(
     trust: bool = False,
     limits: Limits | None = None,
     time_limit: float | None = None,
+    config: Any = None,
+    cache: str | os.PathLike[str] | None = None,
 ) -> CheckResult:
     """Findings for `target`. A file is checked statically (nothing runs); a live
     model, a `module:attr` reference or `load=True` adds the live checks, which
     run each layer's own `get_config`/`from_config`."""
     with _bounded(target, time_limit):
-        report, objects = _report(resolve(target), load, trust, limits or DEFAULT_LIMITS)
+        reading = Reading(config, cache)
+        report, objects = _report(resolve(target), load, trust, limits or DEFAULT_LIMITS, reading=reading)
         if objects is None:
             return CheckResult(report, list(report.findings))
         from kerascope.analysis.live_checks import live_findings
@@ -107,6 +143,7 @@ def _report(
     limits: Limits,
     input_shapes: dict[str | None, Any] | None = None,
     batch_size: int | None = None,
+    reading: Reading = Reading(),
 ) -> tuple[ModelReport, dict[str, Any] | None]:
     """The report of a resolved target, and the live layer objects by path when it
     was walked live. Every report comes out the same way, whichever call asked:
@@ -125,13 +162,24 @@ def _report(
         report, objects = walk_live(target.obj, target.source, limits)
         report.findings = static_findings(report)
     else:
-        from kerascope.readers import read_path
+        from kerascope.readers import read
 
-        report = read_path(target.path, limits)
+        config = _source(resolve_saved(reading.config, "--config"), reading.cache) if reading.config else None
+        report = read(_source(target, reading.cache), limits, config)
         report.findings = static_findings(report)
         if load:
+            if isinstance(target, RemoteTarget):
+                raise KerascopeError(f"{target.url}: --load reads local files only; download it first")
             report, objects = _load(target, report, trust, limits)
     return annotate(report, input_shapes=input_shapes, batch_size=batch_size), objects
+
+
+def _source(target: SavedTarget, cache: str | os.PathLike[str] | None) -> Any:
+    from kerascope.readers._io.source import LocalSource, RemoteSource
+
+    if isinstance(target, RemoteTarget):
+        return RemoteSource(target.url, Path(cache) if cache is not None else None)
+    return LocalSource(target.path)
 
 
 def _load(

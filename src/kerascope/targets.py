@@ -1,8 +1,9 @@
-"""What the user pointed at, decided once: a live object, a path, or user code.
+"""What the user pointed at, decided once: a live object, a path, a URL, or user code.
 
-Every command and API call resolves its targets here and nowhere else. The
-rule that keeps a file from running code: a string is user code to import only
-when it cannot be a file. An argument that exists on disk (a dangling link
+Every command and API call resolves its targets here and nowhere else. A string
+with a scheme (`https://`, `s3://`, `gs://`, `hf://`) that is not a local file is
+a remote target, read by range requests. The rule that keeps a file from running
+code: a string is user code to import only when it cannot be a file. An argument that exists on disk (a dangling link
 included), contains a path separator, or ends in a model file's extension is a
 file, whatever else it looks like: `d/payload.py:model.keras`, which a shell
 glob can produce from a folder of models, never imports `payload.py`.
@@ -24,6 +25,7 @@ from kerascope.model.records import ModelReport
 
 # Names a model file or folder ends with: such an argument is a path, never code.
 MODEL_SUFFIXES = (".keras", ".h5", ".hdf5", ".json", ".pb", ".npz", ".zip", ".index", ".bin")
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _CODE = re.compile(r"^(?P<module>[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*):(?P<attr>[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)$")
 
 
@@ -44,6 +46,17 @@ class FileTarget:
     @property
     def source(self) -> str:
         return str(self.path)
+
+
+@dataclass(frozen=True)
+class RemoteTarget:
+    """A saved model at a URL fsspec can open: read by range requests, never downloaded whole."""
+
+    url: str
+
+    @property
+    def source(self) -> str:
+        return self.url
 
 
 @dataclass(frozen=True)
@@ -68,12 +81,13 @@ class ReportTarget:
     report: ModelReport
 
 
-Target = LiveTarget | FileTarget | CodeTarget | ReportTarget
+Target = LiveTarget | FileTarget | RemoteTarget | CodeTarget | ReportTarget
+SavedTarget = FileTarget | RemoteTarget
 
 
 def resolve(target: Any) -> Target:
     """The one decision of what `target` is."""
-    if isinstance(target, (LiveTarget, FileTarget, CodeTarget, ReportTarget)):
+    if isinstance(target, (LiveTarget, FileTarget, RemoteTarget, CodeTarget, ReportTarget)):
         return target
     if isinstance(target, ModelReport):
         return ReportTarget(target)
@@ -81,9 +95,21 @@ def resolve(target: Any) -> Target:
         return FileTarget(Path(target))
     if not isinstance(target, str):
         return LiveTarget(target)
+    if _URL.match(target) and not os.path.lexists(target):
+        return RemoteTarget(target)
     if names_a_file(target) or not _CODE.match(target):
         return FileTarget(Path(target))
     return CodeTarget(target)
+
+
+def resolve_saved(target: Any, what: str) -> SavedTarget:
+    """A target that must be a saved file (a `--config`): a path or a URL, never code."""
+    resolved = resolve(target)
+    if isinstance(resolved, CodeTarget):
+        resolved = FileTarget(Path(resolved.reference))
+    if not isinstance(resolved, (FileTarget, RemoteTarget)):
+        raise KerascopeError(f"{what} must be a saved file, not a live object")
+    return resolved
 
 
 def names_a_file(text: str) -> bool:

@@ -72,40 +72,54 @@ class ReferenceIndex:
         self._children: dict[str, list[str]] = {"": []}
         self._at_address: dict[int, str] = {}
         self._aliases: dict[str, str] = {}
-        h5py.h5o.visit(top.id, self._record_object, info=True)
-        top.id.links.visit(self._record_link, info=True)
+        self._walk()
 
-    def _record_object(self, name: bytes, info: Any) -> None:
-        path = name.decode("utf-8", errors="replace")
-        if path == "." or info.type not in (_GROUP, _DATASET):
-            return
-        self.kind[path] = info.type
-        self._at_address[info.addr] = path
-        parent, _, leaf = path.rpartition("/")
-        self._children.setdefault(parent, []).append(leaf)
-        if info.type == _GROUP:
-            self._children.setdefault(path, [])
+    def _walk(self) -> None:
+        """Level by level from the root, each group's links in libhdf5's name order,
+        the first link to reach an object naming it (as the reader promises)."""
+        seen = {h5py.h5o.get_info(self.top.id).addr}
+        level = [""]
+        while level:
+            following = []
+            for parent in level:
+                group = self.top[parent] if parent else self.top
+                for name in group:  # libhdf5 lists links by name
+                    path = f"{parent}/{name}" if parent else name
+                    if self._record_link(group, name, path, seen):
+                        following.append(path)
+            level = following
 
-    def _record_link(self, name: bytes, info: Any) -> None:
-        path = name.decode("utf-8", errors="replace")
+    def _record_link(self, group: Any, name: str, path: str, seen: set[int]) -> bool:
+        """Record one link; whether the walk goes on into the group it leads to."""
         where = f"/{path}"
+        info = group.id.links.get_info(name.encode())
         if info.type == h5py.h5l.TYPE_EXTERNAL:
-            target = self.top.get(path, getlink=True)
+            target = group.get(name, getlink=True)
             self.flag(Code.H5_EXTERNAL_LINK, where, f"external link to {target.filename}:{target.path}")
         elif info.type == h5py.h5l.TYPE_SOFT:
-            self.flag(Code.H5_SOFT_LINK, where, f"soft link to {self.top.get(path, getlink=True).path}")
-        elif info.type == h5py.h5l.TYPE_HARD and path not in self.kind:
-            target = h5py.h5o.get_info(self.top.id, path.encode())
-            if target.type not in (_GROUP, _DATASET):
-                return  # a named datatype, linked once: nothing repeated
-            self.flag(
-                Code.H5_REPEATED_OBJECT, where, "a second hard link to an object (or a cycle); read once"
-            )
-            canonical = self._at_address.get(target.addr)
-            if canonical is not None and not (canonical + "/").startswith(path + "/"):
-                self._aliases[path] = canonical
+            self.flag(Code.H5_SOFT_LINK, where, f"soft link to {group.get(name, getlink=True).path}")
         elif info.type != h5py.h5l.TYPE_HARD:
             self.flag(Code.H5_LINK_NOT_FOLLOWED, where, "a user-defined link")
+        else:
+            target = h5py.h5o.get_info(group.id, name.encode())
+            if target.addr in seen:
+                self.flag(
+                    Code.H5_REPEATED_OBJECT, where, "a second hard link to an object (or a cycle); read once"
+                )
+                canonical = self._at_address.get(target.addr)
+                if canonical is not None and not (canonical + "/").startswith(path + "/"):
+                    self._aliases[path] = canonical
+                return False
+            seen.add(target.addr)
+            if target.type in (_GROUP, _DATASET):
+                self.kind[path] = target.type
+                self._at_address[target.addr] = path
+                parent = path.rpartition("/")[0]
+                self._children.setdefault(parent, []).append(name)
+            if target.type == _GROUP:
+                self._children.setdefault(path, [])
+                return True
+        return False
 
     def _resolve(self, path: str) -> str:
         if path in self.kind:
@@ -166,9 +180,9 @@ class ReferenceIndex:
 @contextmanager
 def reading_with_h5py() -> Iterator[None]:
     """The readers, inside the block, index HDF5 through h5py instead of their own reader."""
-    from kerascope.readers import keras_archive, legacy_h5
+    from kerascope.readers import legacy_h5, weight_stores
 
-    saved = [(module, module.open_file, module.H5Index) for module in (keras_archive, legacy_h5)]
+    saved = [(module, module.open_file, module.H5Index) for module in (weight_stores, legacy_h5)]
     for module, _, _ in saved:
         module.open_file, module.H5Index = open_file, ReferenceIndex  # type: ignore[assignment]
     try:

@@ -96,6 +96,10 @@ STORES: dict[Format, Stores] = {
     ),
 }
 
+# The same files elsewhere: a `.keras` extracted into a folder, and a Keras 3 weights
+# file (alone, sharded, or npz) read with the config it was saved from (`--config`).
+STORES[Format.KERAS_FOLDER] = STORES[Format.KERAS_WEIGHTS] = STORES[Format.KERAS]
+
 _SERIALIZER_KEYS = ("shared_object_id",)
 _KERAS3_ONLY_KEYS = ("shared_object_id", "module", "registered_name", "build_config", "compile_config")
 

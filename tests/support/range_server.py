@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import os
 import re
+import socket
+import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -23,8 +26,16 @@ class Served:
         self.lock = threading.Lock()
 
 
-def _handler(folder: Path, served: Served, ranges: bool):
+def _handler(folder: Path, served: Served, ranges: bool, delay: float):
     class Handler(SimpleHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive, as real servers and hubs do
+
+        def setup(self):
+            super().setup()
+            # Headers and body go out in separate writes: without this, Nagle's algorithm
+            # and the client's delayed ACK stall every keep-alive response by 40 ms.
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
         def __init__(self, *args, **kwargs):
             super().__init__(*args, directory=str(folder), **kwargs)
 
@@ -40,6 +51,8 @@ def _handler(folder: Path, served: Served, ranges: bool):
         def _serve(self, body: bool) -> None:
             with served.lock:
                 served.requests.append((self.command, self.path, self.headers.get("Range")))
+            if delay:
+                time.sleep(delay)
             path = Path(self.translate_path(self.path))
             if path.is_dir():
                 self._listing(path, body)
@@ -67,10 +80,13 @@ def _handler(folder: Path, served: Served, ranges: bool):
             if body:
                 with path.open("rb") as stream:
                     stream.seek(start)
-                    data = stream.read(end - start + 1)
-                with served.lock:
-                    served.bytes += len(data)
-                self.wfile.write(data)
+                    left = end - start + 1
+                    while left > 0:  # counted as it goes: a client may hang up part way
+                        data = stream.read(min(left, 64 * 1024))
+                        self.wfile.write(data)
+                        left -= len(data)
+                        with served.lock:
+                            served.bytes += len(data)
 
         def _listing(self, path: Path, body: bool) -> None:
             names = "".join(f'<a href="{name}">{name}</a>\n' for name in sorted(os.listdir(path)))
@@ -85,11 +101,23 @@ def _handler(folder: Path, served: Served, ranges: bool):
     return Handler
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 256  # clients open many connections at once for concurrent ranges
+
+    def handle_error(self, request, client_address):
+        """A client that hangs up mid-response (as one does on a server ignoring
+        `Range`) is not an error of the server's."""
+        if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            super().handle_error(request, client_address)
+
+
 @contextmanager
-def range_server(folder: Path, ranges: bool = True) -> Iterator[tuple[str, Served]]:
-    """`(base URL, what was served)` of a server on a free port of 127.0.0.1, for the block."""
+def range_server(folder: Path, ranges: bool = True, delay: float = 0.0) -> Iterator[tuple[str, Served]]:
+    """`(base URL, what was served)` of a server on a free port of 127.0.0.1, for the
+    block; `delay` seconds before each response stand for a real network's round trip."""
     served = Served()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(folder, served, ranges))
+    server = _Server(("127.0.0.1", 0), _handler(folder, served, ranges, delay))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from kerascope.limits import DEFAULT_LIMITS, Limits
 
-TARGET_HELP = "a saved model file or folder, or module:attribute naming a model or a function returning one"
+TARGET_HELP = (
+    "a saved model file or folder (a KerasHub preset among them), a URL (https://, s3://, gs://, hf://org/repo), "
+    "or module:attribute naming a model or a function returning one"
+)
 LIMIT_OPTIONS = {
     "max_json_bytes": "largest JSON document read (bytes)",
     "max_json_depth": "deepest JSON nesting",
@@ -38,7 +42,20 @@ def positive_float(text: str) -> float:
     return value
 
 
-def add_load_options(command: argparse.ArgumentParser) -> None:
+def add_load_options(command: argparse.ArgumentParser, pairs_config: bool = True) -> None:
+    """How a saved target is read: paired with a config, cached, or loaded by Keras."""
+    if pairs_config:
+        command.add_argument(
+            "--config",
+            metavar="FILE",
+            help="pair a weights file (.weights.h5, .weights.json, .npz) with the architecture it was saved from: "
+            "a .keras, a config.json or a model.to_json() file",
+        )
+    command.add_argument(
+        "--cache",
+        metavar="DIR",
+        help="keep the bytes fetched from a URL in DIR, and read them from there next time",
+    )
     command.add_argument(
         "--load", action="store_true", help="load a file with Keras (safe_mode=True) and walk the live model"
     )
@@ -76,6 +93,14 @@ def add_limit_options(command: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help=f"give up after this long ({DEFAULT_TIME_LIMIT:g} s)",
     )
+
+
+def reading_of(args: argparse.Namespace) -> dict[str, Any]:
+    """The reading options of a command, as keyword arguments of the API calls."""
+    options = {"cache": args.cache, "load": args.load, "trust": args.trust}
+    if hasattr(args, "config"):
+        options["config"] = args.config
+    return options
 
 
 def limits_of(args: argparse.Namespace) -> Limits:

@@ -183,6 +183,12 @@ class ModelReport(Displayed):
     # What compile() was given (optimizer, loss, metrics), as a legacy HDF5 file or
     # a SavedModel stores it beside the model config; None where nothing is stored.
     training_config: Any = None
+    # What a model's own files say of it beside the layers: a KerasHub preset's
+    # versions, tasks, stored parameter count, preprocessor and tokenizer (class,
+    # sequence length, vocabulary size); a Transformers or timm config's model type.
+    metadata: dict[str, Any] | None = None
+    # Bytes fetched from a remote store to make the report; None for a local file.
+    bytes_fetched: int | None = None
     schema_version: str = SCHEMA_VERSION
 
     def __post_init__(self) -> None:
@@ -294,6 +300,8 @@ class ModelReport(Displayed):
             "assumptions": self.assumptions,
             "signatures": self.signatures,
             "training_config": self.training_config,
+            "metadata": self.metadata,
+            "bytes_fetched": self.bytes_fetched,
             "totals": {
                 "trainable_params": self.trainable_params,
                 "non_trainable_params": self.non_trainable_params,
@@ -330,6 +338,8 @@ class ModelReport(Displayed):
             assumptions=data.get("assumptions"),
             signatures=data.get("signatures"),
             training_config=data.get("training_config"),
+            metadata=data.get("metadata"),
+            bytes_fetched=data.get("bytes_fetched"),
             schema_version=data.get("schema_version", SCHEMA_VERSION),
         )
 

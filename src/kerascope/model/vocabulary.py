@@ -63,6 +63,11 @@ class Format(Vocabulary):
 
     LIVE = "live"
     KERAS = "keras"
+    KERAS_FOLDER = "keras-folder"
+    KERAS_WEIGHTS = "keras-weights"
+    KERAS_HUB = "keras-hub-preset"
+    TRANSFORMERS = "transformers-config"
+    TIMM = "timm-config"
     H5 = "h5"
     H5_WEIGHTS = "h5-weights"
     SAVEDMODEL = "savedmodel"
@@ -78,7 +83,16 @@ class Format(Vocabulary):
         return self in _SHOWS_EVERY_SUBLAYER
 
 
-_SHOWS_EVERY_SUBLAYER = frozenset({Format.LIVE, Format.KERAS, Format.SAVEDMODEL})
+_SHOWS_EVERY_SUBLAYER = frozenset(
+    {
+        Format.LIVE,
+        Format.KERAS,
+        Format.KERAS_FOLDER,
+        Format.KERAS_WEIGHTS,
+        Format.KERAS_HUB,
+        Format.SAVEDMODEL,
+    }
+)
 
 
 @unique
@@ -112,7 +126,7 @@ class Code(Vocabulary):
     EXTERNAL_SAVEDMODEL = "EXTERNAL_SAVEDMODEL"
     VOCABULARY_FILE = "VOCABULARY_FILE"
     PICKLED_TORCH_MODULE = "PICKLED_TORCH_MODULE"
-    NPZ_WEIGHTS = "NPZ_WEIGHTS"
+    PICKLED_WEIGHTS = "PICKLED_WEIGHTS"
     SUSPICIOUS_LAYER_NAME = "SUSPICIOUS_LAYER_NAME"
     SAVEDMODEL_UNSAFE_OP = "SAVEDMODEL_UNSAFE_OP"
     # What a reader noticed in the file's structure.
@@ -124,6 +138,9 @@ class Code(Vocabulary):
     H5_VIRTUAL_DATASET = "H5_VIRTUAL_DATASET"
     H5_EXTERNAL_STORAGE = "H5_EXTERNAL_STORAGE"
     H5_DATASET_SIZE_MISMATCH = "H5_DATASET_SIZE_MISMATCH"
+    WEIGHTS_SHARD_MISSING = "WEIGHTS_SHARD_MISSING"
+    PARAMETER_COUNT_MISMATCH = "PARAMETER_COUNT_MISMATCH"
+    FILE_REPAIRED = "FILE_REPAIRED"
     WEIGHTS_MISMATCH = "WEIGHTS_MISMATCH"
     WEIGHTS_UNPLACED = "WEIGHTS_UNPLACED"
     # Round trips, found by running the layers' own code.

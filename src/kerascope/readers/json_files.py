@@ -1,40 +1,63 @@
-"""JSON architecture files: `model.to_json()` output (sometimes double-encoded,
-a JSON string holding JSON) and TensorFlow.js layers models (`modelTopology`,
-with a `weightsManifest` naming each weight's shape and dtype)."""
+"""JSON files: `model.to_json()` output (sometimes double-encoded, a JSON string
+holding JSON), TensorFlow.js layers models (`modelTopology`, with a
+`weightsManifest` naming each weight's shape and dtype), and the index of Keras 3
+sharded weights (`model.weights.json`: a `weight_map` naming the shard holding
+each layer's variables)."""
 
 from __future__ import annotations
 
 import math
-from pathlib import Path
-from typing import Any
+from contextlib import ExitStack
+from typing import IO, Any
 
 from kerascope.errors import KerascopeError
 from kerascope.limits import LimitExceeded, Limits
-from kerascope.model.records import ModelReport, WeightInfo
+from kerascope.model.records import Finding, ModelReport, WeightInfo
 from kerascope.model.vocabulary import Format
 from kerascope.readers import scoped_weights
 from kerascope.readers._io.json_text import load_json, text_or_none
+from kerascope.readers._io.source import Source
 from kerascope.readers.config import build_tree
+from kerascope.readers.keras_saved import read_weights
+from kerascope.readers.weight_stores import sharded_store
 
 
-def read_json_file(path: Path, limits: Limits) -> ModelReport:
-    with path.open("rb") as stream:
+def read_json_file(source: Source, limits: Limits, config: Source | None = None) -> ModelReport:
+    with source.open() as stream:
         data = stream.read(limits.max_json_bytes + 1)
     if len(data) > limits.max_json_bytes:
         raise LimitExceeded(f"over the {limits.max_json_bytes:,}-byte JSON limit")
     value = load_json(data, "the file", limits, unwrap_string=True)
+    if isinstance(value, dict) and isinstance(value.get("weight_map"), dict):
+        return _sharded(source, data, limits, config)
+    if config is not None:
+        raise KerascopeError("a config pairs only with a weights file (.weights.h5, .weights.json or .npz)")
     if isinstance(value, dict) and isinstance(value.get("modelTopology"), dict):
-        return _tfjs(path, value, limits)
+        return _tfjs(source, value, limits)
     if isinstance(value, dict) and "class_name" in value and isinstance(value.get("config"), (dict, list)):
-        return build_tree(value, path.stem, limits).report(
-            str(path),
+        return build_tree(value, source.stem, limits).report(
+            source.name,
             Format.JSON,
             keras_version=text_or_none(value.get("keras_version")),
             backend=text_or_none(value.get("backend")),
         )
     raise KerascopeError(
-        "JSON, but not a Keras model: no class_name and config (model.to_json) and no modelTopology (TensorFlow.js)"
+        "JSON, but not a Keras model: no class_name and config (model.to_json), no modelTopology "
+        "(TensorFlow.js), and no weight_map (sharded weights)"
     )
+
+
+def _sharded(source: Source, data: bytes, limits: Limits, config: Source | None) -> ModelReport:
+    """A sharded weights index: its shards are the files it names beside it."""
+    findings: list[Finding] = []
+    with ExitStack() as opened:
+
+        def open_shard(name: str) -> IO[bytes] | None:
+            shard = source.sibling(name)
+            return opened.enter_context(shard.open()) if shard.is_file() else None
+
+        store = sharded_store(data, source.label, open_shard, limits, findings)
+        return read_weights(source, store, limits, findings, config)
 
 
 # The most elements a stored weight may declare: 2**48, far beyond any real model's.
@@ -68,12 +91,12 @@ def printable_repr(value: Any) -> str:
     return text if len(text) <= 80 else text[:79] + "…"
 
 
-def _tfjs(path: Path, document: dict[str, Any], limits: Limits) -> ModelReport:
+def _tfjs(source: Source, document: dict[str, Any], limits: Limits) -> ModelReport:
     topology = document["modelTopology"]
     model = topology.get("model_config", topology)
     if not isinstance(model, dict) or not isinstance(model.get("config"), (dict, list)):
         raise KerascopeError("modelTopology holds no model config")
-    tree = build_tree(model, path.stem, limits)
+    tree = build_tree(model, source.stem, limits)
     manifest = document.get("weightsManifest")
     weighed = isinstance(manifest, list)
     for group in manifest if weighed else []:
@@ -88,7 +111,7 @@ def _tfjs(path: Path, document: dict[str, Any], limits: Limits) -> ModelReport:
     if weighed:
         tree.sum_params()
     return tree.report(
-        str(path),
+        source.name,
         Format.TFJS,
         training_config=topology.get("training_config") or document.get("trainingConfig"),
         keras_version=text_or_none(topology.get("keras_version")),

@@ -1,15 +1,16 @@
-"""Legacy HDF5 files: full models from Keras 1, 2 and 3, and weights-only files.
+"""HDF5 files: legacy full models and weights from Keras 1, 2 and 3, and Keras 3 weights.
 
-A full model keeps its config as JSON in the root attribute `model_config`, and
-its weights under `model_weights`, one group per top-level layer listed in
-`layer_names`, each naming its variables in `weight_names`. A weights-only file
-(`save_weights`) has the same layer groups at the root and no config: its
-report has the structure and the weights, with every class unknown.
+A legacy full model keeps its config as JSON in the root attribute
+`model_config`, and its weights under `model_weights`, one group per top-level
+layer listed in `layer_names`, each naming its variables in `weight_names`. A
+legacy weights-only file (`save_weights`) has the same layer groups at the root
+and no config: its report has the structure and the weights, every class unknown.
+
+A Keras 3 `.weights.h5` has neither: it is the attribute tree Keras 3 saves
+(`layers/dense/vars/0`), read by `keras_saved.read_weights`.
 """
 
 from __future__ import annotations
-
-from pathlib import Path
 
 from kerascope.errors import KerascopeError
 from kerascope.limits import LimitExceeded, Limits
@@ -19,23 +20,42 @@ from kerascope.model.vocabulary import Fact, Format, Origin, Role
 from kerascope.readers import scoped_weights
 from kerascope.readers._io.hdf5 import H5Index, attr_list, attr_text, join, open_file
 from kerascope.readers._io.json_text import load_json
+from kerascope.readers._io.source import Source
 from kerascope.readers.config import build_tree
+from kerascope.readers.keras_saved import read_weights
+from kerascope.readers.weight_stores import H5Store
 
 NO_CONFIG = "not stored in the file: a weights-only file has no configs"
 TOP_LEVEL_WEIGHTS = "top_level_model_weights"
 
 
-def read_legacy_h5(path: Path, limits: Limits) -> ModelReport:
+def read_hdf5(source: Source, limits: Limits, config: Source | None = None) -> ModelReport:
     findings: list[Finding] = []
-    with path.open("rb", buffering=0) as stream:
+    with source.open() as stream:
         try:
             top = open_file(stream, limits)
         except KerascopeError as error:
             raise KerascopeError(f"HDF5 signature but unreadable as HDF5 ({error})") from None
-        return _read(path, H5Index(top, limits, findings), limits, findings)
+        index = H5Index(top, limits, findings)
+        if _is_keras3_weights(index):
+            return read_weights(source, H5Store(index), limits, findings, config)
+        if config is not None:
+            raise KerascopeError(
+                "a config pairs only with a Keras 3 weights file; this is a legacy HDF5 file"
+            )
+        return _read_legacy(source, index, limits, findings)
 
 
-def _read(path: Path, index: H5Index, limits: Limits, findings: list[Finding]) -> ModelReport:
+def _is_keras3_weights(index: H5Index) -> bool:
+    """Keras 3 weights: no legacy markers, and a `vars` group at the root or in a
+    group at the root (a subclassed model's attributes need not be in `layers`)."""
+    stored = index.attrs("")
+    if "model_config" in stored or "layer_names" in stored or "model_weights" in index.kind:
+        return False
+    return index.is_group("vars") or any(index.is_group(join(key, "vars")) for key in index.children(""))
+
+
+def _read_legacy(source: Source, index: H5Index, limits: Limits, findings: list[Finding]) -> ModelReport:
     stored = index.attrs("")
     if "model_config" in stored and (size := stored.nbytes("model_config")) > limits.max_json_bytes:
         raise LimitExceeded(
@@ -61,7 +81,7 @@ def _read(path: Path, index: H5Index, limits: Limits, findings: list[Finding]) -
     else:
         root = LayerNode(
             path="",
-            name=path.stem,
+            name=source.stem,
             class_name=None,
             role=Role.MODEL,
             config_error=NO_CONFIG,
@@ -88,7 +108,7 @@ def _read(path: Path, index: H5Index, limits: Limits, findings: list[Finding]) -
     backend = attr_text(stored, "backend") or attr_text(index.attrs(weights_root), "backend")
     training_text = attr_text(stored, "training_config")
     return tree.report(
-        str(path),
+        source.name,
         Format.H5 if config_text is not None else Format.H5_WEIGHTS,
         keras_version=version,
         backend=backend,

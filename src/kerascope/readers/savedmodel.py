@@ -17,15 +17,16 @@ Every file is decoded with `protobuf` from messages declared by field number
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from kerascope.errors import KerascopeError
-from kerascope.limits import LimitExceeded, Limits
+from kerascope.limits import Limits
 from kerascope.model.records import Finding, LayerNode, ModelReport
 from kerascope.model.tree import LayerTree
 from kerascope.model.vocabulary import Code, Format, Role, Severity
 from kerascope.readers._io.json_text import load_json, text_or_none
+from kerascope.readers._io.line_endings import converted, repair_protobuf
 from kerascope.readers._io.protobuf import METADATA_FILE, saved_metadata_nodes
 from kerascope.readers._io.saved_model_proto import (
     SAVED_MODEL_FILE,
@@ -33,14 +34,16 @@ from kerascope.readers._io.saved_model_proto import (
     SavedModelInfo,
     saved_model_info,
 )
+from kerascope.readers._io.source import Source
 from kerascope.readers._io.tensor_bundle import BundleIndex, read_bundle_index
 from kerascope.readers.config import build_tree, node_facts
 from kerascope.readers.graph_ops import WATCHED_OPS, unsafe_op_findings
 from kerascope.readers.savedmodel_export import read_export
 from kerascope.readers.savedmodel_variables import ObjectGraph, attach_layer_variables
-from kerascope.readers.sniff import savedmodel_directory
+from kerascope.readers.sniff import savedmodel_folder
 
 INDEX_FILE = "variables/variables.index"
+T = TypeVar("T")
 _LAYER_IDENTIFIERS = {
     "_tf_keras_layer": Role.SUBLAYER,
     "_tf_keras_rnn_layer": Role.SUBLAYER,
@@ -51,58 +54,103 @@ _LAYER_IDENTIFIERS = {
 }
 
 
-def read_savedmodel(path: Path, limits: Limits) -> ModelReport:
-    directory = savedmodel_directory(path)
-    if directory is None:
+def read_savedmodel(source: Source, limits: Limits) -> ModelReport:
+    given = source if source.is_dir() else source.parent()
+    folder = savedmodel_folder(given)
+    if folder is None:
         raise KerascopeError(f"no {SAVED_MODEL_FILE} or {METADATA_FILE} here or in a numbered version folder")
-    metadata = _read(directory / METADATA_FILE, limits.max_member_bytes)
-    graph = _graph(directory, limits)
-    bundle = _bundle(directory, limits)
-    findings = unsafe_op_findings(graph.watched) if graph is not None else []
-    if metadata is not None:
-        return _read_keras(directory, metadata, graph, bundle, findings, limits)
+    findings: list[Finding] = []
+    data = _read(folder, METADATA_FILE, limits.max_member_bytes)
+    nodes = _decoded(data, METADATA_FILE, saved_metadata_nodes, findings) if data is not None else None
+    # Without Keras metadata the graph is all there is: a damaged one is an error.
+    optional = nodes is not None
+    data = _read(folder, SAVED_MODEL_FILE, limits.max_protobuf_bytes)
+    graph = _decoded(data, SAVED_MODEL_FILE, _graph_of(limits), findings, optional) if data is not None else None
+    data = _read(folder, INDEX_FILE, limits.max_member_bytes)
+    bundle = _decoded(data, INDEX_FILE, _bundle_of(limits), findings, optional) if data is not None else None
+    findings += unsafe_op_findings(graph.watched) if graph is not None else []
+    if nodes is not None:
+        return _read_keras(folder, nodes, graph, bundle, findings, limits)
     if graph is None:
         raise KerascopeError(f"SavedModel directory without {SAVED_MODEL_FILE}")
-    name = path.name if path.is_dir() else path.parent.name
-    return read_export(directory, name, graph, bundle, findings, limits)
+    return read_export(folder, given.label, graph, bundle, findings, limits)
 
 
-def _graph(directory: Path, limits: Limits) -> SavedModelInfo | None:
-    data = _read(directory / SAVED_MODEL_FILE, limits.max_protobuf_bytes)
-    return saved_model_info(data, limits, WATCHED_OPS) if data is not None else None
+def _graph_of(limits: Limits) -> Callable[[bytes], SavedModelInfo]:
+    return lambda data: saved_model_info(data, limits, WATCHED_OPS)
 
 
-def _bundle(directory: Path, limits: Limits) -> BundleIndex | None:
-    data = _read(directory / INDEX_FILE, limits.max_member_bytes)
-    return read_bundle_index(data, limits, INDEX_FILE) if data is not None else None
+def _bundle_of(limits: Limits) -> Callable[[bytes], BundleIndex]:
+    return lambda data: read_bundle_index(data, limits, INDEX_FILE)
 
 
-def _read(path: Path, most: int) -> bytes | None:
-    if not path.is_file():
-        return None
-    size = path.stat().st_size
-    if size > most:
-        raise LimitExceeded(f"{path.name} is {size:,} bytes, over the {most:,}-byte limit")
-    return path.read_bytes()
+def _decoded(
+    data: bytes, name: str, decode: Callable[[bytes], T], findings: list[Finding], optional: bool = False
+) -> T | None:
+    """`decode(data)`; when that fails on bytes whose line endings were converted
+    (git's CRLF to LF), the decoding of a repaired copy, with a FILE_REPAIRED
+    finding. A file that cannot be repaired is an error, or, when `optional`, a
+    finding that leaves what it holds unknown."""
+    try:
+        return decode(data)
+    except KerascopeError as error:
+        if not converted(data):
+            raise
+        failure = error
+    repaired = repair_protobuf(data) if name != INDEX_FILE else None
+    if repaired is not None:
+        try:
+            value = decode(repaired)
+        except KerascopeError:
+            pass
+        else:
+            findings.append(
+                Finding(
+                    Code.FILE_REPAIRED,
+                    Severity.WARNING,
+                    None,
+                    f"{name} had its line endings converted (CRLF to LF, as git or a text-mode copy does); "
+                    f"read from a copy with the {len(repaired) - len(data):,} lost CRs put back",
+                    "restore the file as binary (in git: a `*.pb binary` line in .gitattributes) before loading it",
+                )
+            )
+            return value
+    message = f"{name} had its line endings converted (CRLF to LF) and cannot be repaired ({failure})"
+    if not optional:
+        raise KerascopeError(message)
+    findings.append(
+        Finding(
+            Code.FILE_REPAIRED,
+            Severity.WARNING,
+            None,
+            f"{message}: what it holds is left out (the report's variables, signatures or ops are unknown)",
+            "restore the file as binary before loading it",
+        )
+    )
+    return None
+
+
+def _read(folder: Source, name: str, most: int) -> bytes | None:
+    return folder.read(name, most) if folder.is_file(name) else None
 
 
 def _read_keras(
-    directory: Path,
-    metadata: bytes,
+    folder: Source,
+    nodes: list[tuple[int, str, str, str]],
     graph: SavedModelInfo | None,
     bundle: BundleIndex | None,
     findings: list[Finding],
     limits: Limits,
 ) -> ModelReport:
     documents: dict[str, tuple[int, str, Any]] = {}
-    for node_id, node_path, identifier, text in saved_metadata_nodes(metadata):
+    for node_id, node_path, identifier, text in nodes:
         if identifier in _LAYER_IDENTIFIERS:
             document = load_json(text, f"{METADATA_FILE} node {node_path}", limits)
             documents[node_path] = (node_id, identifier, document)
     if "root" not in documents or not isinstance(documents["root"][2], dict):
         raise KerascopeError(f"{METADATA_FILE} has no Keras root object")
     root_document = documents["root"][2]
-    tree = build_tree(_serialized(root_document), directory.name, limits)
+    tree = build_tree(_serialized(root_document), folder.label, limits)
     limits.check_layers(len(tree) + len(documents))
     layers = _place_documents(tree, documents)
     if graph is not None and graph.nodes and bundle is not None:
@@ -113,7 +161,7 @@ def _read_keras(
             objects = ObjectGraph(graph.nodes, GraphBudget(limits), limits.max_member_bytes)
             findings += attach_layer_variables(tree, layers, objects, bundle)
     return tree.report(
-        str(directory),
+        folder.name,
         Format.SAVEDMODEL,
         keras_version=text_or_none(root_document.get("keras_version")),
         backend=text_or_none(root_document.get("backend")),

@@ -12,13 +12,12 @@ signatures, and every variable as the root's own weight, one flat list.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from kerascope.limits import Limits
 from kerascope.model.records import Finding, LayerNode, ModelReport, WeightInfo
 from kerascope.model.tree import LayerTree
 from kerascope.model.vocabulary import Fact, Format, Origin, Role
 from kerascope.readers._io.saved_model_proto import GraphBudget, SavedModelInfo
+from kerascope.readers._io.source import Source
 from kerascope.readers._io.tensor_bundle import BundleIndex
 from kerascope.readers.savedmodel_variables import ObjectGraph, model_variables
 
@@ -29,7 +28,7 @@ SLICE_KEY_START = "\0"  # keys of the slices of a partitioned tensor
 
 
 def read_export(
-    directory: Path,
+    folder: Source,
     name: str,
     graph: SavedModelInfo,
     bundle: BundleIndex | None,
@@ -51,7 +50,7 @@ def read_export(
             split=all(weight.trainable is not None for weight in root.weights),
         )
     return tree.report(
-        str(directory), Format.SAVEDMODEL_EXPORT, findings=findings, signatures=graph.signatures_json()
+        folder.name, Format.SAVEDMODEL_EXPORT, findings=findings, signatures=graph.signatures_json()
     )
 
 

@@ -21,6 +21,7 @@ from typing import Any
 
 from kerascope.errors import KerascopeError
 from kerascope.model.paths import one_line
+from kerascope.readers._io.source import LocalSource
 from kerascope.readers.sniff import Kind, sniff
 from kerascope.scan.fingerprint import folder_stat_key, members, stat_key
 from kerascope.scan.sources import filesystem, local_path
@@ -97,8 +98,8 @@ def _file(protocol: str, root: str, path: str, info: dict[str, Any], named: bool
     """A file's entry when it holds a model, or when the user named it; else None."""
     facts = {"size": info.get("size"), "mtime": info.get("mtime"), "stat_key": stat_key(info)}
     try:
-        kind = sniff(local_path(protocol, path))
-    except OSError as error:
+        kind = sniff(LocalSource(local_path(protocol, path)))
+    except (OSError, KerascopeError) as error:
         return Entry(path, protocol, root, **facts, error=_reason(path, error))
     if kind is None and not named:
         return None
@@ -110,8 +111,8 @@ def _file(protocol: str, root: str, path: str, info: dict[str, Any], named: bool
 def _folder_model(fs: Any, protocol: str, root: str, folder: str) -> Entry | None:
     """The folder as one model, when `sniff` says it is one."""
     try:
-        kind = sniff(local_path(protocol, folder))
-    except OSError as error:
+        kind = sniff(LocalSource(local_path(protocol, folder)))
+    except (OSError, KerascopeError) as error:
         return Entry(folder, protocol, root, is_dir=True, error=_reason(folder, error))
     if kind is None:
         return None
@@ -140,5 +141,6 @@ def _excluded(path: str, root: str, patterns: Sequence[str]) -> bool:
     return any(fnmatch.fnmatchcase(relative, p) or fnmatch.fnmatchcase(name, p) for p in patterns)
 
 
-def _reason(path: str, error: OSError) -> str:
-    return f"{path}: cannot be examined ({one_line(error.strerror or str(error))})"
+def _reason(path: str, error: OSError | KerascopeError) -> str:
+    text = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+    return f"{path}: cannot be examined ({one_line(text)})"

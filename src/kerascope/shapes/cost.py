@@ -219,6 +219,8 @@ def _weight_bytes(node: LayerNode, children: list[LayerNode]) -> int | None:
 
 def _activation_bytes(node: LayerNode, sites: list[Site], children: list[LayerNode]) -> int | None:
     if node.role == Role.MODEL:
+        if not children:  # no layers known (an exported graph): nothing to say they output
+            return None
         total = 0
         for child in children:
             if child.activation_bytes is None:

@@ -13,11 +13,11 @@ from typing import Any
 
 from jinja2 import Environment, select_autoescape
 
-from kerascope.model.records import LayerNode, ModelReport
+from kerascope.model.records import Finding, LayerNode, ModelReport
 from kerascope.model.topology import MODEL_KEYS
 from kerascope.views.graph import graph_nodes, is_cluster, layered_layout, level_edges
 from kerascope.views.options import ViewOptions
-from kerascope.views.text import class_text, count_text, plural, printable
+from kerascope.views.text import class_text, count_text, plural, printable, source_lines
 
 BOX_WIDTH, BOX_HEIGHT, GAP_X, GAP_Y, MARGIN = 180, 38, 24, 34, 16
 
@@ -46,9 +46,21 @@ def report_context(report: ModelReport) -> dict[str, Any]:
     return {
         "title": f"{printable(report.root.name)} ({class_text(report.root)})",
         "facts": printable(f"{report.source} · " + " · ".join(facts)),
-        "findings": report.findings,
+        "findings": [_printable_finding(finding) for finding in report.findings],
+        "details": source_lines(report),
         "levels": _levels(report),
         "data": embedded_json({"nodes": [_page_node(node) for node in report.nodes]}),
+    }
+
+
+def _printable_finding(finding: Finding) -> dict[str, str | None]:
+    """A finding's text for the page: printable (autoescaping does the rest)."""
+    return {
+        "severity": finding.severity.value,
+        "code": finding.code.value,
+        "path": printable(finding.path) if finding.path else None,
+        "message": printable(finding.message),
+        "hint": printable(finding.hint) if finding.hint else None,
     }
 
 

@@ -104,6 +104,7 @@ def footer_lines(report: ModelReport) -> list[str]:
         lines.append(f"Trainable params: {count_text(report.trainable_params)}")
         lines.append(f"Non-trainable params: {count_text(report.non_trainable_params)}")
     lines += cost_lines(report)
+    lines += source_lines(report)
     unstored: dict[str, int] = {}
     for node in report.layers:
         if raised_config_error(node):
@@ -117,6 +118,45 @@ def footer_lines(report: ModelReport) -> list[str]:
     if any(node.class_name is None for node in report.layers):
         lines.append("? = unknown")
     return lines
+
+
+def source_lines(report: ModelReport) -> list[str]:
+    """What the source says beside the layers: serving signatures, a preset's or a
+    foreign config's metadata, and the bytes a remote read fetched."""
+    lines = []
+    for name, signature in (report.signatures or {}).items():
+        if not isinstance(signature, dict):
+            continue
+        inputs = _tensors_text(signature.get("inputs"))
+        outputs = _tensors_text(signature.get("outputs"))
+        lines.append(printable(f"Signature {name}: {inputs} -> {outputs}"))
+    for key, value in (report.metadata or {}).items():
+        lines.append(printable(f"{key.replace('_', ' ').capitalize()}: {_metadata_text(value)}"))
+    if report.bytes_fetched is not None:
+        lines.append(f"Fetched: {byte_text(report.bytes_fetched)} by range requests")
+    return lines
+
+
+def _tensors_text(tensors: Any) -> str:
+    if not isinstance(tensors, dict) or not tensors:
+        return "(none)"
+    parts = []
+    for name, tensor in tensors.items():
+        tensor = tensor if isinstance(tensor, dict) else {}
+        shape = tensor.get("shape")
+        dims = "?" if shape is None else "(" + ", ".join("None" if d is None else str(d) for d in shape) + ")"
+        parts.append(f"{name} {tensor.get('dtype') or '?'} {dims}")
+    return ", ".join(parts)
+
+
+def _metadata_text(value: Any) -> str:
+    if isinstance(value, dict):
+        return ", ".join(f"{key.replace('_', ' ')} {_metadata_text(item)}" for key, item in value.items())
+    if isinstance(value, list):
+        return ", ".join(_metadata_text(item) for item in value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return "?" if value is None else str(value)
 
 
 def cost_lines(report: ModelReport) -> list[str]:

@@ -11,6 +11,7 @@ from kerascope.cli.arguments import (
     add_load_options,
     add_output_option,
     limits_of,
+    reading_of,
 )
 from kerascope.cli.output import emit, to_terminal
 from kerascope.model.vocabulary import Severity
@@ -43,8 +44,6 @@ def run(args: argparse.Namespace) -> int:
     from kerascope.views.check_view import render_check
     from kerascope.views.console import as_text
 
-    result = check(
-        args.target, load=args.load, trust=args.trust, limits=limits_of(args), time_limit=args.time_limit
-    )
+    result = check(args.target, **reading_of(args), limits=limits_of(args), time_limit=args.time_limit)
     emit(as_text(render_check(result, args.format), to_terminal(args.output)), args.output, args.force)
     return exits.DIFFERENT if result.fails(args.fail_on) else exits.OK

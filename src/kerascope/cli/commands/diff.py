@@ -11,6 +11,7 @@ from kerascope.cli.arguments import (
     add_load_options,
     add_output_option,
     limits_of,
+    reading_of,
 )
 from kerascope.cli.output import emit, to_terminal
 from kerascope.views.options import DiffView
@@ -37,7 +38,7 @@ def add_to(subparsers: argparse._SubParsersAction) -> None:
         help="compare configs as stored, without folding Keras 1/2/3 spelling differences",
     )
     add_output_option(command)
-    add_load_options(command)
+    add_load_options(command, pairs_config=False)
     add_limit_options(command)
 
 
@@ -51,8 +52,7 @@ def run(args: argparse.Namespace) -> int:
         args.b,
         normalize=args.normalize,
         ignore=args.ignore,
-        load=args.load,
-        trust=args.trust,
+        **reading_of(args),
         limits=limits_of(args),
         time_limit=args.time_limit,
     )

@@ -11,6 +11,7 @@ from kerascope.cli.arguments import (
     add_load_options,
     add_output_option,
     limits_of,
+    reading_of,
 )
 from kerascope.cli.commands._report_views import add_view_options, report_text
 from kerascope.cli.output import emit, to_terminal
@@ -59,8 +60,7 @@ def run(args: argparse.Namespace) -> int:
 
     report = inspect(
         args.target,
-        load=args.load,
-        trust=args.trust,
+        **reading_of(args),
         limits=limits_of(args),
         time_limit=args.time_limit,
         input_shapes=input_shapes(args.input_shape),

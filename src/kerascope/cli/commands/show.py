@@ -12,6 +12,7 @@ from kerascope.cli.arguments import (
     add_load_options,
     add_output_option,
     limits_of,
+    reading_of,
 )
 from kerascope.cli.output import emit
 from kerascope.views.options import LayerView
@@ -37,9 +38,7 @@ def run(args: argparse.Namespace) -> int:
     from kerascope.api import inspect
     from kerascope.views.text import compact
 
-    report = inspect(
-        args.target, load=args.load, trust=args.trust, limits=limits_of(args), time_limit=args.time_limit
-    )
+    report = inspect(args.target, **reading_of(args), limits=limits_of(args), time_limit=args.time_limit)
     record = report[args.layer].to_dict()
     if args.format == LayerView.JSON:
         text = json.dumps(record, indent=2) + "\n"

@@ -2,8 +2,8 @@
 
 The HDF5 C library has looped forever and corrupted memory on malformed files;
 here a file is decoded by pyfive and `hdf5_format`, which fail with an exception
-instead, within `Limits`. The structure is taken in one walk from the root, in
-HDF5's own order (depth first, links by name), that reads each object once, so
+instead, within `Limits`. The structure is taken in one walk from the root, level by
+level (links in HDF5's name order within each group), that reads each object once, so
 cycles end, and never resolves a soft or external link. Those links, external
 storage, virtual datasets and objects linked from several places are reported as
 findings (CVE-2026-1669) and never followed. After the walk every lookup is a
@@ -13,6 +13,7 @@ value is ever read), and attributes are read only when asked for.
 
 from __future__ import annotations
 
+import math
 from typing import IO
 
 from kerascope.errors import KerascopeError
@@ -21,7 +22,7 @@ from kerascope.model.records import Finding, WeightInfo
 from kerascope.model.vocabulary import Code, Severity
 from kerascope.readers._io.hdf5_attributes import Allowance, H5Attributes
 from kerascope.readers._io.hdf5_datasets import VIRTUAL, describe
-from kerascope.readers._io.hdf5_format import H5File, LinkKind, ObjectHeader
+from kerascope.readers._io.hdf5_format import H5File, Link, LinkKind, ObjectHeader
 from kerascope.readers._io.paged import PagedFile
 
 GROUP, DATASET = "group", "dataset"
@@ -57,50 +58,67 @@ class H5Index:
             raise LimitExceeded(f"more than {self.limits.max_h5_objects:,} HDF5 objects (the object limit)")
 
     def _walk(self) -> None:
-        """Depth first from the root, links in name order, each object read once."""
+        """Level by level from the root, links in name order, each object read once.
+
+        A whole level is asked for at once (`prefetch_*`), so that a remote file is
+        fetched in one batch of range requests per step, not one request per object."""
         self._tick()
         root = self._headers[""] = self.top.header(self.top.root)
         if not root.is_group:
             raise KerascopeError("malformed HDF5: the root object is not a group")
         seen = {root.address}
-        stack = [("", iter(self.top.links(root, self._tick)))]
-        while stack:
-            parent, links = stack[-1]
-            link = next(links, None)
-            if link is None:
-                stack.pop()
-                continue
-            check_time()
-            name = link.key.decode("utf-8", errors="replace")
-            if not name or name == "." or "/" in name:  # names HDF5 itself refuses to create
-                raise KerascopeError(f"malformed HDF5: a link named {name!r} in /{parent}")
-            path = f"{parent}/{name}" if parent else name
-            self.top.paged.charge(len(path))  # paths grow with depth: they count as metadata
-            where = f"/{path}"
-            if link.kind == LinkKind.EXTERNAL:
-                self.flag(Code.H5_EXTERNAL_LINK, where, f"external link to {link.target}")
-            elif link.kind == LinkKind.SOFT:
-                self.flag(Code.H5_SOFT_LINK, where, f"soft link to {link.target}")
-            elif link.kind == LinkKind.USER:
-                self.flag(Code.H5_LINK_NOT_FOLLOWED, where, "a user-defined link")
-            elif link.address in seen:
-                self._alias(path, where, link.address)
-            else:
-                seen.add(link.address)
-                self._tick()
-                header = self.top.header(link.address)
-                if header.is_group or header.is_dataset:
-                    self.kind[path] = GROUP if header.is_group else DATASET
-                    self._headers[path] = header
-                    self._at_address[link.address] = path
-                    self._children[parent].append(name)
-                if header.is_group:
-                    if len(stack) >= self.limits.max_h5_depth:
-                        raise LimitExceeded(
-                            f"HDF5 groups nested deeper than {self.limits.max_h5_depth} (the HDF5 depth limit)"
-                        )
-                    self._children[path] = []
-                    stack.append((path, iter(self.top.links(header, self._tick))))
+        level = [("", root)]
+        depth = 0
+        while level:
+            depth += 1
+            if depth > self.limits.max_h5_depth:
+                raise LimitExceeded(
+                    f"HDF5 groups nested deeper than {self.limits.max_h5_depth} (the HDF5 depth limit)"
+                )
+            self.top.prefetch_links([header for _, header in level])
+            found = []
+            for parent, header in level:
+                for link in self.top.links(header, self._tick):
+                    found.append((parent, link))
+            self.top.prefetch_headers(
+                [link.address for _, link in found if link.kind == LinkKind.HARD and link.address not in seen]
+            )
+            level = []
+            for parent, link in found:
+                child = self._visit(parent, link, seen)
+                if child is not None:
+                    level.append(child)
+
+    def _visit(self, parent: str, link: Link, seen: set[int]) -> tuple[str, ObjectHeader] | None:
+        """Record one link below `parent`; the group it leads to, if the walk goes on into it."""
+        check_time()
+        name = link.key.decode("utf-8", errors="replace")
+        if not name or name == "." or "/" in name:  # names HDF5 itself refuses to create
+            raise KerascopeError(f"malformed HDF5: a link named {name!r} in /{parent}")
+        path = f"{parent}/{name}" if parent else name
+        self.top.paged.charge(len(path))  # paths grow with depth: they count as metadata
+        where = f"/{path}"
+        if link.kind == LinkKind.EXTERNAL:
+            self.flag(Code.H5_EXTERNAL_LINK, where, f"external link to {link.target}")
+        elif link.kind == LinkKind.SOFT:
+            self.flag(Code.H5_SOFT_LINK, where, f"soft link to {link.target}")
+        elif link.kind == LinkKind.USER:
+            self.flag(Code.H5_LINK_NOT_FOLLOWED, where, "a user-defined link")
+        elif link.address in seen:
+            self._alias(path, where, link.address)
+        else:
+            seen.add(link.address)
+            self._tick()
+            header = self.top.header(link.address)
+            if header.is_group or header.is_dataset:
+                self.kind[path] = GROUP if header.is_group else DATASET
+                self._headers[path] = header
+                self._at_address[link.address] = path
+                self._children[parent].append(name)
+            if header.is_group:
+                self._children[path] = []
+                return path, header
+        return None
 
     def _alias(self, path: str, where: str, address: int) -> None:
         """A second hard link to an object the walk reached by another name.
@@ -157,7 +175,7 @@ class H5Index:
             self.flag(Code.H5_VIRTUAL_DATASET, where, "virtual dataset (its data lives in other files)")
         if info.external:
             self.flag(Code.H5_EXTERNAL_STORAGE, where, "dataset stored in external raw files")
-        declared = _product(info.shape) * info.itemsize
+        declared = math.prod(info.shape) * info.itemsize
         if declared > SIZE_MISMATCH_FLOOR and declared > max(info.stored, 1) * ratio:
             stores = "stores" if info.stored_exact else "the whole file holds only"
             self.flag(
@@ -188,13 +206,6 @@ class H5Index:
                 hint="do not load this file",
             )
         )
-
-
-def _product(shape: list[int]) -> int:
-    total = 1
-    for size in shape:
-        total *= size
-    return total
 
 
 def join(parent: str, name: str) -> str:

@@ -228,6 +228,62 @@ class H5File:
             self._committed[address] = committed
         return self._committed[address]
 
+    # -- fetching ahead ---------------------------------------------------------------
+    # A remote file is read by range requests: one round trip per structure would be
+    # thousands. The walk asks for a whole level of the tree at once instead: these
+    # name the structures it will read next, and the stream fetches them together.
+    # Each is a hint; what is then read is decoded and checked as always.
+    HEADER_GUESS = 512  # bytes of an object header read ahead (a continuation is read when met)
+
+    def prefetch_headers(self, addresses: list[int]) -> None:
+        self.paged.prefetch([(self.base + address, self.HEADER_GUESS) for address in addresses])
+
+    def prefetch_links(self, groups: list[ObjectHeader]) -> None:
+        """Fetch what `links()` will read for each of `groups`: symbol-table groups keep
+        their links in a local heap and a B-tree of symbol-table nodes, two steps."""
+        tables = [
+            _ADDRESS_LENGTH.unpack_from(message.data, message.start)
+            for group in groups
+            for message in group.messages
+            if message.type == SYMBOL_TABLE and message.end - message.start >= _ADDRESS_LENGTH.size
+        ]
+        if not tables:
+            return
+        self.paged.prefetch(
+            [(self.base + btree, _BTREE_V1.size + 16 * 33) for btree, _ in tables]
+            + [(self.base + heap, _LOCAL_HEAP.size) for _, heap in tables]
+        )
+        ahead = []
+        for _, heap in tables:
+            try:
+                _, _, size, _, data = _LOCAL_HEAP.unpack(self.exactly(heap, _LOCAL_HEAP.size, "local heap"))
+                ahead.append((self.base + data, min(size, self.HEADER_GUESS * 8)))
+            except (KerascopeError, struct.error):
+                continue  # the walk itself reads it again, and says what is wrong
+        nodes, seen = [btree for btree, _ in tables], set()
+        while nodes:  # a large group's B-tree has inner levels: one batch per level
+            inner = []
+            for node in nodes:
+                if node in seen or len(seen) > self.limits.max_h5_objects:
+                    continue
+                seen.add(node)
+                try:
+                    _, _, level, entries, _, _ = _BTREE_V1.unpack(
+                        self.exactly(node, _BTREE_V1.size, "B-tree node")
+                    )
+                    body = self.exactly(node + _BTREE_V1.size, entries * 16 + 8, "B-tree node")
+                except (KerascopeError, struct.error):
+                    continue
+                children = [_U64.unpack_from(body, 16 * i + 8)[0] for i in range(entries)]
+                if level == 0:
+                    ahead += [
+                        (self.base + child, _SYMBOL_NODE.size + 32 * _SYMBOL_ENTRY.size) for child in children
+                    ]
+                else:
+                    inner += children
+            self.paged.prefetch([(self.base + node, _BTREE_V1.size + 16 * 33) for node in inner] + ahead)
+            ahead, nodes = [], inner
+
     # -- links ------------------------------------------------------------------------
     def links(self, group: ObjectHeader, tick: Callable[[], None]) -> list[Link]:
         """A group's links in HDF5's name order; `tick` is called once for each."""

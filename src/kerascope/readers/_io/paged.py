@@ -17,8 +17,8 @@ from typing import IO
 from kerascope.errors import KerascopeError
 from kerascope.limits import LimitExceeded
 
-PAGE = 16 * 1024
-MAX_PAGES = 1024  # at most 16 MiB of pages kept
+PAGE = 16 * 1024  # a local file's page; a remote stream states its own (`page_size`)
+MAX_PAGE_BYTES = 16 * 1024 * 1024  # pages kept
 READ_COST = 64  # what one read costs at least, however few bytes it asks for
 # ... and one of pyfive's (fractal heaps, version 2 B-trees), which keeps a Python object per read
 CURSOR_READ_COST = 256
@@ -30,6 +30,11 @@ class PagedFile:
     def __init__(self, stream: IO[bytes], budget: int, what: str) -> None:
         self._stream = stream
         self.size = stream.seek(0, io.SEEK_END)
+        # A remote stream fetches aligned blocks: pages of its block size, aligned with
+        # its blocks (a window into a zip starts mid-block), fetch each block once.
+        self._page_bytes = getattr(stream, "page_size", None) or PAGE
+        self._shift = getattr(stream, "page_shift", 0) % self._page_bytes
+        self._most_pages = MAX_PAGE_BYTES // self._page_bytes
         self._pages: dict[int, bytes] = {}
         self._budget = budget
         self._spent = 0
@@ -51,14 +56,22 @@ class PagedFile:
         self.charge(size, least)
         if size == 0:
             return b""
-        first, last = offset // PAGE, (offset + size - 1) // PAGE
-        start = offset - first * PAGE
+        page = self._page_bytes
+        first, last = (offset + self._shift) // page, (offset + size - 1 + self._shift) // page
+        start = offset - max(0, first * page - self._shift)
         if first == last:
             page = self._pages.get(first) or self._page(first)
             return page[start : start + size]
         if last - first == 1:
             return (self._page(first) + self._page(last))[start : start + size]
         return self._fetch(offset, size)  # a large structure: read once, not cached
+
+    def prefetch(self, ranges: list[tuple[int, int]]) -> None:
+        """Let a stream that fetches remotely fetch these `(offset, size)` ranges
+        together, ahead of the reads that will want them; a local file ignores it."""
+        fetch = getattr(self._stream, "prefetch", None)
+        if fetch is not None and ranges:
+            fetch([(offset, size) for offset, size in ranges if 0 <= offset < self.size and size > 0])
 
     def exactly(self, offset: int, size: int, what: str) -> bytes:
         """`size` bytes at `offset`, or an error naming `what` ran past the end."""
@@ -70,9 +83,11 @@ class PagedFile:
     def _page(self, index: int) -> bytes:
         page = self._pages.get(index)
         if page is None:
-            if len(self._pages) >= MAX_PAGES:
+            if len(self._pages) >= self._most_pages:
                 del self._pages[next(iter(self._pages))]
-            page = self._pages[index] = self._fetch(index * PAGE, PAGE)
+            start = max(0, index * self._page_bytes - self._shift)
+            end = (index + 1) * self._page_bytes - self._shift
+            page = self._pages[index] = self._fetch(start, end - start)
         return page
 
     def _fetch(self, offset: int, size: int) -> bytes:

@@ -18,10 +18,14 @@ from typing import IO, Any
 
 from kerascope.errors import KerascopeError
 
-# Remote bytes are fetched in blocks of this size: a few range requests for a zip's
-# directory and a config, one per stretch of HDF5 metadata.
-BLOCK = 64 * 1024
+# Remote bytes are fetched in aligned blocks of this size, each once; a read that
+# spans several missing blocks (a config) fetches them in one range request. HDF5
+# metadata is small structures scattered between weight values: small blocks fetch
+# little beside them.
+BLOCK = 4096
 MAX_LISTING = 10_000  # entries listed from one remote folder
+MAX_BLOCKS = 16_384  # blocks kept in memory (64 MiB)
+MAX_LISTING_PAGE = 4 * 1024 * 1024  # an HTTP server's page listing a folder
 
 
 class Source:
@@ -61,6 +65,14 @@ class Source:
     def within(self, member: str) -> Source:
         """The source of a member folder (a SavedModel's version folder, a preset's assets)."""
         raise NotImplementedError
+
+    def parent(self) -> Source:
+        """The folder holding this file."""
+        raise NotImplementedError
+
+    def sibling(self, name: str) -> Source:
+        """The file called `name` in the same folder (a shard beside its index)."""
+        return self.parent().within(name)
 
     @property
     def label(self) -> str:
@@ -106,6 +118,9 @@ class LocalSource(Source):
     def within(self, member: str) -> Source:
         return LocalSource(self._at(member))
 
+    def parent(self) -> Source:
+        return LocalSource(self.path.parent)
+
 
 class RemoteSource(Source):
     """An fsspec URL (`https://`, `s3://`, `gs://`, `hf://`, `memory://`), read in blocks."""
@@ -135,10 +150,13 @@ class RemoteSource(Source):
     def _info(self, member: str) -> dict[str, Any]:
         try:
             return self.fs.info(self._at(member))
-        except FileNotFoundError:
-            raise KerascopeError(f"{self.name}{'/' + member if member else ''}: no such file") from None
         except Exception as error:  # noqa: BLE001 - each filesystem raises its own kinds
-            raise KerascopeError(f"{self.name}: {remote_error(error)}") from None
+            raise KerascopeError(f"{member + ': ' if member else ''}{remote_error(error)}") from None
+
+    @staticmethod
+    def _is_folder(info: dict[str, Any]) -> bool:
+        """A folder: what the store calls one, or, over plain HTTP, a page listing one."""
+        return info.get("type") == "directory" or str(info.get("mimetype", "")).startswith("text/html")
 
     def open(self, member: str = "") -> IO[bytes]:
         size = self.size(member)
@@ -147,28 +165,39 @@ class RemoteSource(Source):
         except Exception as error:  # noqa: BLE001
             raise KerascopeError(f"{self.name}: {remote_error(error)}") from None
         key = f"{self.name}/{member}" if member else self.name
-        return _BlockReader(raw, size, self.counter, self.cache, key)
+        return _BlockReader(raw, size, self.counter, self.cache, key, self.fs, self._at(member))
 
     def is_dir(self, member: str = "") -> bool:
-        try:
-            return self._info(member).get("type") == "directory"
-        except KerascopeError:
-            return False
+        info = self._info(member) if not member else self._info_or_none(member)
+        return info is not None and self._is_folder(info)
 
     def is_file(self, member: str = "") -> bool:
+        info = self._info(member) if not member else self._info_or_none(member)
+        return info is not None and info.get("type") == "file" and not self._is_folder(info)
+
+    def _info_or_none(self, member: str) -> dict[str, Any] | None:
         try:
-            return self._info(member).get("type") == "file"
+            return self._info(member)
         except KerascopeError:
-            return False
+            return None
 
     def listing(self, member: str = "") -> list[str]:
+        info = self._info(member)
+        if isinstance(info.get("size"), int) and info["size"] > MAX_LISTING_PAGE:
+            raise KerascopeError(f"{member or 'the folder'}: a listing of {info['size']:,} bytes")
         try:
             entries = self.fs.ls(self._at(member), detail=False)
         except Exception as error:  # noqa: BLE001
-            raise KerascopeError(f"{self.name}: {remote_error(error)}") from None
+            raise KerascopeError(remote_error(error)) from None
         if len(entries) > MAX_LISTING:
-            raise KerascopeError(f"{self.name}: a folder of more than {MAX_LISTING:,} entries")
-        return sorted(PurePosixPath(str(entry).rstrip("/")).name for entry in entries)
+            raise KerascopeError(f"a folder of more than {MAX_LISTING:,} entries")
+        inside = self._at(member).rstrip("/") + "/"
+        names = {
+            PurePosixPath(str(entry).rstrip("/")).name
+            for entry in entries
+            if str(entry).startswith(inside) or "://" not in str(entry)
+        }
+        return sorted(name for name in names if name not in ("", ".", ".."))
 
     def size(self, member: str = "") -> int:
         size = self._info(member).get("size")
@@ -180,6 +209,12 @@ class RemoteSource(Source):
         inner = RemoteSource(f"{self.name.rstrip('/')}/{member}", self.cache, self.fs, self._at(member))
         inner.counter = self.counter
         return inner
+
+    def parent(self) -> Source:
+        url, path = self.name.rstrip("/").rpartition("/")[0], self.path.rstrip("/").rpartition("/")[0]
+        outer = RemoteSource(url, self.cache, self.fs, path)
+        outer.counter = self.counter
+        return outer
 
     @property
     def fetched(self) -> int:
@@ -195,12 +230,18 @@ class _BlockReader(io.RawIOBase):
     """A remote file read in aligned blocks, each fetched once (from the cache folder
     when it holds it), and counted."""
 
-    def __init__(self, raw: Any, size: int, counter: _Counter, cache: Path | None, key: str) -> None:
+    def __init__(
+        self, raw: Any, size: int, counter: _Counter, cache: Path | None, key: str, fs: Any, path: str
+    ) -> None:
         super().__init__()
         self._raw, self._size, self._counter = raw, size, counter
+        self._fs, self._path = fs, path
         self._position = 0
         self._blocks: dict[int, bytes] = {}
         self._cache = cache / hashlib.sha256(key.encode()).hexdigest()[:32] if cache else None
+
+    page_size = BLOCK
+    page_shift = 0
 
     def readable(self) -> bool:
         return True
@@ -220,36 +261,88 @@ class _BlockReader(io.RawIOBase):
         count = min(len(buffer), max(0, self._size - self._position))
         if count == 0:
             return 0
-        out = memoryview(buffer)
-        done = 0
-        while done < count:
-            index, start = divmod(self._position + done, BLOCK)
-            block = self._block(index)
-            piece = block[start : start + count - done]
-            if not piece:
-                break
-            out[done : done + len(piece)] = piece
-            done += len(piece)
-        self._position += done
-        return done
+        first, last = self._position // BLOCK, (self._position + count - 1) // BLOCK
+        blocks = self._blocks_between(first, last)
+        data = b"".join(blocks)
+        start = self._position - first * BLOCK
+        memoryview(buffer)[:count] = data[start : start + count]
+        self._position += count
+        return count
 
-    def _block(self, index: int) -> bytes:
-        if index in self._blocks:
-            return self._blocks[index]
-        block = self._cached(index)
-        if block is None:
-            start = index * BLOCK
-            self._raw.seek(start)
-            try:
-                block = self._raw.read(min(BLOCK, self._size - start))
-            except Exception as error:  # noqa: BLE001 - each filesystem raises its own kinds
-                raise KerascopeError(remote_error(error)) from None
-            self._counter.bytes += len(block)
+    def prefetch(self, ranges: list[tuple[int, int]]) -> None:
+        """Fetch the blocks of these `(offset, size)` ranges that are not here yet,
+        concurrently where the filesystem can (`cat_ranges`), in one batch."""
+        wanted: set[int] = set()
+        for offset, size in ranges:
+            if size > 0 and offset < self._size:
+                wanted.update(range(offset // BLOCK, (min(offset + size, self._size) - 1) // BLOCK + 1))
+        missing = sorted(
+            index for index in wanted if index not in self._blocks and self._cached(index) is None
+        )
+        runs: list[tuple[int, int]] = []
+        for index in missing:
+            if runs and runs[-1][1] == index - 1:
+                runs[-1] = (runs[-1][0], index)
+            else:
+                runs.append((index, index))
+        if not runs:
+            return
+        starts = [first * BLOCK for first, _ in runs]
+        ends = [min((last + 1) * BLOCK, self._size) for _, last in runs]
+        try:
+            parts = self._fs.cat_ranges([self._path] * len(runs), starts, ends)
+        except Exception as error:  # noqa: BLE001 - each filesystem raises its own kinds
+            raise KerascopeError(remote_error(error)) from None
+        for (first, last), data in zip(runs, parts, strict=True):
+            if isinstance(data, BaseException):
+                raise KerascopeError(remote_error(data))
+            self._counter.bytes += len(data)
+            for index in range(first, last + 1):
+                block = data[(index - first) * BLOCK : (index - first + 1) * BLOCK]
+                self._store(index, block)
+                self._keep(index, block)
+
+    def _blocks_between(self, first: int, last: int) -> list[bytes]:
+        """Blocks `first..last`, fetching each run of missing ones in one request."""
+        found: dict[int, bytes] = {}
+        missing = []
+        for index in range(first, last + 1):
+            block = self._blocks.get(index)
+            if block is None:
+                block = self._cached(index)
+            if block is None:
+                missing.append(index)
+            else:
+                found[index] = block
+        run_start = 0
+        for position in range(1, len(missing) + 1):
+            if position == len(missing) or missing[position] != missing[position - 1] + 1:
+                found.update(self._fetch(missing[run_start], missing[position - 1]))
+                run_start = position
+        for index, block in found.items():
+            self._keep(index, block)
+        return [found[index] for index in range(first, last + 1)]
+
+    def _fetch(self, first: int, last: int) -> dict[int, bytes]:
+        start = first * BLOCK
+        self._raw.seek(start)
+        try:
+            data = self._raw.read(min((last + 1) * BLOCK, self._size) - start)
+        except Exception as error:  # noqa: BLE001 - each filesystem raises its own kinds
+            raise KerascopeError(remote_error(error)) from None
+        self._counter.bytes += len(data)
+        blocks = {
+            index: data[(index - first) * BLOCK : (index - first + 1) * BLOCK]
+            for index in range(first, last + 1)
+        }
+        for index, block in blocks.items():
             self._store(index, block)
-        if len(self._blocks) > 4096:  # at most 256 MiB of blocks kept
+        return blocks
+
+    def _keep(self, index: int, block: bytes) -> None:
+        if index not in self._blocks and len(self._blocks) >= MAX_BLOCKS:
             self._blocks.pop(next(iter(self._blocks)))
         self._blocks[index] = block
-        return block
 
     def _cached(self, index: int) -> bytes | None:
         if self._cache is None:

@@ -14,7 +14,6 @@ import io
 import struct
 import tempfile
 import zipfile
-from pathlib import Path
 from typing import IO
 
 from kerascope.errors import KerascopeError
@@ -29,6 +28,8 @@ def read_member(
 ) -> bytes:
     """A member's bytes, refusing more than `limit` whatever its header claims."""
     limit = limits.max_member_bytes if limit is None else limit
+    if info.compress_type != zipfile.ZIP_STORED:  # a bomb stops at its ratio, whatever its header says
+        limit = min(limit, max(info.compress_size, 1) * limits.max_compression_ratio)
     if info.file_size > limit:
         raise LimitExceeded(
             f"{info.filename} is {info.file_size:,} bytes, over the {limit:,}-byte member limit"
@@ -40,17 +41,19 @@ def read_member(
     return data
 
 
-def open_member(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits) -> IO[bytes]:
-    """A seekable binary stream over one member, for the HDF5 reader to read in place."""
+def open_member(
+    stream: IO[bytes], archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits
+) -> IO[bytes]:
+    """A seekable binary stream over one member of the archive in `stream`, for the
+    HDF5 reader to read in place."""
     if info.compress_type == zipfile.ZIP_STORED and not info.flag_bits & 0x1:
-        return ArchiveWindow(path, _data_offset(path, info), info.file_size)
+        return ArchiveWindow(stream, _data_offset(stream, info), info.file_size)
     return _spooled_copy(archive, info, limits)
 
 
-def _data_offset(path: Path, info: zipfile.ZipInfo) -> int:
-    with path.open("rb") as stream:
-        stream.seek(info.header_offset)
-        header = stream.read(_LOCAL_HEADER.size)
+def _data_offset(stream: IO[bytes], info: zipfile.ZipInfo) -> int:
+    stream.seek(info.header_offset)
+    header = stream.read(_LOCAL_HEADER.size)
     if len(header) < _LOCAL_HEADER.size or header[:4] != _LOCAL_MAGIC:
         raise KerascopeError(f"{info.filename}: bad local header in the zip archive")
     fields = _LOCAL_HEADER.unpack(header)
@@ -60,7 +63,7 @@ def _data_offset(path: Path, info: zipfile.ZipInfo) -> int:
 
 def _spooled_copy(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits) -> IO[bytes]:
     limit = min(limits.max_member_bytes * 16, max(info.compress_size, 1) * limits.max_compression_ratio)
-    copy = tempfile.TemporaryFile()  # noqa: SIM115 - the caller owns and closes it
+    copy = tempfile.TemporaryFile(buffering=0)  # noqa: SIM115 - the caller owns and closes it
     with archive.open(info) as source:
         copied = 0
         while chunk := source.read(1 << 20):
@@ -74,12 +77,13 @@ def _spooled_copy(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limit
 
 
 class ArchiveWindow(io.RawIOBase):
-    """A read-only, seekable view of `length` bytes at `offset` in a file: each read is
-    one seek and one read of the file (the HDF5 reader asks for whole pages)."""
+    """A read-only, seekable view of `length` bytes at `offset` in a stream it shares
+    (and does not close): each read is one seek and one read of the stream (the HDF5
+    reader asks for whole pages)."""
 
-    def __init__(self, path: Path, offset: int, length: int) -> None:
+    def __init__(self, stream: IO[bytes], offset: int, length: int) -> None:
         super().__init__()
-        self._file = path.open("rb")
+        self._file = stream
         self._offset = offset
         self._length = length
         self._position = 0
@@ -89,6 +93,21 @@ class ArchiveWindow(io.RawIOBase):
 
     def seekable(self) -> bool:
         return True
+
+    @property
+    def page_size(self) -> int | None:
+        """The block size of a remote archive, for readers to page by."""
+        return getattr(self._file, "page_size", None)
+
+    @property
+    def page_shift(self) -> int:
+        """Where the window starts within the archive's blocks."""
+        return self._offset + getattr(self._file, "page_shift", 0)
+
+    def prefetch(self, ranges: list[tuple[int, int]]) -> None:
+        fetch = getattr(self._file, "prefetch", None)
+        if fetch is not None:
+            fetch([(self._offset + offset, min(size, self._length - offset)) for offset, size in ranges])
 
     def tell(self) -> int:
         return self._position
@@ -107,8 +126,3 @@ class ArchiveWindow(io.RawIOBase):
         read = self._file.readinto(memoryview(buffer)[:count])
         self._position += read
         return read
-
-    def close(self) -> None:
-        if not self.closed:
-            self._file.close()
-        super().close()

@@ -1,0 +1,117 @@
+"""Undoing a CRLF-to-LF conversion of a binary file, in memory, when its structure allows.
+
+Git (with `autocrlf` or a `text` attribute) and text-mode transfers turn every
+`\\r\\n` in a file into `\\n`. In a binary file that removes bytes: an HDF5 file's
+signature (`\\x89HDF\\r\\n\\x1a\\n`) loses its CR, and a protobuf message written by a
+Windows tool (TensorFlow.NET pretty-prints JSON with CRLF line ends inside
+`keras_metadata.pb`) keeps length prefixes that now overshoot.
+
+A protobuf message says how long each field is, so the conversion can be undone
+where the lost CRs were in text: a length-delimited field is read as a nested
+message when it parses as one, else as text whose every LF was a CRLF (the count
+must land exactly on the stated length, and the text must be UTF-8). Where that
+cannot reproduce every stated length the file is not repaired, and the reader
+says the line endings were converted. The walk is bounded by a step budget.
+"""
+
+from __future__ import annotations
+
+from kerascope.errors import KerascopeError
+
+HDF5_CONVERTED_SIGNATURE = b"\x89HDF\n\x1a\n"
+_LF, _CR = 0x0A, 0x0D
+_STEPS_PER_BYTE = 64  # the repair's budget: nested attempts per byte of the file
+
+
+class _OutOfSteps(Exception):
+    pass
+
+
+def converted(data: bytes) -> bool:
+    """Bytes that may have lost their CRs: line feeds, and not one carriage return."""
+    return b"\n" in data and b"\r" not in data
+
+
+def repair_protobuf(data: bytes) -> bytes | None:
+    """`data` with the CRs a CRLF conversion removed put back, or None when the
+    message's own lengths cannot be met that way."""
+    if not converted(data):
+        return None
+    steps = [len(data) * _STEPS_PER_BYTE]
+    try:
+        repaired, end = _message(data, 0, None, steps)
+    except (_OutOfSteps, IndexError, ValueError):
+        return None
+    return bytes(repaired) if end == len(data) else None
+
+
+def _varint(data: bytes, position: int) -> tuple[int, int]:
+    value, shift = 0, 0
+    while True:
+        byte = data[position]
+        position += 1
+        value |= (byte & 0x7F) << shift
+        if not byte & 0x80:
+            return value, position
+        shift += 7
+        if shift > 63:
+            raise ValueError("varint too long")
+
+
+def _message(data: bytes, position: int, length: int | None, steps: list[int]) -> tuple[bytearray, int]:
+    """A message of `length` repaired bytes (or to the end of `data`) from `position`:
+    (the repaired bytes, where it ends in `data`)."""
+    out = bytearray()
+    while (length is None and position < len(data)) or (length is not None and len(out) < length):
+        steps[0] -= 1
+        if steps[0] < 0:
+            raise _OutOfSteps
+        start = position
+        tag, position = _varint(data, position)
+        wire, field = tag & 7, tag >> 3
+        if field == 0:
+            raise ValueError("field number 0")
+        if wire == 0:
+            _, position = _varint(data, position)
+            out += data[start:position]
+        elif wire in (1, 5):
+            position += 8 if wire == 1 else 4
+            if position > len(data):
+                raise ValueError("fixed field past the end")
+            out += data[start:position]
+        elif wire == 2:
+            size, body = _varint(data, position)
+            out += data[start:body]
+            content, position = _length_delimited(data, body, size, steps)
+            out += content
+        else:
+            raise ValueError("a wire type protobuf messages here do not use")
+    if length is not None and len(out) != length:
+        raise ValueError("a message overshoots its stated length")
+    return out, position
+
+
+def _length_delimited(data: bytes, start: int, size: int, steps: list[int]) -> tuple[bytes, int]:
+    """A field's `size` repaired bytes: a nested message if it parses as one, else text
+    in which every LF was a CRLF."""
+    try:
+        nested, end = _message(data, start, size, steps)
+        return bytes(nested), end
+    except (ValueError, IndexError):
+        pass
+    counted, position = 0, start
+    while counted < size:
+        counted += 2 if data[position] == _LF else 1
+        position += 1
+    if counted != size:
+        raise ValueError("text that cannot have had CRLF line ends")
+    text = data[start:position].replace(b"\n", b"\r\n")
+    text.decode("utf-8")  # text, or not a repair
+    return text, position
+
+
+def converted_hdf5_error() -> KerascopeError:
+    return KerascopeError(
+        "its line endings were converted (the HDF5 signature lost its CR: git or a text-mode transfer "
+        "changed CRLF to LF), which corrupts a binary file: fetch it again as binary"
+    )

@@ -1,0 +1,470 @@
+"""The weights Keras 3 saves, as one tree of groups whatever holds them.
+
+Keras 3 writes the same tree (`layers/dense/vars/0`) into an HDF5 file, into the
+members of an `.npz` archive, or across HDF5 shards listed by a `.weights.json`
+index, as its own `H5IOStore`, `NpzIOStore` and `ShardedH5IOStore` do. Each store
+here answers the same few questions about that tree, so one merge
+(`keras_weights.py`) serves them all. A key saved on Windows with `\\` separators
+(`dec\\_layer_checkpoint_dependencies\\conv2d`) is nested like `/`.
+
+Nothing is loaded: HDF5 datasets and `.npy` members are described from their
+headers, and a member that is a pickle (an object array, or not an array at all)
+is a finding that lists what unpickling it would import, read from its opcodes.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import json
+import math
+import zipfile
+from collections.abc import Callable, Collection
+from typing import IO, Any, Protocol
+
+from kerascope.errors import KerascopeError
+from kerascope.limits import LimitExceeded, Limits
+from kerascope.model.pickles import looks_like_pickle, pickle_imports
+from kerascope.model.records import Finding, WeightInfo
+from kerascope.model.vocabulary import Code, Severity
+from kerascope.readers._io.hdf5 import H5Index, attr_text, join, open_file
+from kerascope.readers._io.pickled_values import (
+    ARRAY_GLOBALS,
+    NotArrays,
+    array_header,
+    object_items,
+    read_pickled,
+    variable_header,
+)
+
+NPY_MAGIC = b"\x93NUMPY"
+NPY_HEADER_LIMIT = 64 * 1024  # numpy's own default for a header it will parse
+BUFFER = 64 * 1024  # a pickle is walked opcode by opcode: read it through a buffer
+
+
+class WeightStore(Protocol):
+    def children(self, path: str) -> list[str]: ...
+
+    def is_group(self, path: str) -> bool: ...
+
+    def is_dataset(self, path: str) -> bool: ...
+
+    def layer_name(self, vars_path: str) -> str | None: ...
+
+    def weight(self, path: str) -> WeightInfo: ...
+
+    def unreadable(self, vars_path: str) -> bool:
+        """Whether a layer's variables exist but cannot be read (a missing shard,
+        a pickle the reader cannot follow): its parameters are unknown, not zero."""
+        ...
+
+
+class H5Store:
+    """A Keras 3 HDF5 weights file (or one shard of one)."""
+
+    def __init__(self, index: H5Index) -> None:
+        self.index = index
+
+    def children(self, path: str) -> list[str]:
+        return self.index.children(path)
+
+    def is_group(self, path: str) -> bool:
+        return self.index.is_group(path)
+
+    def is_dataset(self, path: str) -> bool:
+        return self.index.is_dataset(path)
+
+    def layer_name(self, vars_path: str) -> str | None:
+        """The `name` attribute Keras >= 3.6 writes on each layer's `vars` group."""
+        return attr_text(self.index.attrs(vars_path), "name") if self.is_group(vars_path) else None
+
+    def weight(self, path: str) -> WeightInfo:
+        return self.index.weight(path, None)
+
+    def unreadable(self, vars_path: str) -> bool:
+        return False
+
+
+class TreeStore:
+    """A store whose groups are known from a list of dataset paths (npz members),
+    each dataset described on demand; `groups` exist though empty (a layer without
+    variables), `unreadable` are `vars` groups known to exist whose variables cannot
+    be read."""
+
+    def __init__(
+        self,
+        datasets: dict[str, Callable[[], WeightInfo]],
+        unreadable: Collection[str] = (),
+        groups: Collection[str] = (),
+    ) -> None:
+        self._datasets = datasets
+        self._unreadable = set(unreadable)
+        self._children: dict[str, list[str]] = {"": []}
+        for path in (*groups, *datasets, *self._unreadable):
+            self._add(path)
+
+    def _add(self, path: str) -> None:
+        parent = ""
+        for part in path.split("/"):
+            child = join(parent, part)
+            if child not in self._children:
+                self._children.setdefault(parent, []).append(part)
+                self._children[child] = []
+            parent = child
+
+    def children(self, path: str) -> list[str]:
+        return self._children.get(path, [])
+
+    def is_group(self, path: str) -> bool:
+        return path in self._children and path not in self._datasets
+
+    def is_dataset(self, path: str) -> bool:
+        return path in self._datasets
+
+    def layer_name(self, vars_path: str) -> str | None:
+        return None
+
+    def weight(self, path: str) -> WeightInfo:
+        return self._datasets[path]()
+
+    def unreadable(self, vars_path: str) -> bool:
+        return vars_path in self._unreadable
+
+
+class UnionStore:
+    """Shards: each group is the union of its parts across the shards, each dataset
+    from the shard holding it."""
+
+    def __init__(self, stores: list[WeightStore]) -> None:
+        self.stores = stores
+
+    def children(self, path: str) -> list[str]:
+        found: dict[str, None] = {}
+        for store in self.stores:
+            found.update(dict.fromkeys(store.children(path)))
+        return list(found)
+
+    def is_group(self, path: str) -> bool:
+        return any(store.is_group(path) for store in self.stores)
+
+    def is_dataset(self, path: str) -> bool:
+        return any(store.is_dataset(path) for store in self.stores)
+
+    def layer_name(self, vars_path: str) -> str | None:
+        return next((name for store in self.stores if (name := store.layer_name(vars_path))), None)
+
+    def weight(self, path: str) -> WeightInfo:
+        return next(store for store in self.stores if store.is_dataset(path)).weight(path)
+
+    def unreadable(self, vars_path: str) -> bool:
+        return any(store.unreadable(vars_path) for store in self.stores)
+
+
+class Nested:
+    """A store's tree with `\\` in a key taken as a separator, as Keras on Windows wrote it."""
+
+    def __init__(self, store: WeightStore) -> None:
+        self.store = store
+        self._real: dict[str, str] = {"": ""}  # virtual path -> real path, for groups made of real keys
+        self._children: dict[str, list[str]] = {}
+
+    def _expand(self, path: str) -> None:
+        if path in self._children:
+            return
+        real = self._real.get(path)
+        kids: list[str] = []
+        if real is not None:
+            for key in self.store.children(real):
+                parts = [part for part in key.replace("\\", "/").split("/") if part]
+                if not parts:
+                    continue
+                virtual = path
+                for depth, part in enumerate(parts):
+                    parent, virtual = virtual, join(virtual, part)
+                    siblings = kids if parent == path else self._children.setdefault(parent, [])
+                    if part not in siblings:
+                        siblings.append(part)
+                    if depth == len(parts) - 1:
+                        self._real[virtual] = join(real, key) if real else key
+        self._children[path] = kids
+
+    def children(self, path: str) -> list[str]:
+        self._expand(path)
+        return self._children[path]
+
+    def _real_of(self, path: str) -> str | None:
+        if path not in self._real:
+            parent = path.rpartition("/")[0]
+            self.children(parent)
+        return self._real.get(path)
+
+    def is_group(self, path: str) -> bool:
+        real = self._real_of(path)
+        return (
+            self.store.is_group(real)
+            if real is not None
+            else path in self._children or bool(self.children(path))
+        )
+
+    def is_dataset(self, path: str) -> bool:
+        real = self._real_of(path)
+        return real is not None and self.store.is_dataset(real)
+
+    def layer_name(self, vars_path: str) -> str | None:
+        real = self._real_of(vars_path)
+        return self.store.layer_name(real) if real is not None else None
+
+    def weight(self, path: str) -> WeightInfo:
+        real = self._real_of(path)
+        if real is None:
+            raise KerascopeError(f"no weight at {path}")
+        return self.store.weight(real)
+
+    def unreadable(self, vars_path: str) -> bool:
+        real = self._real_of(vars_path)
+        return real is not None and self.store.unreadable(real)
+
+
+def nested(store: WeightStore) -> WeightStore:
+    """`store`, seen through `Nested` when a top-level key holds a `\\` (Keras on
+    Windows joined whole attribute paths with it into one key)."""
+    return Nested(store) if any("\\" in key for key in store.children("")) else store
+
+
+# -- npz ----------------------------------------------------------------------------------
+ROOT_MEMBER = "__root__"  # the model's own variables, in Keras's npz layout
+
+
+class UnreadableWeights(KerascopeError):
+    """A weights file that is not what its name says (an `.npz` that is one pickle):
+    a finding says what it is, and every parameter it should hold is unknown."""
+
+
+def npz_store(stream: IO[bytes], limits: Limits, findings: list[Finding], what: str) -> TreeStore:
+    """The weights of an `.npz` archive, from the headers of its arrays.
+
+    A plain array member is a dataset at its own path. Keras's own npz (each member a
+    layer's path holding a pickled dict `{"0": kernel, "1": bias}`) is read from the
+    pickle's opcodes (`pickled_values.py`): its variables become `path/vars/0`, as in
+    an HDF5 weights file. Either way nothing is unpickled; one finding says what
+    unpickling would import, and a member the walk cannot follow leaves its layer's
+    weights unknown."""
+    from kerascope.readers._io.zip_members import open_member
+
+    stream.seek(0)
+    head = stream.read(NPY_HEADER_LIMIT)
+    if not head.startswith(b"PK"):
+        if looks_like_pickle(head):
+            stream.seek(0)
+            imports = pickle_imports(stream.read(limits.max_member_bytes)).names
+            findings.append(_pickle_finding(what, [what], list(dict.fromkeys(imports)), [what]))
+        raise UnreadableWeights(f"{what} is not an npz archive")
+    archive = zipfile.ZipFile(stream)
+    datasets: dict[str, Callable[[], WeightInfo]] = {}
+    infos = archive.infolist()
+    limits.check_layers(len(infos))
+    pickled: list[str] = []
+    imports: dict[str, None] = {}
+    unread: list[str] = []
+    groups: list[str] = []
+    for info in infos:
+        name = info.filename.removesuffix(".npy")
+        with io.BufferedReader(open_member(stream, archive, info, limits), BUFFER) as member:
+            head = member.read(NPY_HEADER_LIMIT + 16)
+            if not head.startswith(NPY_MAGIC):
+                if looks_like_pickle(head):
+                    pickled.append(info.filename)
+                    unread.append(info.filename)
+                    imports.update(dict.fromkeys(pickle_imports(_whole(member, info, limits)).names))
+                continue
+            header, start = _npy_header(head, f"{what} member {info.filename}")
+            if "O" not in header["descr"]:
+                datasets[name] = lambda shape=header["shape"], dtype=header["descr"]: WeightInfo(
+                    None, list(shape), _dtype(dtype)
+                )
+                continue
+            pickled.append(info.filename)
+            member.seek(start)
+            try:
+                found = read_pickled(member, info.file_size - start)
+                imports.update(dict.fromkeys(found.imports))
+                datasets.update(_layer_variables(_member_path(name), found.value))
+                groups.append(join(_member_path(name), "vars"))
+            except NotArrays:
+                unread.append(info.filename)
+                imports.update(dict.fromkeys(pickle_imports(_whole(member, info, limits)).names))
+    if pickled:
+        findings.append(_pickle_finding(what, pickled, list(imports), unread))
+    return TreeStore(
+        datasets, unreadable=[join(_member_path(name), "vars") for name in unread], groups=groups
+    )
+
+
+def _member_path(member: str) -> str:
+    name = member.removesuffix(".npy")
+    return "" if name == ROOT_MEMBER else name
+
+
+def _whole(member: IO[bytes], info: zipfile.ZipInfo, limits: Limits) -> bytes:
+    member.seek(0)
+    return member.read(min(info.file_size, limits.max_member_bytes))
+
+
+def _layer_variables(path: str, value: object) -> dict[str, Callable[[], WeightInfo]]:
+    """A layer's variables from the dict Keras pickled for it, as `path/vars/<key>`."""
+    items = object_items(value)
+    if len(items) != 1 or not isinstance(items[0], dict):
+        raise NotArrays("not the dict of variables Keras stores per layer")
+    found = {}
+    for key, variable in items[0].items():
+        described = variable_header(variable)
+        if described is not None:
+            name, header, trainable = described
+        else:
+            header, name, trainable = array_header(variable), None, None
+            if header is None:
+                raise NotArrays(f"variable {key} is neither an array nor a Keras variable")
+        found[join(join(path, "vars"), str(key))] = lambda n=name, h=header, t=trainable: WeightInfo(
+            n, list(h.shape), h.dtype, t
+        )
+    return found
+
+
+def _npy_header(data: bytes, what: str) -> tuple[dict[str, Any], int]:
+    """An `.npy` header (`{'descr', 'fortran_order', 'shape'}`) and where the data
+    starts: a Python literal of strings, booleans and integers, parsed as such
+    (`ast.literal_eval`, bounded)."""
+    version = data[6:8]
+    if version == b"\x01\x00":
+        length, start = int.from_bytes(data[8:10], "little"), 10
+    elif version in (b"\x02\x00", b"\x03\x00"):
+        length, start = int.from_bytes(data[8:12], "little"), 12
+    else:
+        raise KerascopeError(f"{what}: an .npy header of unknown version {version!r}")
+    if length > NPY_HEADER_LIMIT or start + length > len(data):
+        raise LimitExceeded(
+            f"{what}: an .npy header of {length:,} bytes, over the {NPY_HEADER_LIMIT:,}-byte limit"
+        )
+    try:
+        header = ast.literal_eval(data[start : start + length].decode("latin-1"))
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        raise KerascopeError(f"{what}: a malformed .npy header") from None
+    shape = header.get("shape") if isinstance(header, dict) else None
+    if (
+        not isinstance(header, dict)
+        or not isinstance(header.get("descr"), (str, list))
+        or not isinstance(shape, tuple)
+        or not all(isinstance(d, int) and 0 <= d < 1 << 48 for d in shape)
+        or len(shape) > 64
+        or math.prod(shape) >= 1 << 48
+    ):
+        raise KerascopeError(f"{what}: a malformed .npy header")
+    header["descr"] = header["descr"] if isinstance(header["descr"], str) else json.dumps(header["descr"])
+    return header, start + length
+
+
+def _dtype(descr: str) -> str:
+    """numpy's `descr` (`<f4`) as a dtype name (`float32`), without numpy's parser."""
+    kinds = {"f": "float", "i": "int", "u": "uint", "b": "bool", "c": "complex", "V": "void", "O": "object"}
+    text = descr.lstrip("<>|=")
+    kind, size = text[:1], text[1:]
+    if kind == "b" and size == "1":
+        return "bool"
+    if kind in kinds and size.isdigit():
+        return f"{kinds[kind]}{int(size) * 8}"
+    return descr
+
+
+def _members_are_pickles(count: int) -> str:
+    return "1 member is a pickle" if count == 1 else f"{count} members are pickles"
+
+
+def _pickle_finding(what: str, pickled: list[str], imports: list[str], unread: list[str]) -> Finding:
+    named = ", ".join(imports[:12]) + (f" and {len(imports) - 12} more" if len(imports) > 12 else "")
+    unknown = (
+        f"; {len(unread)} could not be read as data ({', '.join(unread[:4])}), so those weights are unknown"
+        if unread
+        else "; kerascope read the shapes from the pickles' opcodes without loading them"
+    )
+    beyond_numpy = [name for name in imports if name not in ARRAY_GLOBALS]
+    return Finding(
+        Code.PICKLED_WEIGHTS,
+        Severity.ERROR if beyond_numpy or unread else Severity.WARNING,
+        None,
+        f"{what}: {_members_are_pickles(len(pickled))}; unpickling imports {named or 'nothing readable'}"
+        f"{unknown}",
+        "Keras 3 refuses to load pickled npz weights (allow_pickle=False); older Keras unpickles them, which "
+        "runs what they name: do not load this file unless you trust its source, and re-save it as .weights.h5",
+    )
+
+
+# -- sharded ----------------------------------------------------------------------------
+def shard_index(data: bytes | str, what: str, limits: Limits) -> dict[str, list[str]]:
+    """A `.weights.json` index: each `vars` group's path (without its leading `/`)
+    and the shard files holding it."""
+    from kerascope.readers._io.json_text import load_json
+
+    document = load_json(data, what, limits)
+    weight_map = document.get("weight_map") if isinstance(document, dict) else None
+    if not isinstance(weight_map, dict):
+        raise KerascopeError(f"{what} has no weight_map: not a Keras sharded weights index")
+    limits.check_layers(len(weight_map))
+    shards: dict[str, list[str]] = {}
+    for key, files in weight_map.items():
+        listed = [files] if isinstance(files, str) else files
+        if not isinstance(listed, list) or not all(isinstance(name, str) for name in listed):
+            raise KerascopeError(f"{what}: weight_map[{key!r}] names no shard files")
+        shards[key.strip("/")] = listed
+    return shards
+
+
+def shard_files(shards: dict[str, list[str]]) -> list[str]:
+    """Every shard file an index names, each once, in order."""
+    return list(dict.fromkeys(name for names in shards.values() for name in names))
+
+
+def safe_shard_name(name: str) -> bool:
+    """A shard named by an index is a file beside it: never a path that leaves the folder."""
+    return (
+        bool(name) and "/" not in name and "\\" not in name and name not in (".", "..") and "\0" not in name
+    )
+
+
+def sharded_store(
+    data: bytes,
+    what: str,
+    open_shard: Callable[[str], IO[bytes] | None],
+    limits: Limits,
+    findings: list[Finding],
+) -> WeightStore:
+    """The weights a `.weights.json` index spreads over HDF5 shards beside it, each
+    opened by `open_shard` (None when it is not there). A missing shard is a finding,
+    and the layers whose variables it held have unknown parameters."""
+    shards = shard_index(data, what, limits)
+    stores: list[WeightStore] = []
+    missing: list[str] = []
+    for name in shard_files(shards):
+        stream = open_shard(name) if safe_shard_name(name) else None
+        if stream is None:
+            missing.append(name)
+        else:
+            stores.append(open_h5_store(stream, limits, findings))
+    lost = [key for key, names in shards.items() if any(name in missing for name in names)]
+    if missing:
+        shown = ", ".join(missing[:4]) + (f" and {len(missing) - 4} more" if len(missing) > 4 else "")
+        findings.append(
+            Finding(
+                Code.WEIGHTS_SHARD_MISSING,
+                Severity.ERROR,
+                None,
+                f"{what} names {len(missing)} shard files that are not beside it ({shown}): "
+                f"the variables of {len(lost)} layers are unknown",
+                "copy every shard the index names next to it; Keras cannot load the weights without them",
+            )
+        )
+    stores.append(TreeStore({}, unreadable=lost))
+    return UnionStore(stores)
+
+
+def open_h5_store(stream: IO[bytes], limits: Limits, findings: list[Finding]) -> H5Store:
+    return H5Store(H5Index(open_file(stream, limits), limits, findings))

@@ -1,0 +1,156 @@
+"""KerasHub presets saved by KerasHub in this test run (`save_to_preset`), and the
+Transformers checkpoints KerasHub exports, read statically against the live
+models that saved them and against what the preset's own files say."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+import kerascope
+from kerascope.cli import main
+from kerascope.model import Format
+
+from support.fresh_process import frameworks_imported_reading
+
+VOCABULARY = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "the", "quick", "brown", "fox", "jumps"]
+
+
+@pytest.fixture(scope="module")
+def preset(keras3, tmp_path_factory):
+    """A BERT classifier with its preprocessor and tokenizer, saved as a preset."""
+    import keras_hub
+
+    tokenizer = keras_hub.models.BertTokenizer(vocabulary=VOCABULARY)
+    preprocessor = keras_hub.models.BertTextClassifierPreprocessor(tokenizer, sequence_length=12)
+    backbone = keras_hub.models.BertBackbone(
+        vocabulary_size=len(VOCABULARY),
+        num_layers=2,
+        num_heads=2,
+        hidden_dim=8,
+        intermediate_dim=16,
+        max_sequence_length=12,
+    )
+    task = keras_hub.models.BertTextClassifier(backbone, num_classes=3, preprocessor=preprocessor)
+    folder = tmp_path_factory.mktemp("preset") / "bert"
+    task.save_to_preset(folder)
+    return task, folder
+
+
+def weighted_paths(report):
+    return {node.path: [w.shape for w in node.weights] for node in report.layers if node.weights}
+
+
+def test_task_preset_is_the_task_with_its_backbone_inside(preset):
+    task, folder = preset
+    report = kerascope.inspect(folder)
+    assert report.format == Format.KERAS_HUB
+    assert report.root.class_name == type(task).__name__
+    assert report.total_params == task.count_params()
+    backbone = report[task.backbone.name]
+    assert backbone.class_name == type(task.backbone).__name__
+    assert backbone.total_params == task.backbone.count_params()
+    live = weighted_paths(kerascope.inspect(task))
+    static = weighted_paths(report)
+    assert static == live, "every layer Keras holds variables in, with the same shapes, and no other"
+    assert not report.findings
+
+
+def test_preset_metadata_is_what_the_preset_files_say(preset):
+    task, folder = preset
+    import keras_hub
+
+    metadata = kerascope.inspect(folder).metadata
+    assert metadata["keras_hub_version"] == keras_hub.__version__
+    assert metadata["parameter_count"] == task.backbone.count_params()
+    assert metadata["backbone"] == "BertBackbone" and metadata["task"] == "BertTextClassifier"
+    assert metadata["preprocessor"]["class"] == type(task.preprocessor).__name__
+    assert metadata["preprocessor"]["sequence_length"] == task.preprocessor.sequence_length == 12
+    assert metadata["tokenizer"]["class"] == type(task.preprocessor.tokenizer).__name__
+    assert metadata["tokenizer"]["vocabulary_size"] == task.preprocessor.tokenizer.vocabulary_size()
+    assert set(json.loads((folder / "metadata.json").read_text())["tasks"]) == set(metadata["tasks"])
+
+
+def test_backbone_preset_alone(preset, tmp_path):
+    task, _ = preset
+    task.backbone.save_to_preset(tmp_path / "backbone")
+    report = kerascope.inspect(tmp_path / "backbone")
+    assert report.root.class_name == "BertBackbone"
+    assert report.total_params == task.backbone.count_params()
+    assert weighted_paths(report) == {
+        path.removeprefix(f"{task.backbone.name}/"): shapes
+        for path, shapes in weighted_paths(kerascope.inspect(task)).items()
+        if path.startswith(f"{task.backbone.name}/")
+    }
+
+
+def test_sharded_preset(preset, tmp_path):
+    task, _ = preset
+    largest = max(int(variable.numpy().nbytes) for variable in task.backbone.weights)
+    task.backbone.save_to_preset(tmp_path / "sharded", max_shard_size=largest / 1024**3)
+    assert (tmp_path / "sharded" / "model.weights.json").is_file()
+    report = kerascope.inspect(tmp_path / "sharded")
+    assert report.total_params == task.backbone.count_params()
+    assert not report.findings
+
+
+def test_stored_parameter_count_that_disagrees_is_a_finding(preset, tmp_path):
+    task, folder = preset
+    copy = tmp_path / "edited"
+    shutil.copytree(folder, copy)
+    metadata = json.loads((copy / "metadata.json").read_text())
+    metadata["parameter_count"] += 1
+    (copy / "metadata.json").write_text(json.dumps(metadata))
+    report = kerascope.inspect(copy)
+    (finding,) = report.findings
+    assert finding.code == "PARAMETER_COUNT_MISMATCH"
+    assert f"{task.backbone.count_params():,}" in finding.message
+    assert report.total_params == task.count_params(), "the weights are what a load gets"
+
+
+def test_a_preset_missing_its_task_weights_has_unknown_totals(preset, tmp_path):
+    task, folder = preset
+    copy = tmp_path / "partial"
+    shutil.copytree(folder, copy)
+    (copy / "task.weights.h5").unlink()
+    report = kerascope.inspect(copy)
+    assert report.total_params is None
+    assert report[task.backbone.name].total_params == task.backbone.count_params()
+
+
+def test_reading_a_preset_imports_nothing(preset):
+    _, folder = preset
+    assert frameworks_imported_reading([folder]) == []
+
+
+def test_preset_through_the_cli_shows_its_metadata(preset, capsys):
+    task, folder = preset
+    assert main(["inspect", str(folder), "--depth", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "BertTextClassifier" in out and f"Total params: {task.count_params():,}" in out
+    assert "Tokenizer: class BertTokenizer" in out and f"vocabulary size {len(VOCABULARY)}" in out
+
+
+def test_transformers_checkpoint_is_reported_as_what_it_is(keras3, tmp_path):
+    """KerasHub exports to Transformers (`config.json` + `model.safetensors`): the
+    report is that checkpoint, its tensors from the safetensors header only."""
+    import keras_hub
+
+    backbone = keras_hub.models.GPT2Backbone(
+        vocabulary_size=50,
+        num_layers=2,
+        num_heads=2,
+        hidden_dim=8,
+        intermediate_dim=16,
+        max_sequence_length=16,
+    )
+    backbone.export_to_transformers(tmp_path / "gpt2")
+    report = kerascope.inspect(tmp_path / "gpt2")
+    assert report.format == Format.TRANSFORMERS
+    assert report.metadata["model_type"] == "gpt2"
+    assert report.total_params == backbone.count_params()
+    assert report["transformer/h/0/attn/c_attn"].weights, "a tensor sits in the module its dotted name spells"
+    assert all(node.class_name is None for node in report.layers)
+    assert frameworks_imported_reading([tmp_path / "gpt2"]) == []
