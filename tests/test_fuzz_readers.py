@@ -14,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from support.model_zoo import bert_classifier
 from support.reader_worker import ReaderWorker
 
 EXAMPLES = settings(
@@ -33,6 +34,9 @@ def worker():
 @pytest.fixture(scope="module")
 def originals(keras3, tf_keras, tmp_path_factory):
     folder = tmp_path_factory.mktemp("fuzz-originals")
+    import keras_hub
+    from keras.src.saving import saving_lib
+
     from support.model_zoo import BUILDERS
 
     BUILDERS["transformer"](keras3).save(folder / "model.keras")
@@ -41,25 +45,44 @@ def originals(keras3, tf_keras, tmp_path_factory):
     legacy.save(folder / "saved", save_format="tf")
     BUILDERS["recurrent"](keras3).export(folder / "exported", verbose=False)
     (folder / "model.json").write_text(legacy.to_json())
+    nested = BUILDERS["nested"](keras3)
+    saving_lib.save_model(nested, folder / "npz.keras", weights_format="npz")
+    nested.save_weights(folder / "model.weights.h5")
+    classifier = bert_classifier()
+    classifier.save_to_preset(folder / "preset")
+    keras_hub.models.GPT2Backbone(
+        vocabulary_size=30,
+        num_layers=1,
+        num_heads=2,
+        hidden_dim=8,
+        intermediate_dim=16,
+        max_sequence_length=8,
+    ).export_to_transformers(folder / "transformers")
     return {
         "keras": (folder / "model.keras").read_bytes(),
+        "npz_keras": (folder / "npz.keras").read_bytes(),
+        "weights_h5": (folder / "model.weights.h5").read_bytes(),
         "h5": (folder / "model.h5").read_bytes(),
         "pb": (folder / "saved" / "keras_metadata.pb").read_bytes(),
         "json": (folder / "model.json").read_bytes(),
         **{
-            kind: (folder / source / member).read_bytes()
-            for kind, (source, member) in SAVEDMODEL_MEMBERS.items()
+            kind: (folder / source / member).read_bytes() for kind, (source, member) in FOLDER_MEMBERS.items()
         },
         "folders": folder,
     }
 
 
-# Files of a whole SavedModel, each mutated in place while the others stay genuine.
-SAVEDMODEL_MEMBERS = {
+# Files of a whole SavedModel, KerasHub preset or Transformers checkpoint, each
+# mutated in place while the others stay genuine.
+FOLDER_MEMBERS = {
     "index": ("saved", "variables/variables.index"),
     "saved_model": ("saved", "saved_model.pb"),
     "export_index": ("exported", "variables/variables.index"),
     "export_saved_model": ("exported", "saved_model.pb"),
+    "preset_task": ("preset", "task.json"),
+    "preset_metadata": ("preset", "metadata.json"),
+    "preset_weights": ("preset", "model.weights.h5"),
+    "safetensors": ("transformers", "model.safetensors"),
 }
 
 
@@ -71,8 +94,8 @@ def judge(worker, path):
 
 
 def place(tmp_path, kind, data, originals=None):
-    if kind in SAVEDMODEL_MEMBERS:
-        source, member = SAVEDMODEL_MEMBERS[kind]
+    if kind in FOLDER_MEMBERS:
+        source, member = FOLDER_MEMBERS[kind]
         folder = tmp_path / f"whole_{kind}"
         if not folder.is_dir():
             shutil.copytree(originals["folders"] / source, folder)
@@ -91,7 +114,7 @@ def place(tmp_path, kind, data, originals=None):
 flips = st.lists(st.tuples(st.floats(0, 1, exclude_max=True), st.integers(0, 255)), min_size=1, max_size=8)
 
 
-KINDS = ["keras", "h5", "pb", "json", *SAVEDMODEL_MEMBERS]
+KINDS = ["keras", "npz_keras", "weights_h5", "h5", "pb", "json", *FOLDER_MEMBERS]
 
 
 @pytest.mark.parametrize("kind", KINDS)

@@ -14,7 +14,15 @@ import pytest
 
 import kerascope
 from kerascope.cli import main
-from kerascope.targets import CodeTarget, FileTarget, LiveTarget, ReportTarget, names_a_file, resolve
+from kerascope.targets import (
+    CodeTarget,
+    FileTarget,
+    LiveTarget,
+    RemoteTarget,
+    ReportTarget,
+    names_a_file,
+    resolve,
+)
 
 TESTS = Path(__file__).parent
 
@@ -93,6 +101,15 @@ def test_each_kind_of_target(tmp_path, keras3):
     assert isinstance(resolve(str(tmp_path)), FileTarget)
     assert resolve("support.cli_targets:model") == CodeTarget("support.cli_targets:model")
     assert kerascope.inspect(report) is report
+    for url in ("https://host/m.keras", "s3://bucket/m.keras", "gs://b/m", "hf://org/repo", "memory://x"):
+        assert resolve(url) == RemoteTarget(url)
+
+
+def test_a_local_file_that_looks_like_a_url_is_a_file(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "http:").mkdir()
+    (tmp_path / "http:" / "model.keras").write_bytes(b"")
+    assert resolve("http://model.keras") == FileTarget(Path("http://model.keras"))
 
 
 def test_code_named_by_the_user_is_imported(monkeypatch):
