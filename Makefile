@@ -34,6 +34,7 @@ test: lint
 bench: $(VENV)/.test-installed
 	$(BIN)/python benchmarks/live_walk.py
 	$(BIN)/python benchmarks/static_read.py
+	$(BIN)/python benchmarks/remote_read.py
 	$(BIN)/python benchmarks/html_page.py
 	$(BIN)/python benchmarks/layer_count.py
 	$(BIN)/python benchmarks/shape_engine.py

@@ -1,7 +1,9 @@
 """Coverage-guided fuzzing of every static reader with atheris.
 
-Each input is a file: its first byte picks how it is presented (a plain file, or
-the `keras_metadata.pb` of a SavedModel directory), the rest is the content. The
+Each input is a file: its first byte picks how it is presented (a plain file, the
+`keras_metadata.pb` of a SavedModel directory, the `config.json` of a folder beside
+a genuine weights file, or the `model.safetensors` beside a Transformers config),
+the rest is the content. The
 contract under test: a reader returns a report or raises KerascopeError, within
 the limits, and never anything else.
 
@@ -26,10 +28,14 @@ import atheris
 
 with atheris.instrument_imports(include=["kerascope", "pyfive"]):
     # Every reader is imported here, not lazily on first use, so all of them are instrumented.
+    import kerascope.readers.folders
+    import kerascope.readers.foreign_configs
     import kerascope.readers.json_files
-    import kerascope.readers.keras_archive
+    import kerascope.readers.keras_saved
     import kerascope.readers.legacy_h5
-    import kerascope.readers.savedmodel  # noqa: F401
+    import kerascope.readers.presets
+    import kerascope.readers.savedmodel
+    import kerascope.readers.weight_stores  # noqa: F401
     from kerascope.errors import KerascopeError
     from kerascope.limits import Limits
     from kerascope.readers import read_path
@@ -44,14 +50,28 @@ LIMITS = Limits(
     max_h5_attribute_bytes=4 << 20,
 )
 WORKSPACE = Path(tempfile.mkdtemp(prefix="kerascope-fuzz-"))
-SAVEDMODEL_MARK = 0
+SAVEDMODEL_MARK, CONFIG_MARK, SAFETENSORS_MARK = 0, 2, 3
+# The fixed companions of a presented file: a Transformers config for safetensors.
+TRANSFORMERS_CONFIG = b'{"model_type": "gpt2", "architectures": ["GPT2Model"]}'
 
 
 def present(data: bytes) -> Path:
-    if data[:1] and data[0] % 4 == SAVEDMODEL_MARK:
+    mark = data[0] % 4 if data[:1] else 1
+    if mark == SAVEDMODEL_MARK:
         folder = WORKSPACE / "savedmodel"
         folder.mkdir(exist_ok=True)
         (folder / "keras_metadata.pb").write_bytes(data[1:])
+        return folder
+    if mark == CONFIG_MARK:
+        folder = WORKSPACE / "config_folder"
+        folder.mkdir(exist_ok=True)
+        (folder / "config.json").write_bytes(data[1:])
+        return folder
+    if mark == SAFETENSORS_MARK:
+        folder = WORKSPACE / "transformers"
+        folder.mkdir(exist_ok=True)
+        (folder / "config.json").write_bytes(TRANSFORMERS_CONFIG)
+        (folder / "model.safetensors").write_bytes(data[1:])
         return folder
     path = WORKSPACE / "input"
     path.write_bytes(data[1:])

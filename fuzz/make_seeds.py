@@ -13,7 +13,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-PLAIN, SAVEDMODEL = b"\x01", b"\x00"  # the first byte tells the harness how to present the rest
+# The first byte tells the harness how to present the rest (fuzz_readers.present).
+PLAIN, SAVEDMODEL, CONFIG, SAFETENSORS = b"\x01", b"\x00", b"\x02", b"\x03"
 
 
 def main() -> None:
@@ -41,6 +42,7 @@ def main() -> None:
             leftover.rmdir() if leftover.is_dir() else leftover.unlink()
         folder.rmdir()
     made += hdf5_variants(target)
+    made += keras3_weights_and_presets(target)
     corpus = ROOT.parent / "shared" / "corpus" / "real"
     for path in sorted(corpus.rglob("*")):
         if path.is_file() and path.stat().st_size < 300_000 and path.name != "MANIFEST.tsv":
@@ -48,6 +50,48 @@ def main() -> None:
             (target / f"corpus-{made}").write_bytes(mark + path.read_bytes())
             made += 1
     print(f"wrote {made} seeds to {target}")
+
+
+def keras3_weights_and_presets(target: Path) -> int:
+    """Keras 3 weights files, npz weights, a sharded index, a KerasHub preset's config
+    and task files, and a Transformers checkpoint's safetensors."""
+    import keras
+    import keras_hub
+    from keras.src.saving import saving_lib
+
+    from support.model_zoo import BUILDERS, bert_classifier
+
+    work = target / "_keras3"
+    work.mkdir()
+    model = BUILDERS["transformer"](keras)
+    model.save_weights(work / "model.weights.h5")
+    saving_lib.save_model(BUILDERS["nested"](keras), work / "npz.keras", weights_format="npz")
+    largest = max(int(variable.numpy().nbytes) for variable in model.weights)
+    model.save_weights(work / "model.weights.json", max_shard_size=largest / 1024**3)
+    bert_classifier().save_to_preset(work / "preset")
+    keras_hub.models.GPT2Backbone(
+        vocabulary_size=30,
+        num_layers=1,
+        num_heads=2,
+        hidden_dim=8,
+        intermediate_dim=16,
+        max_sequence_length=8,
+    ).export_to_transformers(work / "transformers")
+    seeds = {
+        "weights-h5": PLAIN + (work / "model.weights.h5").read_bytes(),
+        "npz-keras": PLAIN + (work / "npz.keras").read_bytes(),
+        "weights-index": PLAIN + (work / "model.weights.json").read_bytes(),
+        "preset-config": CONFIG + (work / "preset" / "config.json").read_bytes(),
+        "preset-task": CONFIG + (work / "preset" / "task.json").read_bytes(),
+        "transformers-config": CONFIG + (work / "transformers" / "config.json").read_bytes(),
+        "safetensors": SAFETENSORS + (work / "transformers" / "model.safetensors").read_bytes(),
+    }
+    for name, data in seeds.items():
+        (target / name).write_bytes(data)
+    for leftover in sorted(work.rglob("*"), reverse=True):
+        leftover.rmdir() if leftover.is_dir() else leftover.unlink()
+    work.rmdir()
+    return len(seeds)
 
 
 def hdf5_variants(target: Path) -> int:
@@ -58,7 +102,7 @@ def hdf5_variants(target: Path) -> int:
     import h5py
     import numpy as np
     import tf_keras
-    from hdf5_craft import rewrite
+    from support.hdf5_craft import rewrite
 
     original = target / "_legacy.h5"
     model = tf_keras.Sequential([tf_keras.Input(shape=(3,))] + [tf_keras.layers.Dense(2) for _ in range(10)])

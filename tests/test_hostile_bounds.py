@@ -204,3 +204,17 @@ def test_a_time_limit_stops_a_library_call(tmp_path):
         kerascope.inspect(path, limits=limits, time_limit=0.5)
     assert f"{path}: gave up after 0.5 s (the time limit" in str(raised.value)
     assert time.monotonic() - started < 3
+
+
+def test_a_limit_message_says_how_to_raise_the_limit(tmp_path):
+    """Every refusal names the limit, its value, and the flag (or `Limits` field) that
+    raises it, so a user with a genuinely large model knows what to do."""
+    deep = tmp_path / "deep.json"
+    deep.write_text('{"class_name": "Sequential", "config": ' + "[" * 300 + "]" * 300 + "}")
+    one_line_error(run_cli(["inspect", str(deep)]), "(to read it anyway: --max-json-depth")
+    with pytest.raises(kerascope.KerascopeError, match=r"Limits\(max_compression_ratio=\.\.\.\)"):
+        kerascope.inspect(deflated_config(tmp_path))
+    many = tmp_path / "many.json"
+    layers = ",".join(f'{{"class_name":"Dense","config":{{"name":"d{i}","units":1}}}}' for i in range(50))
+    many.write_text(f'{{"class_name":"Sequential","config":{{"name":"m","layers":[{layers}]}}}}')
+    one_line_error(run_cli(["inspect", str(many), "--max-layers", "10"]), "--max-layers")

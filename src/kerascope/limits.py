@@ -22,8 +22,28 @@ from kerascope.errors import KerascopeError, TimeLimitExceeded
 MiB = 1024 * 1024
 
 
+# The limits a user may raise from the command line (`--max-json-bytes`, ...), and
+# what each bounds, for the command's help.
+FLAG_LIMITS = {
+    "max_json_bytes": "largest JSON document read (bytes)",
+    "max_json_depth": "deepest JSON nesting",
+    "max_json_items": "most values (numbers, strings, lists, objects) in one JSON document",
+    "max_member_bytes": "largest archive member or metadata file read into memory (bytes)",
+    "max_layers": "most layers in one model",
+    "max_h5_objects": "most HDF5 groups, datasets and links",
+}
+
+
 class LimitExceeded(KerascopeError):
-    """A file went over a limit; the message names the limit and its value."""
+    """A file went over a limit. The message names the limit and its value; with the
+    `Limits` field it went over, it says how to raise that limit."""
+
+    def __init__(self, message: str, limit: str | None = None) -> None:
+        if limit in FLAG_LIMITS:
+            message += f" (to read it anyway: --{limit.replace('_', '-')}, or Limits({limit}=...))"
+        elif limit is not None:
+            message += f" (to read it anyway: Limits({limit}=...))"
+        super().__init__(message)
 
 
 @dataclass(frozen=True)
@@ -66,7 +86,7 @@ class Limits:
 
     def check_layers(self, count: int) -> None:
         if count > self.max_layers:
-            raise LimitExceeded(f"more than {self.max_layers:,} layers (the layer limit)")
+            raise LimitExceeded(f"more than {self.max_layers:,} layers (the layer limit)", "max_layers")
 
 
 DEFAULT_LIMITS = Limits()

@@ -126,3 +126,20 @@ def range_server(folder: Path, ranges: bool = True, delay: float = 0.0) -> Itera
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
+
+
+def main() -> None:
+    """Serve a folder on 127.0.0.1 until interrupted, honouring `Range`, the way a hub
+    or bucket does: `python tests/support/range_server.py FOLDER [PORT]`."""
+    folder = Path(sys.argv[1])
+    port = int(sys.argv[2]) if len(sys.argv) > 2 else 8000
+    server = _Server(("127.0.0.1", port), _handler(folder, Served(), True, 0.0))
+    print(f"serving {folder} at http://127.0.0.1:{server.server_address[1]}/", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        server.server_close()
+
+
+if __name__ == "__main__":
+    main()

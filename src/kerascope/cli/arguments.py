@@ -5,20 +5,12 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from kerascope.limits import DEFAULT_LIMITS, Limits
+from kerascope.limits import DEFAULT_LIMITS, FLAG_LIMITS, Limits
 
 TARGET_HELP = (
     "a saved model file or folder (a KerasHub preset among them), a URL (https://, s3://, gs://, hf://org/repo), "
     "or module:attribute naming a model or a function returning one"
 )
-LIMIT_OPTIONS = {
-    "max_json_bytes": "largest JSON document read (bytes)",
-    "max_json_depth": "deepest JSON nesting",
-    "max_json_items": "most values (numbers, strings, lists, objects) in one JSON document",
-    "max_member_bytes": "largest archive member or metadata file read into memory (bytes)",
-    "max_layers": "most layers in one model",
-    "max_h5_objects": "most HDF5 groups, datasets and links",
-}
 DEFAULT_TIME_LIMIT = 600.0
 
 
@@ -77,7 +69,7 @@ def add_output_option(command: argparse.ArgumentParser) -> None:
 
 def add_limit_options(command: argparse.ArgumentParser) -> None:
     group = command.add_argument_group("limits on what a file may make kerascope do")
-    for name, meaning in LIMIT_OPTIONS.items():
+    for name, meaning in FLAG_LIMITS.items():
         default = getattr(DEFAULT_LIMITS, name)
         group.add_argument(
             "--" + name.replace("_", "-"),
@@ -104,4 +96,4 @@ def reading_of(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def limits_of(args: argparse.Namespace) -> Limits:
-    return Limits(**{name: getattr(args, name) for name in LIMIT_OPTIONS})
+    return Limits(**{name: getattr(args, name) for name in FLAG_LIMITS})

@@ -55,8 +55,9 @@ def read(source: Source, limits: Limits = DEFAULT_LIMITS, config: Source | None 
                 "not a Keras model (neither a zip, HDF5 or JSON file, a SavedModel, nor a folder with a config.json)"
             )
         report = _read(kind, source, limits, config)
-        if source.fetched is not None:
-            report.bytes_fetched = source.fetched
+        fetched = [part.fetched for part in (source, config) if part is not None and part.fetched is not None]
+        if fetched:
+            report.bytes_fetched = sum(fetched)
         return report
     except KerascopeError as error:
         raise KerascopeError(f"{source.name}: {error}") from error

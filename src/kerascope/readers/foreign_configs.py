@@ -154,7 +154,8 @@ def _header(
         (length,) = struct.unpack("<Q", head)
         if length > limits.max_json_bytes:
             raise LimitExceeded(
-                f"{name} declares a {length:,}-byte header, over the {limits.max_json_bytes:,}-byte limit"
+                f"{name} declares a {length:,}-byte header, over the {limits.max_json_bytes:,}-byte limit",
+                "max_json_bytes",
             )
         header = load_json(stream.read(length), f"{name} header", limits)
     if not isinstance(header, dict):

@@ -26,7 +26,7 @@ def read_json_file(source: Source, limits: Limits, config: Source | None = None)
     with source.open() as stream:
         data = stream.read(limits.max_json_bytes + 1)
     if len(data) > limits.max_json_bytes:
-        raise LimitExceeded(f"over the {limits.max_json_bytes:,}-byte JSON limit")
+        raise LimitExceeded(f"over the {limits.max_json_bytes:,}-byte JSON limit", "max_json_bytes")
     value = load_json(data, "the file", limits, unwrap_string=True)
     if isinstance(value, dict) and isinstance(value.get("weight_map"), dict):
         return _sharded(source, data, limits, config)

@@ -215,7 +215,7 @@ def paired_config(config: Source, limits: Limits) -> tuple[dict[str, Any], str |
             return _config_of(FolderMembers(config, limits), limits)
         if kind == Kind.JSON:
             document = serialized_object(
-                config.read("", limits.max_json_bytes), config.label, limits, unwrap=True
+                config.read("", limits.max_json_bytes, "max_json_bytes"), config.label, limits, unwrap=True
             )
             return document, text_or_none(document.get("keras_version"))
     except KerascopeError as error:

@@ -94,7 +94,8 @@ def _match_children(
             child = tree.add_hidden(node, name or key, role=_hidden_role(store, node, sub))
         yield child, sub
     if strays:
-        left = [child for children in unmatched.values() for child in children]
+        # An input layer has no variables: a file need not hold a group for it.
+        left = [child for children in unmatched.values() for child in children if child.role != Role.INPUT]
         unknown.update(child.path for child in left)
         findings.append(_mismatch(node, strays, left))
 

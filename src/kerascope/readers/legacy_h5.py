@@ -59,7 +59,8 @@ def _read_legacy(source: Source, index: H5Index, limits: Limits, findings: list[
     stored = index.attrs("")
     if "model_config" in stored and (size := stored.nbytes("model_config")) > limits.max_json_bytes:
         raise LimitExceeded(
-            f"model_config is {size:,} bytes, over the {limits.max_json_bytes:,}-byte JSON limit"
+            f"model_config is {size:,} bytes, over the {limits.max_json_bytes:,}-byte JSON limit",
+            "max_json_bytes",
         )
     config_text = attr_text(stored, "model_config")
     if config_text is None and "model_config" in stored:

@@ -64,8 +64,10 @@ def read_savedmodel(source: Source, limits: Limits) -> ModelReport:
     nodes = _decoded(data, METADATA_FILE, saved_metadata_nodes, findings) if data is not None else None
     # Without Keras metadata the graph is all there is: a damaged one is an error.
     optional = nodes is not None
-    data = _read(folder, SAVED_MODEL_FILE, limits.max_protobuf_bytes)
-    graph = _decoded(data, SAVED_MODEL_FILE, _graph_of(limits), findings, optional) if data is not None else None
+    data = _read(folder, SAVED_MODEL_FILE, limits.max_protobuf_bytes, "max_protobuf_bytes")
+    graph = (
+        _decoded(data, SAVED_MODEL_FILE, _graph_of(limits), findings, optional) if data is not None else None
+    )
     data = _read(folder, INDEX_FILE, limits.max_member_bytes)
     bundle = _decoded(data, INDEX_FILE, _bundle_of(limits), findings, optional) if data is not None else None
     findings += unsafe_op_findings(graph.watched) if graph is not None else []
@@ -130,8 +132,8 @@ def _decoded(
     return None
 
 
-def _read(folder: Source, name: str, most: int) -> bytes | None:
-    return folder.read(name, most) if folder.is_file(name) else None
+def _read(folder: Source, name: str, most: int, field: str = "max_member_bytes") -> bytes | None:
+    return folder.read(name, most, field) if folder.is_file(name) else None
 
 
 def _read_keras(

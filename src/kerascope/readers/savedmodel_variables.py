@@ -99,7 +99,8 @@ class ObjectGraph:
                 spelled += len(name) + 1
                 if spelled > self.most_key_bytes:
                     raise LimitExceeded(
-                        f"the object graph's paths to its variables spell out to more than {self.most_key_bytes:,} bytes"
+                        f"the object graph's paths to its variables spell out to more than {self.most_key_bytes:,} bytes",
+                        "max_member_bytes",
                     )
             keys[node_id] = "/".join(reversed(names)) + VARIABLE_SUFFIX
         return keys

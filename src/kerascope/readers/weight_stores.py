@@ -166,27 +166,29 @@ class Nested:
     def __init__(self, store: WeightStore) -> None:
         self.store = store
         self._real: dict[str, str] = {"": ""}  # virtual path -> real path, for groups made of real keys
+        # Children by virtual path; a key `a\\b\\c` adds `b` below `a` and `c` below `a/b`
+        # before those groups are expanded themselves.
         self._children: dict[str, list[str]] = {}
+        self._expanded: set[str] = set()
 
     def _expand(self, path: str) -> None:
-        if path in self._children:
+        if path in self._expanded:
             return
+        self._expanded.add(path)
         real = self._real.get(path)
-        kids: list[str] = []
-        if real is not None:
-            for key in self.store.children(real):
-                parts = [part for part in key.replace("\\", "/").split("/") if part]
-                if not parts:
-                    continue
-                virtual = path
-                for depth, part in enumerate(parts):
-                    parent, virtual = virtual, join(virtual, part)
-                    siblings = kids if parent == path else self._children.setdefault(parent, [])
-                    if part not in siblings:
-                        siblings.append(part)
-                    if depth == len(parts) - 1:
-                        self._real[virtual] = join(real, key) if real else key
-        self._children[path] = kids
+        kids = self._children.setdefault(path, [])
+        if real is None:
+            return
+        for key in self.store.children(real):
+            parts = [part for part in key.replace("\\", "/").split("/") if part]
+            virtual = path
+            for depth, part in enumerate(parts):
+                parent, virtual = virtual, join(virtual, part)
+                siblings = kids if parent == path else self._children.setdefault(parent, [])
+                if part not in siblings:
+                    siblings.append(part)
+                if depth == len(parts) - 1:
+                    self._real[virtual] = join(real, key) if real else key
 
     def children(self, path: str) -> list[str]:
         self._expand(path)

@@ -203,10 +203,9 @@ def _tensors(value: Any, batch: int) -> list[Any] | None:
 def _weight_bytes(node: LayerNode, children: list[LayerNode]) -> int | None:
     if node.total_params is None:
         return None
-    fallback = _policy(node.config)[1]
     total = 0
     for weight in node.weights:
-        size = _DTYPE_BYTES.get(weight.dtype or fallback or "")
+        size = _DTYPE_BYTES.get(weight.dtype or _policy(node.config)[1] or "")
         if size is None:
             return None
         total += weight.size * size

@@ -29,7 +29,7 @@ class OutOfRange(ValueError):
 
 
 def is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+    return type(value) is int or (isinstance(value, int) and not isinstance(value, bool))
 
 
 def as_dim(value: Any) -> Dim:
@@ -78,8 +78,12 @@ def int_tuple(value: Any, rank: int) -> tuple[int, ...] | None:
     """An int or a list of `rank` ints (kernel size, strides), bounded; None otherwise."""
     if is_int(value):
         return (int_arg(value),) * rank  # type: ignore[return-value]
-    if isinstance(value, (list, tuple)) and len(value) == rank and all(is_int(v) for v in value):
-        return tuple(int_arg(v) for v in value)  # type: ignore[misc]
+    if isinstance(value, (list, tuple)):
+        if len(value) != rank or not all(type(v) is int for v in value):
+            return None
+        if any(abs(v) > MAX_DIM for v in value):
+            raise OutOfRange(f"a number over {MAX_DIM:,}")
+        return tuple(value)
     return None
 
 

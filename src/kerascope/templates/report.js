@@ -27,6 +27,18 @@
     return value === null || value === undefined ? "?" : value.toLocaleString("en-US");
   }
 
+  function bytes(value) {
+    if (value === null || value === undefined) return "?";
+    for (const [factor, unit] of [[2 ** 30, "GiB"], [2 ** 20, "MiB"], [2 ** 10, "KiB"]]) {
+      if (value >= factor) return `${(value / factor).toPrecision(3)} ${unit}`;
+    }
+    return `${value} B`;
+  }
+
+  function estimate(node, fact) {
+    return (node.estimated || []).includes(fact) ? " (estimate)" : "";
+  }
+
   // -- tree ---------------------------------------------------------------------
   for (const node of nodes.slice(1)) {
     const depth = node.path.split("/").length;
@@ -126,6 +138,10 @@
       ["output shape", shapeText(node.output_shapes)],
       ["build input shape", node.build_input_shape ? JSON.stringify(node.build_input_shape) : ""],
       ["params", `${count(node.total_params)} (trainable ${count(node.trainable_params)})`],
+      ["FLOPs, one forward pass", count(node.flops) + estimate(node, "flops")],
+      ["multiply-adds", count(node.macs)],
+      ["weight memory", bytes(node.weight_bytes)],
+      ["activation memory", bytes(node.activation_bytes) + estimate(node, "activation_bytes")],
       ["facts from", Object.entries(node.origin).map(([fact, source]) => `${fact}: ${source}`).join(", ")],
     ]));
     if (node.inbound && node.inbound.length) {

@@ -131,10 +131,19 @@ def source_lines(report: ModelReport) -> list[str]:
         outputs = _tensors_text(signature.get("outputs"))
         lines.append(printable(f"Signature {name}: {inputs} -> {outputs}"))
     for key, value in (report.metadata or {}).items():
-        lines.append(printable(f"{key.replace('_', ' ').capitalize()}: {_metadata_text(value)}"))
+        label = _METADATA_LABELS.get(key) or key.replace("_", " ").capitalize()
+        lines.append(printable(f"{label}: {_metadata_text(value)}"))
     if report.bytes_fetched is not None:
         lines.append(f"Fetched: {byte_text(report.bytes_fetched)} by range requests")
     return lines
+
+
+# How the metadata keys readers use read in a footer.
+_METADATA_LABELS = {
+    "keras_hub_version": "KerasHub version",
+    "parameter_count": "Parameter count in metadata.json",
+    "config": "Architecture from",
+}
 
 
 def _tensors_text(tensors: Any) -> str:

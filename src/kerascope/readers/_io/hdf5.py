@@ -55,7 +55,9 @@ class H5Index:
     def _tick(self) -> None:
         self._count += 1
         if self._count > self.limits.max_h5_objects:
-            raise LimitExceeded(f"more than {self.limits.max_h5_objects:,} HDF5 objects (the object limit)")
+            raise LimitExceeded(
+                f"more than {self.limits.max_h5_objects:,} HDF5 objects (the object limit)", "max_h5_objects"
+            )
 
     def _walk(self) -> None:
         """Level by level from the root, links in name order, each object read once.
@@ -73,7 +75,8 @@ class H5Index:
             depth += 1
             if depth > self.limits.max_h5_depth:
                 raise LimitExceeded(
-                    f"HDF5 groups nested deeper than {self.limits.max_h5_depth} (the HDF5 depth limit)"
+                    f"HDF5 groups nested deeper than {self.limits.max_h5_depth} (the HDF5 depth limit)",
+                    "max_h5_depth",
                 )
             self.top.prefetch_links([header for _, header in level])
             found = []

@@ -73,7 +73,8 @@ class Allowance:
         self.left -= cost
         if self.left < 0:
             raise LimitExceeded(
-                f"HDF5 attribute {name!r} holds more than {self.limit:,} bytes (the HDF5 attribute limit)"
+                f"HDF5 attribute {name!r} holds more than {self.limit:,} bytes (the HDF5 attribute limit)",
+                "max_h5_attribute_bytes",
             )
 
 

@@ -156,7 +156,8 @@ def _check_btree_v2(file: H5File, address: int, kind: int, what: str) -> int:
     if head.total > file.limits.max_h5_objects:
         raise LimitExceeded(
             f"an HDF5 B-tree declares {head.total:,} {what}, more than {file.limits.max_h5_objects:,} "
-            "(the object limit)"
+            "(the object limit)",
+            "max_h5_objects",
         )
     return head.total
 

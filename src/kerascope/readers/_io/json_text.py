@@ -18,7 +18,8 @@ def load_json(data: bytes | str, what: str, limits: Limits, unwrap_string: bool 
     """Parsed JSON; `what` names the part of the file in error messages."""
     if len(data) > limits.max_json_bytes:
         raise LimitExceeded(
-            f"{what} is {len(data):,} bytes, over the {limits.max_json_bytes:,}-byte JSON limit"
+            f"{what} is {len(data):,} bytes, over the {limits.max_json_bytes:,}-byte JSON limit",
+            "max_json_bytes",
         )
     try:
         if isinstance(data, bytes):
@@ -31,7 +32,7 @@ def load_json(data: bytes | str, what: str, limits: Limits, unwrap_string: bool 
             )
     except RecursionError:
         raise LimitExceeded(
-            f"{what} is nested deeper than the JSON depth limit ({limits.max_json_depth})"
+            f"{what} is nested deeper than the JSON depth limit ({limits.max_json_depth})", "max_json_depth"
         ) from None
     except UnicodeDecodeError as error:
         raise KerascopeError(f"{what} is not UTF-8 text ({error.reason} at byte {error.start})") from None
@@ -52,7 +53,8 @@ def check_structure(text: str, what: str, limits: Limits) -> None:
     items = skeleton.count(",") + skeleton.count("[") + skeleton.count("{")
     if items > limits.max_json_items:
         raise LimitExceeded(
-            f"{what} holds more than {limits.max_json_items:,} JSON values (the JSON item limit; --max-json-items)"
+            f"{what} holds more than {limits.max_json_items:,} JSON values (the JSON item limit)",
+            "max_json_items",
         )
     depth = deepest = 0
     for bracket in _BRACKET.findall(skeleton):
@@ -63,7 +65,9 @@ def check_structure(text: str, what: str, limits: Limits) -> None:
         else:
             depth -= 1
     if deepest > limits.max_json_depth:
-        raise LimitExceeded(f"{what} is nested deeper than the JSON depth limit ({limits.max_json_depth})")
+        raise LimitExceeded(
+            f"{what} is nested deeper than the JSON depth limit ({limits.max_json_depth})", "max_json_depth"
+        )
 
 
 _SEQUENCE_CLASSES = ("__tuple__", "TensorShape")

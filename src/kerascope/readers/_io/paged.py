@@ -45,7 +45,8 @@ class PagedFile:
         self._spent += cost if cost > least else least
         if self._spent > self._budget:
             raise LimitExceeded(
-                f"{self._what} takes more than {self._budget:,} bytes (the HDF5 metadata limit)"
+                f"{self._what} takes more than {self._budget:,} bytes (the HDF5 metadata limit)",
+                "max_h5_metadata_bytes",
             )
 
     def read(self, offset: int, size: int, least: int = READ_COST) -> bytes:

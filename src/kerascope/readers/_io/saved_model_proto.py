@@ -125,7 +125,8 @@ class GraphBudget:
         self.left -= steps
         if self.left < 0:
             raise LimitExceeded(
-                f"the SavedModel's graphs take more than {self.limit:,} steps to walk (the graph node limit)"
+                f"the SavedModel's graphs take more than {self.limit:,} steps to walk (the graph node limit)",
+                "max_graph_nodes",
             )
         if (self.left & 0xFFF) == 0 or steps > 1:
             check_time()

@@ -50,14 +50,15 @@ class Source:
     def size(self, member: str = "") -> int:
         raise NotImplementedError
 
-    def read(self, member: str, limit: int) -> bytes:
-        """A whole (small) member, refusing one larger than `limit` bytes."""
+    def read(self, member: str, limit: int, field: str = "max_member_bytes") -> bytes:
+        """A whole (small) member, refusing one larger than `limit` bytes (the `Limits`
+        field `field`)."""
         size = self.size(member)
         if size > limit:
             from kerascope.limits import LimitExceeded
 
             raise LimitExceeded(
-                f"{member or self.name} is {size:,} bytes, over the {limit:,}-byte member limit"
+                f"{member or self.label} is {size:,} bytes, over the {limit:,}-byte limit", field
             )
         with self.open(member) as stream:
             return stream.read(limit + 1)[: limit + 1]

@@ -162,11 +162,13 @@ class _Table:
                 key_bytes += len(key)
                 if count > limits.max_bundle_entries:
                     raise LimitExceeded(
-                        f"{self.what} lists more than {limits.max_bundle_entries:,} tensors (the bundle entry limit)"
+                        f"{self.what} lists more than {limits.max_bundle_entries:,} tensors (the bundle entry limit)",
+                        "max_bundle_entries",
                     )
                 if key_bytes > limits.max_member_bytes:
                     raise LimitExceeded(
-                        f"{self.what}'s keys spell out to more than {limits.max_member_bytes:,} bytes"
+                        f"{self.what}'s keys spell out to more than {limits.max_member_bytes:,} bytes",
+                        "max_member_bytes",
                     )
                 if previous_key is not None and key <= previous_key:
                     raise KerascopeError(f"{self.what}'s keys are not in increasing order")

@@ -23,21 +23,22 @@ _LOCAL_HEADER = struct.Struct("<4s5H3I2H")
 _LOCAL_MAGIC = b"PK\x03\x04"
 
 
-def read_member(
-    archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits, limit: int | None = None
-) -> bytes:
-    """A member's bytes, refusing more than `limit` whatever its header claims."""
-    limit = limits.max_member_bytes if limit is None else limit
+def read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits) -> bytes:
+    """A member's bytes, refusing more than the member limit, or than its compressed
+    size times the compression-ratio limit, whatever its header claims."""
+    limit, field = limits.max_member_bytes, "max_member_bytes"
     if info.compress_type != zipfile.ZIP_STORED:  # a bomb stops at its ratio, whatever its header says
-        limit = min(limit, max(info.compress_size, 1) * limits.max_compression_ratio)
+        by_ratio = max(info.compress_size, 1) * limits.max_compression_ratio
+        if by_ratio < limit:
+            limit, field = by_ratio, "max_compression_ratio"
     if info.file_size > limit:
         raise LimitExceeded(
-            f"{info.filename} is {info.file_size:,} bytes, over the {limit:,}-byte member limit"
+            f"{info.filename} is {info.file_size:,} bytes, over the {limit:,}-byte limit", field
         )
     with archive.open(info) as stream:
         data = stream.read(limit + 1)
     if len(data) > limit:
-        raise LimitExceeded(f"{info.filename} expands past the {limit:,}-byte member limit")
+        raise LimitExceeded(f"{info.filename} expands past the {limit:,}-byte limit", field)
     return data
 
 
@@ -70,7 +71,9 @@ def _spooled_copy(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limit
             copied += len(chunk)
             if copied > limit:
                 copy.close()
-                raise LimitExceeded(f"{info.filename} expands past {limit:,} bytes (a zip bomb?)")
+                raise LimitExceeded(
+                    f"{info.filename} expands past {limit:,} bytes (a zip bomb?)", "max_compression_ratio"
+                )
             copy.write(chunk)
     copy.seek(0)
     return copy
