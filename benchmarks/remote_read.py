@@ -25,7 +25,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent / "tests")]
 
-from static_read import MEASURE, QUIET, build_files  # noqa: E402
+from static_read import QUIET, build_files, peak_mib  # noqa: E402
 
 from support.range_server import range_server  # noqa: E402
 
@@ -41,13 +41,6 @@ def run_timed(command: list[str]) -> tuple[float, str]:
     start = time.perf_counter()
     done = subprocess.run(command, check=True, env=QUIET, capture_output=True, text=True)
     return time.perf_counter() - start, done.stdout
-
-
-def peak_mib(command: list[str]) -> float:
-    out = subprocess.run([sys.executable, "-c", MEASURE, *command], env=QUIET, capture_output=True, text=True)
-    code, peak_kib = out.stdout.split()
-    assert code == "0", out.stderr
-    return int(peak_kib) / 1024
 
 
 def measure(path: Path, delay: float, repeat: int) -> None:

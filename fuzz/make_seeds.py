@@ -56,10 +56,9 @@ def keras3_weights_and_presets(target: Path) -> int:
     """Keras 3 weights files, npz weights, a sharded index, a KerasHub preset's config
     and task files, and a Transformers checkpoint's safetensors."""
     import keras
-    import keras_hub
     from keras.src.saving import saving_lib
 
-    from support.model_zoo import BUILDERS, bert_classifier
+    from support.model_zoo import BUILDERS, bert_classifier, tiny_gpt2_backbone
 
     work = target / "_keras3"
     work.mkdir()
@@ -69,14 +68,7 @@ def keras3_weights_and_presets(target: Path) -> int:
     largest = max(int(variable.numpy().nbytes) for variable in model.weights)
     model.save_weights(work / "model.weights.json", max_shard_size=largest / 1024**3)
     bert_classifier().save_to_preset(work / "preset")
-    keras_hub.models.GPT2Backbone(
-        vocabulary_size=30,
-        num_layers=1,
-        num_heads=2,
-        hidden_dim=8,
-        intermediate_dim=16,
-        max_sequence_length=8,
-    ).export_to_transformers(work / "transformers")
+    tiny_gpt2_backbone().export_to_transformers(work / "transformers")
     seeds = {
         "weights-h5": PLAIN + (work / "model.weights.h5").read_bytes(),
         "npz-keras": PLAIN + (work / "npz.keras").read_bytes(),
@@ -102,6 +94,7 @@ def hdf5_variants(target: Path) -> int:
     import h5py
     import numpy as np
     import tf_keras
+
     from support.hdf5_craft import rewrite
 
     original = target / "_legacy.h5"

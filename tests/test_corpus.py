@@ -106,3 +106,28 @@ def test_corpus_reads_import_nothing_and_run_nothing(tmp_path):
     paths = [CORPUS / row["file"] for row in ROWS]
     assert frameworks_imported_reading(paths, cwd=tmp_path) == []
     assert list(tmp_path.iterdir()) == []
+
+
+def test_weights_saved_on_windows_nest_like_slashes():
+    """tf.keras 2.15 on Windows wrote `layers\\lstm` and `layers\\lstm\\cell` as two
+    top-level keys: the cell is the LSTM's sublayer, with the LSTM's weights."""
+    import io
+    import zipfile
+
+    import h5py
+
+    require_corpus()
+    path = CORPUS / "keras_v3" / "AidenCohen31__Fetch__model.keras"
+    report = kerascope.inspect(path)
+    assert not report.findings
+    assert report["lstm/cell"].weights and report["lstm"].total_params == report["lstm/cell"].total_params
+    sizes = []
+    with zipfile.ZipFile(path) as archive, h5py.File(io.BytesIO(archive.read("model.weights.h5"))) as handle:
+        handle.visititems(
+            lambda name, obj: (
+                sizes.append(obj.size)
+                if isinstance(obj, h5py.Dataset) and not name.startswith(("optimizer", "metrics"))
+                else None
+            )
+        )
+    assert report.total_params == sum(sizes) > 0

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from support.model_zoo import bert_classifier
+from support.model_zoo import bert_classifier, tiny_gpt2_backbone
 from support.reader_worker import ReaderWorker
 
 EXAMPLES = settings(
@@ -34,7 +34,6 @@ def worker():
 @pytest.fixture(scope="module")
 def originals(keras3, tf_keras, tmp_path_factory):
     folder = tmp_path_factory.mktemp("fuzz-originals")
-    import keras_hub
     from keras.src.saving import saving_lib
 
     from support.model_zoo import BUILDERS
@@ -50,14 +49,7 @@ def originals(keras3, tf_keras, tmp_path_factory):
     nested.save_weights(folder / "model.weights.h5")
     classifier = bert_classifier()
     classifier.save_to_preset(folder / "preset")
-    keras_hub.models.GPT2Backbone(
-        vocabulary_size=30,
-        num_layers=1,
-        num_heads=2,
-        hidden_dim=8,
-        intermediate_dim=16,
-        max_sequence_length=8,
-    ).export_to_transformers(folder / "transformers")
+    tiny_gpt2_backbone().export_to_transformers(folder / "transformers")
     return {
         "keras": (folder / "model.keras").read_bytes(),
         "npz_keras": (folder / "npz.keras").read_bytes(),

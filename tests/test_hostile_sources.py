@@ -17,6 +17,7 @@ import kerascope
 from kerascope.cli import main
 
 from support.bounded import assert_bounded, one_line_error, run_cli
+from support.model_zoo import tiny_bert_backbone
 
 
 @pytest.fixture(scope="module")
@@ -117,17 +118,7 @@ def test_a_safetensors_header_of_huge_declared_length_is_one_line(tmp_path):
 
 
 def test_preset_metadata_cannot_drive_the_terminal(keras3, tmp_path):
-    import keras_hub
-
-    backbone = keras_hub.models.BertBackbone(
-        vocabulary_size=20,
-        num_layers=1,
-        num_heads=2,
-        hidden_dim=8,
-        intermediate_dim=16,
-        max_sequence_length=8,
-    )
-    backbone.save_to_preset(tmp_path / "preset")
+    tiny_bert_backbone(num_layers=1).save_to_preset(tmp_path / "preset")
     metadata = json.loads((tmp_path / "preset" / "metadata.json").read_text())
     metadata["keras_hub_version"] = "\x1b]52;c;aGk=\x07\x1b[2J0.1"
     metadata["tasks"] = ["\x1b[31mred\x1b[0m"]

@@ -14,6 +14,7 @@ from kerascope.cli import main
 from kerascope.model import Format
 
 from support.fresh_process import frameworks_imported_reading
+from support.model_zoo import tiny_bert_backbone, tiny_gpt2_backbone
 
 VOCABULARY = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "the", "quick", "brown", "fox", "jumps"]
 
@@ -25,14 +26,7 @@ def preset(keras3, tmp_path_factory):
 
     tokenizer = keras_hub.models.BertTokenizer(vocabulary=VOCABULARY)
     preprocessor = keras_hub.models.BertTextClassifierPreprocessor(tokenizer, sequence_length=12)
-    backbone = keras_hub.models.BertBackbone(
-        vocabulary_size=len(VOCABULARY),
-        num_layers=2,
-        num_heads=2,
-        hidden_dim=8,
-        intermediate_dim=16,
-        max_sequence_length=12,
-    )
+    backbone = tiny_bert_backbone(vocabulary_size=len(VOCABULARY), sequence_length=12)
     task = keras_hub.models.BertTextClassifier(backbone, num_classes=3, preprocessor=preprocessor)
     folder = tmp_path_factory.mktemp("preset") / "bert"
     task.save_to_preset(folder)
@@ -136,16 +130,7 @@ def test_preset_through_the_cli_shows_its_metadata(preset, capsys):
 def test_transformers_checkpoint_is_reported_as_what_it_is(keras3, tmp_path):
     """KerasHub exports to Transformers (`config.json` + `model.safetensors`): the
     report is that checkpoint, its tensors from the safetensors header only."""
-    import keras_hub
-
-    backbone = keras_hub.models.GPT2Backbone(
-        vocabulary_size=50,
-        num_layers=2,
-        num_heads=2,
-        hidden_dim=8,
-        intermediate_dim=16,
-        max_sequence_length=16,
-    )
+    backbone = tiny_gpt2_backbone()
     backbone.export_to_transformers(tmp_path / "gpt2")
     report = kerascope.inspect(tmp_path / "gpt2")
     assert report.format == Format.TRANSFORMERS

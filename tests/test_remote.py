@@ -15,6 +15,7 @@ import pytest
 import kerascope
 from kerascope.cli import main
 
+from support.model_zoo import tiny_bert_backbone
 from support.range_server import range_server
 
 
@@ -22,8 +23,6 @@ from support.range_server import range_server
 def served_models(keras3, zoo, tmp_path_factory):
     """A folder of models Keras saved: one whose weights dwarf its metadata, a zoo
     model, its weights alone and sharded, and a KerasHub preset."""
-    import keras_hub
-
     folder = tmp_path_factory.mktemp("served")
     wide = keras3.Sequential(
         [keras3.Input((512,)), keras3.layers.Dense(1024, name="wide"), keras3.layers.Dense(512, name="back")]
@@ -34,14 +33,7 @@ def served_models(keras3, zoo, tmp_path_factory):
     (folder / "sharded").mkdir()
     largest = max(int(variable.numpy().nbytes) for variable in model.weights)
     model.save_weights(folder / "sharded" / "model.weights.json", max_shard_size=largest / 1024**3)
-    backbone = keras_hub.models.BertBackbone(
-        vocabulary_size=20,
-        num_layers=1,
-        num_heads=2,
-        hidden_dim=8,
-        intermediate_dim=16,
-        max_sequence_length=8,
-    )
+    backbone = tiny_bert_backbone(num_layers=1)
     backbone.save_to_preset(folder / "preset")
     return {"folder": folder, "wide": wide, "transformer": model, "backbone": backbone}
 

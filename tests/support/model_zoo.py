@@ -157,17 +157,39 @@ BUILDERS = {
 }
 
 
-def bert_classifier() -> Any:
-    """A tiny KerasHub BERT classifier: a backbone whose transformer layers create
-    their attention projections in code, none of them in any config."""
+def tiny_bert_backbone(vocabulary_size: int = 50, sequence_length: int = 8, num_layers: int = 2) -> Any:
+    """A tiny KerasHub BERT backbone: transformer layers that create their attention
+    projections in code, none of them in any config."""
     import keras_hub
 
-    backbone = keras_hub.models.BertBackbone(
-        vocabulary_size=50,
-        num_layers=2,
+    return keras_hub.models.BertBackbone(
+        vocabulary_size=vocabulary_size,
+        num_layers=num_layers,
+        num_heads=2,
+        hidden_dim=8,
+        intermediate_dim=16,
+        max_sequence_length=sequence_length,
+    )
+
+
+def tiny_gpt2_backbone() -> Any:
+    """A tiny KerasHub GPT-2 backbone, which KerasHub can export to Transformers."""
+    import keras_hub
+
+    return keras_hub.models.GPT2Backbone(
+        vocabulary_size=30,
+        num_layers=1,
         num_heads=2,
         hidden_dim=8,
         intermediate_dim=16,
         max_sequence_length=8,
     )
-    return keras_hub.models.BertTextClassifier(backbone=backbone, num_classes=3, preprocessor=None)
+
+
+def bert_classifier() -> Any:
+    """A tiny KerasHub BERT classifier around `tiny_bert_backbone`."""
+    import keras_hub
+
+    return keras_hub.models.BertTextClassifier(
+        backbone=tiny_bert_backbone(), num_classes=3, preprocessor=None
+    )
