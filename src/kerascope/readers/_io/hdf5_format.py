@@ -236,11 +236,15 @@ class H5File:
     HEADER_GUESS = 512  # bytes of an object header read ahead (a continuation is read when met)
 
     def prefetch_headers(self, addresses: list[int]) -> None:
+        if not self.paged.fetches_remotely:
+            return
         self.paged.prefetch([(self.base + address, self.HEADER_GUESS) for address in addresses])
 
     def prefetch_links(self, groups: list[ObjectHeader]) -> None:
         """Fetch what `links()` will read for each of `groups`: symbol-table groups keep
         their links in a local heap and a B-tree of symbol-table nodes, two steps."""
+        if not self.paged.fetches_remotely:
+            return
         tables = [
             _ADDRESS_LENGTH.unpack_from(message.data, message.start)
             for group in groups

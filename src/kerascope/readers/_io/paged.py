@@ -50,22 +50,35 @@ class PagedFile:
             )
 
     def read(self, offset: int, size: int, least: int = READ_COST) -> bytes:
-        """Up to `size` bytes at `offset`: fewer only where the stream ends."""
+        """Up to `size` bytes at `offset`: fewer only where the stream ends.
+
+        The reader's hottest call (every structure of the HDF5 metadata comes through
+        it): the budget check is inlined, and one cached page is one slice."""
         if offset < 0 or size < 0:
             raise KerascopeError(f"{self._what}: a negative offset or size ({offset}, {size})")
-        size = max(0, min(size, self.size - offset))
-        self.charge(size, least)
+        if offset + size > self.size:
+            size = self.size - offset if offset < self.size else 0
+        self._spent += size if size > least else least
+        if self._spent > self._budget:
+            self.charge(0)  # raises, naming the limit
         if size == 0:
             return b""
-        page = self._page_bytes
-        first, last = (offset + self._shift) // page, (offset + size - 1 + self._shift) // page
-        start = offset - max(0, first * page - self._shift)
+        page, shift = self._page_bytes, self._shift
+        first, last = (offset + shift) // page, (offset + size - 1 + shift) // page
+        base = first * page - shift
+        start = offset - base if base > 0 else offset
         if first == last:
-            page = self._pages.get(first) or self._page(first)
-            return page[start : start + size]
+            cached = self._pages.get(first)
+            return (cached or self._page(first))[start : start + size]
         if last - first == 1:
             return (self._page(first) + self._page(last))[start : start + size]
         return self._fetch(offset, size)  # a large structure: read once, not cached
+
+    @property
+    def fetches_remotely(self) -> bool:
+        """Whether the stream is remote: it states a block size, and fetches what it is
+        asked for ahead (`prefetch`)."""
+        return getattr(self._stream, "page_size", None) is not None and hasattr(self._stream, "prefetch")
 
     def prefetch(self, ranges: list[tuple[int, int]]) -> None:
         """Let a stream that fetches remotely fetch these `(offset, size)` ranges
