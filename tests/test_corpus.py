@@ -11,7 +11,7 @@ import kerascope
 from kerascope.cli import main
 from kerascope.model.records import json_schema
 
-from support.corpus import CORPUS, classes_named, corpus_params, corpus_rows, require_corpus
+from support.corpus import CORPUS, REPAIRED, classes_named, corpus_params, corpus_rows, require_corpus
 from support.fresh_process import frameworks_imported_reading
 
 ROWS = corpus_rows()
@@ -29,11 +29,6 @@ def nested_class_names(config):
         elif isinstance(value, list):
             stack.extend(value)
     return found
-
-
-# Files whose line endings git converted, read from a repaired copy: git stripped the
-# CRs of the CRLF-pretty-printed JSON inside keras_metadata.pb (TensorFlow.NET wrote it).
-REPAIRED = {"savedmodel/ChengEn-Tsai__NeuralNetworkTrainer__trained_model"}
 
 
 @pytest.mark.parametrize("row", corpus_params(ROWS))

@@ -291,3 +291,22 @@ def test_block_contents_changed_behind_a_valid_checksum(changes, cut):
         assert "\n" not in str(error)
     else:
         assert all(isinstance(entry.key, str) and None not in entry.shape for entry in index.entries)
+
+
+def test_a_save_op_fed_by_a_signature_input_is_not_the_savers(tf_keras, tmp_path):
+    """A SaveV2 that nothing consumes is the saver's only when it writes to the path
+    the saver builds; one writing where a caller says is an error."""
+    import tensorflow as tf
+
+    graph_module = tf.Module()
+    graph_module.v = tf.Variable([1.0, 2.0])
+
+    @tf.function(input_signature=[tf.TensorSpec([], tf.string)])
+    def dump(prefix):
+        tf.raw_ops.SaveV2(prefix=prefix, tensor_names=["v"], shape_and_slices=[""], tensors=[graph_module.v])
+        return prefix
+
+    graph_module.dump = dump
+    tf.saved_model.save(graph_module, str(tmp_path / "dumper"), signatures={"serving_default": dump})
+    result = kerascope.check(tmp_path / "dumper")
+    assert "SAVEDMODEL_UNSAFE_OP" in {finding.code for finding in result.findings}

@@ -474,22 +474,27 @@ def test_corpus_savedmodels_against_tensorflow(tf):
     """Each readable SavedModel of the real-world corpus: its parameters are the
     variables TensorFlow restores, its signatures TensorFlow's; without a variables
     folder, parameters are unknown."""
-    from support.corpus import CORPUS, corpus_rows, require_corpus
+    from support.corpus import CORPUS, REPAIRED, corpus_rows, require_corpus
 
     require_corpus()
     rows = [row for row in corpus_rows() if row["format"] == "savedmodel"]
     assert rows
     for row in rows:
         path = CORPUS / row["file"]
-        try:
-            result = kerascope.check(path)
-        except kerascope.KerascopeError as error:
-            assert "keras_metadata.pb is not a valid protobuf message" in str(error)
-            continue
+        result = kerascope.check(path)
         report = result.report
-        assert result.findings == [], row["file"]
+        # One file lost its CRs to git: read from a repaired copy, and said so.
+        assert [f for f in result.findings if f.code != "FILE_REPAIRED"] == [], row["file"]
         if not (path / "variables").is_dir() or not (path / "saved_model.pb").is_file():
             assert report.total_params is None, row["file"]
+            continue
+        if row["file"] in REPAIRED:
+            # TensorFlow.NET wrote it, and TensorFlow cannot load its checkpoint's object
+            # graph: its own checkpoint reader says what variables the folder holds.
+            listed = tf.train.list_variables(str(path / "variables" / "variables"))
+            assert report.total_params == sum(
+                int(np.prod(shape)) for name, shape in listed if name != "_CHECKPOINTABLE_OBJECT_GRAPH"
+            )
             continue
         loaded = tf.saved_model.load(str(path))  # nothing unsafe in its graph, as checked above
         assert report.total_params == sum(int(np.prod(v.shape)) for v in loaded.variables), row["file"]

@@ -61,3 +61,8 @@ def classes_named(notable: str) -> set[str]:
     if re.search(r"\bLambda\b", notable):
         named.add("Lambda")
     return named
+
+
+# Files whose line endings git converted, read from a repaired copy: git stripped the
+# CRs of the CRLF-pretty-printed JSON inside keras_metadata.pb (TensorFlow.NET wrote it).
+REPAIRED = {"savedmodel/ChengEn-Tsai__NeuralNetworkTrainer__trained_model"}

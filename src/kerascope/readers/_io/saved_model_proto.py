@@ -203,8 +203,9 @@ def _scan_ops(graph: Any, watch: frozenset[str], info: SavedModelInfo, budget: G
         *(name for node in nodes if node.name not in saver_nodes for name in _calls(node, functions)),
     ]
     elsewhere = _reachable(callable_after_load, functions, budget)
+    consumed = {_node_name(name) for node in nodes for name in node.input}
     for node in nodes:
-        _note(node, None, node.name in saver_nodes, watch, info)
+        _note(node, None, node.name in saver_nodes or _saver_orphan(node, saver_nodes, consumed), watch, info)
     for name, function in functions.items():
         for node in function.node_def:
             _note(node, name, name in saver_functions and name not in elsewhere, watch, info)
@@ -217,6 +218,18 @@ def _note(
     if node.op in watch:
         attrs = {entry.key: entry.value.s for entry in node.attr if entry.value.s}
         info.watched.append(OpSite(node.op, function, in_saver, attrs))
+
+
+def _saver_orphan(node: Any, saver_nodes: set[str], consumed: set[str]) -> bool:
+    """A save op no node depends on, writing to the path the saver itself builds (its
+    first input is in the saver): TensorFlow.NET's saver runs its `SaveV2` by name,
+    outside the save tensor's dependencies. Nothing else in the graph can run it."""
+    return (
+        node.name not in consumed
+        and bool(node.input)
+        and not node.input[0].startswith("^")
+        and _node_name(node.input[0]) in saver_nodes
+    )
 
 
 def _saver_nodes(saver: Any, nodes: list[Any], budget: GraphBudget) -> set[str]:
