@@ -12,25 +12,34 @@ resumed, and a second scan reads only what changed. Needs the `catalog` extra
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
-from kerascope.scan.catalog import TABLES, TIMING_COLUMNS, Catalog
-from kerascope.scan.runner import Progress, ScanCounts, ScanOptions, run_scan
-from kerascope.scan.sources import resolve_target
-from kerascope.scan.summary import ScanSummary, sarif_document, summarize
+if TYPE_CHECKING:
+    from kerascope.scan.runner import Progress, ScanOptions
+    from kerascope.scan.summary import ScanSummary
 
-__all__ = [
-    "TABLES",
-    "TIMING_COLUMNS",
-    "Catalog",
-    "Progress",
-    "ScanCounts",
-    "ScanOptions",
-    "ScanSummary",
-    "sarif_document",
-    "scan",
-]
+# Imported on first use, so that the command line (which lists `scan` among its
+# commands) and a worker process pay for the catalog and runner only when scanning.
+_LAZY = {
+    "TABLES": "kerascope.scan.catalog",
+    "TIMING_COLUMNS": "kerascope.scan.catalog",
+    "Catalog": "kerascope.scan.catalog",
+    "Progress": "kerascope.scan.runner",
+    "ScanCounts": "kerascope.scan.runner",
+    "ScanOptions": "kerascope.scan.runner",
+    "ScanSummary": "kerascope.scan.summary",
+    "sarif_document": "kerascope.scan.summary",
+}
+__all__ = [*_LAZY, "scan"]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'kerascope.scan' has no attribute {name!r}")
+    return getattr(importlib.import_module(_LAZY[name]), name)
 
 
 def scan(
@@ -40,6 +49,11 @@ def scan(
     progress: Progress | None = None,
 ) -> ScanSummary:
     """Scan `targets` (folders or files) into the catalog file `catalog`; the summary of its rows for them."""
+    from kerascope.scan.catalog import Catalog
+    from kerascope.scan.runner import ScanOptions, run_scan
+    from kerascope.scan.sources import resolve_target
+    from kerascope.scan.summary import summarize
+
     roots = _outermost([resolve_target(target) for target in targets])
     with Catalog(catalog) as opened:
         counts = run_scan(opened, roots, options or ScanOptions(), progress)

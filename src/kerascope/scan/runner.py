@@ -25,12 +25,10 @@ from kerascope.errors import KerascopeError
 from kerascope.limits import DEFAULT_LIMITS, Limits
 from kerascope.model.paths import one_line
 from kerascope.scan.catalog import SCHEMA_VERSION, Batch, Catalog, Known, new_batch
+from kerascope.scan.defaults import DEFAULT_BATCH_SIZE, DEFAULT_MAX_MEMORY, DEFAULT_TIME_LIMIT
 from kerascope.scan.discovery import Discovery
 from kerascope.scan.walk import Entry
 
-DEFAULT_TIME_LIMIT = 60.0
-DEFAULT_MAX_MEMORY = 4 << 30
-DEFAULT_BATCH_SIZE = 500
 COMMIT_EVERY = 1.0  # seconds
 LOOKUP_CHUNK = 256  # entries looked up in the catalog at once
 IN_FLIGHT_PER_WORKER = 32  # enough queued work to keep workers busy through a commit

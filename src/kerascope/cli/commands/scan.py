@@ -12,7 +12,7 @@ from kerascope.cli.arguments import limits_of, positive_float, positive_int
 from kerascope.cli.output import emit
 from kerascope.limits import DEFAULT_LIMITS, FLAG_LIMITS
 from kerascope.model.vocabulary import Severity
-from kerascope.scan.runner import DEFAULT_BATCH_SIZE, DEFAULT_MAX_MEMORY, DEFAULT_TIME_LIMIT
+from kerascope.scan.defaults import DEFAULT_BATCH_SIZE, DEFAULT_MAX_MEMORY, DEFAULT_TIME_LIMIT
 
 NAME = "scan"
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]?)i?B?\s*$", re.IGNORECASE)
