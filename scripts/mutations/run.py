@@ -22,8 +22,7 @@ TESTS = [
     "tests/test_presets.py",
     "tests/test_savedmodel_variables.py",
     "tests/test_corpus.py",
-    "tests/test_shapes.py",
-    "tests/test_remote.py",
+    "tests/test_views.py",
 ]
 # What each format stores, and so what a reader of it could lose.
 STORED = {
