@@ -135,6 +135,10 @@ def test_transformers_checkpoint_is_reported_as_what_it_is(keras3, tmp_path):
     report = kerascope.inspect(tmp_path / "gpt2")
     assert report.format == Format.TRANSFORMERS
     assert report.metadata["model_type"] == "gpt2"
+    stored = json.loads((tmp_path / "gpt2" / "config.json").read_text())
+    assert report.root.config == stored
+    # The class is the one `architectures` names, and unknown where it names none.
+    assert report.root.class_name == (stored.get("architectures") or [None])[0]
     assert report.total_params == backbone.count_params()
     assert report["transformer/h/0/attn/c_attn"].weights, "a tensor sits in the module its dotted name spells"
     assert all(node.class_name is None for node in report.layers)

@@ -438,3 +438,54 @@ def test_hostile_numbers_give_unknown_not_a_blow_up(keras3, tmp_path, edit):
     json.dumps(report.to_dict())  # every figure is a plain, bounded number
     flops = report.root.flops
     assert flops is None or flops < 2**64
+
+
+def _custom_in_the_middle(keras, functional):
+    """Dense(3) -> a custom layer that doubles the features -> Dense(2): the engine has
+    no rule for the custom class, so its output shape is only what the file stores."""
+
+    class Twice(keras.layers.Layer):
+        def call(self, inputs):
+            return keras.layers.Concatenate()([inputs, inputs])
+
+    layers = [keras.layers.Dense(3, name="d1"), Twice(name="twice"), keras.layers.Dense(2, name="d2")]
+    if not functional:
+        return keras.Sequential([keras.Input((4,)), *layers], name="seq")
+    tensor = inputs = keras.Input((4,), name="x")
+    for layer in layers:
+        tensor = layer(tensor)
+    return keras.Model(inputs, tensor, name="func")
+
+
+@pytest.mark.parametrize(
+    ("package", "functional", "file_name"),
+    [
+        ("keras3", False, "model.keras"),
+        ("keras3", True, "model.keras"),
+        ("keras3", True, "model.h5"),
+        ("tf_keras", False, "savedmodel"),
+    ],
+)
+def test_stored_shapes_carry_the_read_past_a_custom_layer(request, tmp_path, package, functional, file_name):
+    """Where the file stores a shape (a consumer's input tensor in a Keras 3 graph, the
+    next layer's build shape in a Sequential, beside the config in a SavedModel), the
+    report has it, marked as stored, even past a class the engine cannot size."""
+    keras = request.getfixturevalue(package)
+    model = _custom_in_the_middle(keras, functional)
+    model.save(tmp_path / file_name, **({"save_format": "tf"} if file_name == "savedmodel" else {}))
+    report = kerascope.inspect(tmp_path / file_name)
+    assert report["twice"].class_name == "Twice"
+    assert report["twice"].output_shapes == [[None, 6]] == keras_output_shapes(model)["twice"]
+    assert report["twice"].origin["shapes"] == Origin.CONFIG
+    assert_shapes_match(report, keras_output_shapes(model), f"{package} {file_name}")
+
+
+def test_a_shape_no_file_stores_is_unknown(keras3, tmp_path):
+    """Keras 3 writes a Sequential to `.h5` with no shape past its input: the custom
+    layer's output, and so everything after it, is unknown, not guessed."""
+    model = _custom_in_the_middle(keras3, functional=False)
+    model.save(tmp_path / "model.h5")
+    report = kerascope.inspect(tmp_path / "model.h5")
+    assert report["d1"].output_shapes == keras_output_shapes(model)["d1"] == [[None, 3]]
+    assert report["twice"].output_shapes is None
+    assert report["d2"].output_shapes is None

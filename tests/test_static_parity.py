@@ -11,7 +11,7 @@ from kerascope.model import Format
 
 from support.fresh_process import frameworks_imported_reading
 from support.model_zoo import bert_classifier
-from support.parity import STORES, assert_static_matches_live
+from support.parity import STORES, assert_static_matches_live, held_weights
 from support.saved_files import SAVEABLE, TF_KERAS_SAVEABLE, WRITERS
 
 CASES = [
@@ -34,6 +34,26 @@ def test_every_stored_fact_equals_keras(zoo, writer, fmt, name):
     assert static.format == fmt
     assert static.keras_version == live.keras_version or (fmt == Format.JSON and static.keras_version is None)
     assert_static_matches_live(static, live)
+
+
+@pytest.mark.parametrize("name", TF_KERAS_SAVEABLE)
+def test_legacy_weights_only_file_holds_what_each_layer_holds(zoo, name):
+    """A legacy `save_weights` HDF5 file has no config: only groups named after the
+    top-level layers, and weight names scoped inside them. Each top-level layer that
+    holds weights is there with exactly the weights (shape, dtype) Keras gives it and
+    everything below it; the file does not say how sublayers nest, so they are not
+    compared one by one."""
+    model, path = zoo.saved(name, "tf_keras.weights.h5")
+    static, live = kerascope.inspect(path), kerascope.inspect(model)
+    assert static.format == Format.H5_WEIGHTS
+    assert static.root.class_name is None
+    weighted = [node for node in live.children(live.root) if held_weights(node, live)]
+    assert weighted, "every zoo model holds weights"
+    for node in weighted:
+        twin = static[node.path]
+        assert twin.class_name is None, node.path
+        assert held_weights(twin, static) == held_weights(node, live), node.path
+    assert static.total_params == model.count_params()
 
 
 def test_every_format_declares_what_it_stores():

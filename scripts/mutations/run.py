@@ -21,6 +21,7 @@ ROOT = HERE.parents[1]
 TESTS = [
     "tests/test_corpus.py",
     "tests/test_static_parity.py",
+    "tests/test_shapes.py",
     "tests/test_keras3_weights.py",
     "tests/test_presets.py",
     "tests/test_savedmodel_variables.py",

@@ -130,7 +130,7 @@ def assert_static_matches_live(static: ModelReport, live: ModelReport, stores: S
         if Fact.WEIGHTS in required:
             if any(stores.blind_to(below, live) for below in _below(twin, live)):
                 # The file shows the weights of sublayers it cannot see in their nearest visible layer.
-                assert _held(node, static) == _held(twin, live), node.path
+                assert held_weights(node, static) == held_weights(twin, live), node.path
             else:
                 assert _owned(node) == _owned(twin), node.path
             assert node.total_params == twin.total_params, node.path
@@ -173,7 +173,7 @@ def _owned(node: LayerNode) -> list[tuple[Any, Any]]:
     return [(w.shape, w.dtype) for w in node.weights]
 
 
-def _held(node: LayerNode, report: ModelReport) -> list[tuple[Any, Any]]:
+def held_weights(node: LayerNode, report: ModelReport) -> list[tuple[Any, Any]]:
     return sorted((str(w.shape), str(w.dtype)) for w in _weights_below(node, report))
 
 

@@ -139,6 +139,15 @@ def _shapes(tree: LayerTree, model: LayerNode) -> None:
         node.origin[Fact.SHAPES] = Origin.CONFIG
 
 
+def chain_stored_shapes(tree: LayerTree) -> None:
+    """Sequential output shapes from build shapes set after the tree was grown (a
+    SavedModel stores them beside the config, per layer): each Sequential's listed
+    layers are its first children, in config order."""
+    for model in tree.nodes():
+        if topology.is_sequential_config(model.config):
+            _chain_shapes(tree.children(model)[: len(topology.layer_entries(model.config))])
+
+
 def _chain_shapes(chain: list[LayerNode]) -> None:
     """In a Sequential each layer was built on its predecessor's output, so the
     next layer's stored build shape is this layer's output shape."""

@@ -36,7 +36,7 @@ from kerascope.readers._io.saved_model_proto import (
 )
 from kerascope.readers._io.source import Source
 from kerascope.readers._io.tensor_bundle import BundleIndex, read_bundle_index
-from kerascope.readers.config import build_tree, node_facts
+from kerascope.readers.config import build_tree, chain_stored_shapes, node_facts
 from kerascope.readers.graph_ops import WATCHED_OPS, unsafe_op_findings
 from kerascope.readers.savedmodel_export import read_export
 from kerascope.readers.savedmodel_variables import ObjectGraph, attach_layer_variables
@@ -194,7 +194,8 @@ def _place_documents(tree: LayerTree, documents: dict[str, tuple[int, str, Any]]
     Object paths (`root.layer-1.inner`) name each object's parent; parents come
     before children when the paths are sorted by depth. A parent that is not a
     layer (a list a custom layer holds: `root.layer-1.blocks.0`) stands for the
-    nearest layer above it."""
+    nearest layer above it. A layer the config lists takes its build shape from its
+    document (the config does not hold it), and a Sequential's shapes chain from those."""
     placed: dict[str, LayerNode] = {"root": tree.root}
     layers = {documents["root"][0]: tree.root}
     taken = {tree.root.path}
@@ -213,9 +214,12 @@ def _place_documents(tree: LayerTree, documents: dict[str, tuple[int, str, Any]]
             if facts["config"] is None:
                 facts["config_error"] = "not stored in the file"
             node = tree.add(parent, name, **facts)
+        elif node.build_input_shape is None:
+            node.build_input_shape = document.get("build_input_shape")
         taken.add(node.path)
         placed[node_path] = node
         layers.setdefault(node_id, node)
+    chain_stored_shapes(tree)
     return layers
 
 
