@@ -16,7 +16,7 @@ from bisect import bisect_right
 from collections import namedtuple
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 import numpy as np
 from pyfive.btree import BTreeV2, BTreeV2AttrNames, BTreeV2GroupNames
@@ -35,10 +35,21 @@ from pyfive.p5t import (
 )
 
 from kerascope.errors import KerascopeError
-from kerascope.limits import LimitExceeded
+from kerascope.limits import LimitExceeded, Limits
+from kerascope.readers._io.paged import PagedFile
 
-if TYPE_CHECKING:
-    from kerascope.readers._io.hdf5_format import H5File
+
+class H5File(Protocol):
+    """What these adapters need of an open HDF5 file (`hdf5_format.H5File`): its pages,
+    where its addresses start, exact reads and the limits. Declared here so that the
+    file's parser can use the adapters without the two importing each other."""
+
+    paged: PagedFile
+    base: int
+    limits: Limits
+
+    def exactly(self, address: int, size: int, what: str) -> bytes: ...
+
 
 UNDEFINED = 0xFFFF_FFFF_FFFF_FFFF
 LINK_NAMES, ATTRIBUTE_NAMES = 5, 8  # the name-index B-trees of dense links and attributes
