@@ -583,6 +583,12 @@ def test_bad_arguments_exit_2(tmp_path, capsys):
     assert exited.value.code == 2
     (tmp_path / "not-a-catalog.duckdb").write_text("hello")
     assert cli(tmp_path, "--catalog", tmp_path / "not-a-catalog.duckdb")[0] == 2
+    capsys.readouterr()
+    # A URL is read by `inspect`, not yet walked by `scan`: one line, before any catalog is made.
+    assert cli("http://127.0.0.1:9/models/", "--catalog", tmp_path / "url.duckdb")[0] == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "only local folders and files can be scanned" in err
+    assert not (tmp_path / "url.duckdb").exists()
 
 
 def test_nested_targets_exclusions_and_retrying_unreadable_models(saved, tmp_path):
