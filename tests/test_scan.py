@@ -37,6 +37,7 @@ from kerascope.scan.fence import FencedWorker
 from support.corpus import CORPUS, require_corpus
 from support.hostile import hostile_keras3
 from support.model_zoo import multi_io, nested, recurrent, shared, transformer
+from support.range_server import range_server
 
 # A file no reader finishes in time: a million layers, read with the limits raised (the
 # HDF5 file that once hung the C library ends in a moment now that pyfive reads it).
@@ -584,10 +585,10 @@ def test_bad_arguments_exit_2(tmp_path, capsys):
     (tmp_path / "not-a-catalog.duckdb").write_text("hello")
     assert cli(tmp_path, "--catalog", tmp_path / "not-a-catalog.duckdb")[0] == 2
     capsys.readouterr()
-    # A URL is read by `inspect`, not yet walked by `scan`: one line, before any catalog is made.
+    # A URL no server answers: one line, before any catalog is made.
     assert cli("http://127.0.0.1:9/models/", "--catalog", tmp_path / "url.duckdb")[0] == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "only local folders and files can be scanned" in err
+    assert err.count("\n") == 1 and "127.0.0.1:9" in err
     assert not (tmp_path / "url.duckdb").exists()
 
 
@@ -613,3 +614,67 @@ def test_nested_targets_exclusions_and_retrying_unreadable_models(saved, tmp_pat
     assert (retried.counts.errors, retried.counts.unchanged) == (1, 2)
     [(again,)] = query(catalog, "SELECT scanned_at FROM files WHERE path LIKE '%broken.h5'")
     assert again > scanned_at
+
+
+def rows_by_place(catalog, root):
+    """Every row of every table, with each model named by its path under `root` instead
+    of by where it lives, and without what only the place decides (ids, stat keys,
+    modification times) or the run (timings, bytes read)."""
+    place = {"file_id", "path", "root", "stat_key", "mtime", *TIMING_COLUMNS}
+    with duckdb.connect(str(catalog), read_only=True) as db:
+        names = dict(db.execute("SELECT file_id, path FROM files").fetchall())
+        found = {}
+        for table in TABLES:
+            columns = [
+                name
+                for name, _, _ in TABLES[table]
+                if name not in place or (table != "files" and name == "path")
+            ]
+            selected = ", ".join(["file_id", *columns])
+            found[table] = sorted(
+                (names[row[0]].removeprefix(root), *row[1:])
+                for row in db.execute(f"SELECT {selected} FROM {table}").fetchall()
+            )
+    return found
+
+
+def test_a_served_folder_scans_to_the_catalog_of_its_local_copy(saved, tmp_path):
+    """A URL is walked through the server's listing pages and read with range requests:
+    the catalog holds the rows a scan of the same files on disk holds. The server's
+    ETags spare a second scan hashing and reading unchanged models; a changed file is
+    read again."""
+    folder, _ = saved
+    tree = tmp_path / "served" / "models"
+    (tree / "deeper").mkdir(parents=True)
+    shutil.copy(folder / "k3_nested.keras", tree)
+    shutil.copy(folder / "k3_recurrent.h5", tree)
+    shutil.copy(folder / "deeper" / "still" / "k3_transformer.keras", tree / "deeper")
+    shutil.copytree(folder / "tfk_savedmodel", tree / "deeper" / "tfk_savedmodel")
+    (tree / "notes.txt").write_text("not a model\n")
+    scan([tree], tmp_path / "local.duckdb", ScanOptions(workers=1))
+    with range_server(tmp_path / "served") as (url, served):
+        first = scan([f"{url}/models"], tmp_path / "remote.duckdb", ScanOptions(workers=2))
+        assert first.counts.read == first.models == 4 and first.unreadable == 0
+        assert rows_by_place(tmp_path / "remote.duckdb", f"{url}/models") == rows_by_place(
+            tmp_path / "local.duckdb", str(tree)
+        )
+        # What each read fetched from the server (the content hash downloads each model too).
+        fetched = query(tmp_path / "remote.duckdb", "SELECT bytes_read FROM files")
+        assert all(count > 0 for (count,) in fetched)
+
+        before = served.bytes
+        second = scan([f"{url}/models"], tmp_path / "remote.duckdb", ScanOptions(workers=1))
+        assert second.counts.unchanged == 4 and second.counts.read == 0
+        # Listing pages and the first block of each file (finding models by content) only:
+        # every ETag is unchanged, so no model is hashed or read again.
+        assert served.bytes - before < 0.1 * before
+
+        (tree / "k3_recurrent.h5").write_bytes((folder / "tfk_shared.h5").read_bytes())
+        third = scan([f"{url}/models"], tmp_path / "remote.duckdb", ScanOptions(workers=1))
+        assert third.counts.read == 1 and third.counts.unchanged == 3
+    changed = query(
+        tmp_path / "remote.duckdb",
+        "SELECT sha256 FROM files WHERE path = ?",
+        [f"{url}/models/k3_recurrent.h5"],
+    )
+    assert changed == [(hashlib.sha256((folder / "tfk_shared.h5").read_bytes()).hexdigest(),)]

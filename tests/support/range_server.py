@@ -74,6 +74,8 @@ def _handler(folder: Path, served: Served, ranges: bool, delay: float):
             else:
                 self.send_response(200)
             self.send_header("Content-Length", str(end - start + 1))
+            stat = path.stat()
+            self.send_header("ETag", f'"{stat.st_size:x}-{stat.st_mtime_ns:x}"')  # as nginx makes it
             if ranges:
                 self.send_header("Accept-Ranges", "bytes")
             self.end_headers()

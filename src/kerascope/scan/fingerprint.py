@@ -12,6 +12,10 @@ model is not read again when the hash equals the catalogued one.
 A folder's content hash is the sha256 of its members' relative paths and
 hashes, sorted; a symbolic link inside it counts as its target text, never
 followed.
+
+A remote entry's key is its size and the validators the store sends (an ETag, a
+Content-MD5, a Digest). Where it sends none, nothing says whether the bytes
+changed, so the entry has no key and is hashed again on every scan.
 """
 
 from __future__ import annotations
@@ -23,23 +27,33 @@ from typing import Any
 
 from kerascope.limits import check_time
 
-_STAT_FIELDS = ("size", "mtime", "created", "ino")
+_STAT_FIELDS = ("size", "mtime", "created", "ino", "ETag", "Content-MD5", "Digest")
+_VALIDATORS = ("mtime", "ETag", "Content-MD5", "Digest")  # what changes when the bytes do
 _CHUNK = 1 << 20
 
 
-def stat_key(info: dict[str, Any]) -> str:
-    """The key of one file's filesystem facts."""
+def stat_key(info: dict[str, Any]) -> str | None:
+    """The key of one file's filesystem facts; None when they cannot tell a change."""
+    if not _validated(info):
+        return None
     return _digest([info.get(name) for name in _STAT_FIELDS])
 
 
-def folder_stat_key(members: list[tuple[str, dict[str, Any]]]) -> str:
-    """The key of a folder model: every member's relative path and facts."""
+def folder_stat_key(members: list[tuple[str, dict[str, Any]]]) -> str | None:
+    """The key of a folder model: every member's relative path and facts; None when
+    a member's facts cannot tell a change."""
+    if not all(info.get("islink") or _validated(info) for _, info in members):
+        return None
     return _digest(
         [
             [relative, info.get("destination"), *(info.get(name) for name in _STAT_FIELDS)]
             for relative, info in members
         ]
     )
+
+
+def _validated(info: dict[str, Any]) -> bool:
+    return any(info.get(name) is not None for name in _VALIDATORS)
 
 
 def members(fs: Any, folder: str) -> list[tuple[str, dict[str, Any]]]:

@@ -186,7 +186,8 @@ class _Scanner:
         """Skip an unchanged entry, write a link or an unexaminable entry at once, queue a model."""
         self.batch.seen.append(entry.file_id)
         current = known is not None and known.settings_key == self.settings_key
-        if current and known.stat_key == entry.stat_key and not (known.failed and self.options.retry_errors):
+        unchanged = entry.stat_key is not None and known is not None and known.stat_key == entry.stat_key
+        if current and unchanged and not (known.failed and self.options.retry_errors):
             self.counts.unchanged += 1
             return
         if not entry.is_model:

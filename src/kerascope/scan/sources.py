@@ -1,26 +1,28 @@
-"""Where scan targets live: an fsspec filesystem and a path on it.
+"""Where scan targets live: the local filesystem, or a URL, and a path on it.
 
-The walk, the fingerprints and the content hash go through fsspec's interface
-(`ls`, `info`, `open`) only, so a bucket or a hub becomes another filesystem
-here. Reading a model needs a local path (`kerascope.check` and `sniff` take
-one); `local_path` is the one place that bridges the two, and today it accepts
-only the local filesystem. A remote target is refused with one line until it
-maps its objects to local copies.
+The walk, the fingerprints and the content hash use an fsspec-shaped interface
+(`info`, `ls`, `open`): fsspec's own local filesystem for local targets, and
+`RemoteTree` for URLs. A remote entry is named by its whole URL and read through
+the same `RemoteSource` that `inspect` uses, so a folder is what a store calls
+one or, over plain HTTP, a page listing one, and only range requests read it.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from kerascope.errors import KerascopeError
+from kerascope.readers._io.source import LocalSource, RemoteSource, Source
 
 LOCAL = "file"
 
 
 def filesystem(protocol: str) -> Any:
-    """The fsspec filesystem for `protocol` (fsspec caches instances)."""
+    """The filesystem of `protocol`: fsspec's local one, or a `RemoteTree`."""
+    if protocol != LOCAL:
+        return RemoteTree()
     try:
         import fsspec
     except ImportError:
@@ -30,11 +32,19 @@ def filesystem(protocol: str) -> Any:
 
 
 def resolve_target(target: str | os.PathLike[str]) -> tuple[str, str]:
-    """`(protocol, path)` for a scan target, the path absolute; one line if it cannot be scanned."""
+    """`(protocol, path)` for a scan target (a local path made absolute, or a URL); one line if it cannot be scanned."""
     text = os.fspath(target)
     protocol, separator, _ = text.partition("://")
     if separator and protocol != LOCAL:
-        raise KerascopeError(f"{text}: only local folders and files can be scanned for now ({protocol}://)")
+        url = text.rstrip("/")
+        try:
+            source = RemoteSource(url)
+            if not source.is_dir() and not source.is_file():
+                raise KerascopeError("neither a file nor a folder")
+        except KerascopeError as error:
+            message = str(error)
+            raise KerascopeError(message if message.startswith(url) else f"{url}: {message}") from None
+        return protocol, url
     if separator:
         text = text[len("file://") :]
     path = Path(text).expanduser().absolute()
@@ -43,8 +53,24 @@ def resolve_target(target: str | os.PathLike[str]) -> tuple[str, str]:
     return LOCAL, os.path.normpath(path)
 
 
-def local_path(protocol: str, path: str) -> Path:
-    """The local path a reader opens for `path` on `protocol`."""
-    if protocol != LOCAL:
-        raise KerascopeError(f"{protocol}://{path}: only local files can be read for now")
-    return Path(path)
+def reader_source(protocol: str, path: str) -> Source:
+    """The source a reader opens for `path` on `protocol`."""
+    return LocalSource(Path(path)) if protocol == LOCAL else RemoteSource(path)
+
+
+class RemoteTree:
+    """A remote folder tree in fsspec's shape: entries named by URL, each described by
+    the store (one request per entry: a listing page names its entries, not their sizes).
+    A listing never names what is above it, so nothing outside the target is walked."""
+
+    def info(self, url: str) -> dict[str, Any]:
+        found = dict(RemoteSource(url).info())
+        found["name"] = url
+        found["type"] = "directory" if RemoteSource.is_folder(found) else "file"
+        return found
+
+    def ls(self, url: str, detail: bool = True) -> list[dict[str, Any]]:
+        return [self.info(f"{url}/{name}") for name in RemoteSource(url).listing()]
+
+    def open(self, url: str, mode: str = "rb") -> IO[bytes]:
+        return RemoteSource(url).open()

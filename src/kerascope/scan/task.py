@@ -21,7 +21,7 @@ from kerascope.model.results import CheckResult
 from kerascope.model.topology import MODEL_KEYS
 from kerascope.model.vocabulary import Code
 from kerascope.scan.fingerprint import content_hash
-from kerascope.scan.sources import filesystem, local_path
+from kerascope.scan.sources import filesystem
 from kerascope.views.columns import COLUMNS
 
 LAYER_COLUMNS = ("path", "name", "class", "module", "role", "depth", "params", "output_shape")
@@ -45,12 +45,14 @@ def read_model(request: dict[str, Any]) -> dict[str, Any]:
                 return {**reply, "unchanged": True, "seconds": time.monotonic() - started}
             before = read_counter()
             try:
-                result = check(str(local_path(protocol, path)), limits=Limits(**request["limits"]))
+                result = check(path, limits=Limits(**request["limits"]))
                 reply.update(describe(result))
             finally:
                 after = read_counter()
                 if before is not None and after is not None:
                     reply["bytes_read"] = after[0] - before[0] - before[1]
+            if result.report.bytes_fetched is not None:  # a URL: what the store sent, not the disk
+                reply["bytes_read"] = result.report.bytes_fetched
     except KerascopeError as error:
         reply["error"] = without_path(str(error), path)
     except TimeLimitExceeded as error:

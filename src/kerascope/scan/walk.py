@@ -8,7 +8,8 @@ its target text, since what it points at cannot be known without following it
 (a target inside the tree is catalogued under its own path anyway). A target the
 user names is followed even when it is a link. FIFOs, sockets and devices are
 passed over: none can hold a model. An entry that cannot be examined (no
-permission) is recorded with the reason.
+permission) is recorded with the reason. A URL is walked the same way, through
+the listing pages or the store's folders (`sources.RemoteTree`).
 """
 
 from __future__ import annotations
@@ -21,10 +22,9 @@ from typing import Any
 
 from kerascope.errors import KerascopeError
 from kerascope.model.paths import one_line
-from kerascope.readers._io.source import LocalSource
 from kerascope.readers.sniff import Kind, sniff
 from kerascope.scan.fingerprint import folder_stat_key, members, stat_key
-from kerascope.scan.sources import filesystem, local_path
+from kerascope.scan.sources import filesystem, reader_source
 
 
 @dataclass
@@ -98,7 +98,7 @@ def _file(protocol: str, root: str, path: str, info: dict[str, Any], named: bool
     """A file's entry when it holds a model, or when the user named it; else None."""
     facts = {"size": info.get("size"), "mtime": info.get("mtime"), "stat_key": stat_key(info)}
     try:
-        kind = sniff(LocalSource(local_path(protocol, path)))
+        kind = sniff(reader_source(protocol, path))
     except (OSError, KerascopeError) as error:
         return Entry(path, protocol, root, **facts, error=_reason(path, error))
     if kind is None and not named:
@@ -111,7 +111,7 @@ def _file(protocol: str, root: str, path: str, info: dict[str, Any], named: bool
 def _folder_model(fs: Any, protocol: str, root: str, folder: str) -> Entry | None:
     """The folder as one model, when `sniff` says it is one."""
     try:
-        kind = sniff(LocalSource(local_path(protocol, folder)))
+        kind = sniff(reader_source(protocol, folder))
     except (OSError, KerascopeError) as error:
         return Entry(folder, protocol, root, is_dir=True, error=_reason(folder, error))
     if kind is None:

@@ -40,7 +40,9 @@ def add_to(subparsers: argparse._SubParsersAction) -> None:
         "fenced worker processes, and record it in a DuckDB catalog (tables files, layers, findings). "
         "A second scan reads only what changed; an interrupted scan resumes where it stopped.",
     )
-    command.add_argument("targets", metavar="TARGET", nargs="+", help="a folder or a model file")
+    command.add_argument(
+        "targets", metavar="TARGET", nargs="+", help="a folder, a model file, or a URL of either"
+    )
     command.add_argument(
         "--catalog", required=True, metavar="FILE", help="the DuckDB catalog to create or update"
     )

@@ -155,9 +155,13 @@ class RemoteSource(Source):
             raise KerascopeError(f"{member + ': ' if member else ''}{remote_error(error)}") from None
 
     @staticmethod
-    def _is_folder(info: dict[str, Any]) -> bool:
+    def is_folder(info: dict[str, Any]) -> bool:
         """A folder: what the store calls one, or, over plain HTTP, a page listing one."""
         return info.get("type") == "directory" or str(info.get("mimetype", "")).startswith("text/html")
+
+    def info(self, member: str = "") -> dict[str, Any]:
+        """What the store says of the entry (size, validators such as an ETag), one line if it cannot."""
+        return self._info(member)
 
     def open(self, member: str = "") -> IO[bytes]:
         size = self.size(member)
@@ -170,11 +174,11 @@ class RemoteSource(Source):
 
     def is_dir(self, member: str = "") -> bool:
         info = self._info(member) if not member else self._info_or_none(member)
-        return info is not None and self._is_folder(info)
+        return info is not None and self.is_folder(info)
 
     def is_file(self, member: str = "") -> bool:
         info = self._info(member) if not member else self._info_or_none(member)
-        return info is not None and info.get("type") == "file" and not self._is_folder(info)
+        return info is not None and info.get("type") == "file" and not self.is_folder(info)
 
     def _info_or_none(self, member: str) -> dict[str, Any] | None:
         try:
