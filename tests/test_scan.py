@@ -20,6 +20,7 @@ import threading
 import time
 from collections import Counter
 from dataclasses import asdict
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import duckdb
@@ -33,6 +34,7 @@ from kerascope.readers._io.source import LocalSource
 from kerascope.readers.sniff import sniff
 from kerascope.scan import TABLES, TIMING_COLUMNS, ScanOptions, scan
 from kerascope.scan.fence import FencedWorker
+from kerascope.scan.sources import MAX_DEPTH
 
 from support.corpus import CORPUS, require_corpus
 from support.hostile import hostile_keras3
@@ -678,3 +680,63 @@ def test_a_served_folder_scans_to_the_catalog_of_its_local_copy(saved, tmp_path)
         [f"{url}/models/k3_recurrent.h5"],
     )
     assert changed == [(hashlib.sha256((folder / "tfk_shared.h5").read_bytes()).hexdigest(),)]
+
+
+class EndlessFolders(BaseHTTPRequestHandler):
+    """A server on which every path is a folder listing one folder inside it."""
+
+    def do_HEAD(self):
+        self._listing(body=False)
+
+    def do_GET(self):
+        self._listing(body=True)
+
+    def _listing(self, body):
+        page = b'<html><body><a href="deeper">deeper</a></body></html>'
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(page)))
+        self.end_headers()
+        if body:
+            self.wfile.write(page)
+
+    def log_message(self, format, *args):
+        pass
+
+
+def test_a_server_that_lists_folders_forever_is_walked_to_a_bound(tmp_path):
+    """A remote tree is what its server says: one that nests folders without end is
+    walked to the depth bound, which is one error row, and the scan ends."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), EndlessFolders)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/top"
+        started = time.monotonic()
+        summary = scan([url], tmp_path / "endless.duckdb", ScanOptions(workers=1))
+        assert time.monotonic() - started < 60
+    finally:
+        server.shutdown()
+    assert summary.models == 0 and summary.unreadable == 1
+    [(path, error)] = query(tmp_path / "endless.duckdb", "SELECT path, error FROM files")
+    assert path == url + "/deeper" * (MAX_DEPTH + 1)
+    assert error == f"{path}: more than {MAX_DEPTH} folders deep: not walked"
+
+
+def test_a_served_name_with_terminal_escapes_is_one_escaped_error_row(saved, tmp_path, capsys):
+    """A listing page names an entry the server cannot serve (control characters):
+    that entry is one error row, its folder's other models are read, and nothing of
+    the name reaches the terminal raw."""
+    folder, _ = saved
+    tree = tmp_path / "served" / "models"
+    tree.mkdir(parents=True)
+    shutil.copy(folder / "k3_nested.keras", tree)
+    shutil.copy(folder / "k3_nested.keras", tree / "\x1b[31mred\x07\r.keras")
+    with range_server(tmp_path / "served") as (url, _):
+        code, out = cli(f"{url}/models", "--catalog", tmp_path / "c.duckdb", "--workers", "1")
+    err = capsys.readouterr().err
+    assert code == 0
+    assert not any(char in out + err for char in "\x1b\x07\r")
+    rows = dict(query(tmp_path / "c.duckdb", "SELECT path, error FROM files"))
+    assert rows.pop(f"{url}/models/k3_nested.keras") is None
+    [(name, error)] = rows.items()
+    assert name == f"{url}/models/\x1b[31mred\x07\r.keras" and "cannot be examined" in error

@@ -25,7 +25,9 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+from kerascope.errors import KerascopeError
 from kerascope.limits import check_time
+from kerascope.scan.sources import MAX_DEPTH, MAX_REMOTE_ENTRIES
 
 _STAT_FIELDS = ("size", "mtime", "created", "ino", "ETag", "Content-MD5", "Digest")
 _VALIDATORS = ("mtime", "ETag", "Content-MD5", "Digest")  # what changes when the bytes do
@@ -66,12 +68,19 @@ def members(fs: Any, folder: str) -> list[tuple[str, dict[str, Any]]]:
 
 
 def _below(fs: Any, folder: str) -> Iterator[dict[str, Any]]:
-    pending = [folder]
+    """Every entry below `folder`, within the walk's depth and entry bounds."""
+    pending, listed = [(folder, 0)], 0
     while pending:
-        for info in fs.ls(pending.pop(), detail=True):
+        current, depth = pending.pop()
+        for info in fs.ls(current, detail=True):
+            listed += 1
+            if listed > MAX_REMOTE_ENTRIES:
+                raise KerascopeError(f"{folder}: a model folder of more than {MAX_REMOTE_ENTRIES:,} entries")
             yield info
             if info["type"] == "directory" and not info.get("islink"):
-                pending.append(info["name"])
+                if depth >= MAX_DEPTH:
+                    raise KerascopeError(f"{folder}: a model folder more than {MAX_DEPTH} folders deep")
+                pending.append((info["name"], depth + 1))
 
 
 def content_hash(fs: Any, path: str, is_dir: bool) -> str:

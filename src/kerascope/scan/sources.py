@@ -17,6 +17,10 @@ from kerascope.errors import KerascopeError
 from kerascope.readers._io.source import LocalSource, RemoteSource, Source
 
 LOCAL = "file"
+# A remote tree is what its server says: a server can list a folder inside every
+# folder forever. Walks and folder models go no deeper, and list no more, than this.
+MAX_DEPTH = 256
+MAX_REMOTE_ENTRIES = 1_000_000
 
 
 def filesystem(protocol: str) -> Any:
@@ -70,7 +74,15 @@ class RemoteTree:
         return found
 
     def ls(self, url: str, detail: bool = True) -> list[dict[str, Any]]:
-        return [self.info(f"{url}/{name}") for name in RemoteSource(url).listing()]
+        return [self._entry(f"{url}/{name}") for name in RemoteSource(url).listing()]
+
+    def _entry(self, url: str) -> dict[str, Any]:
+        """A listed entry the store will not describe (a name it cannot serve) is taken
+        as a file: reading it then fails, which makes it one error row, not its folder's."""
+        try:
+            return self.info(url)
+        except KerascopeError:
+            return {"name": url, "type": "file"}
 
     def open(self, url: str, mode: str = "rb") -> IO[bytes]:
         return RemoteSource(url).open()

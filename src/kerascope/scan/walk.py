@@ -10,6 +10,11 @@ user names is followed even when it is a link. FIFOs, sockets and devices are
 passed over: none can hold a model. An entry that cannot be examined (no
 permission) is recorded with the reason. A URL is walked the same way, through
 the listing pages or the store's folders (`sources.RemoteTree`).
+
+A local tree is finite (no link is followed); a remote one is what its server
+says, and a server can list a folder inside every folder forever. So a walk goes
+at most `MAX_DEPTH` folders below its target, and a remote walk lists at most
+`MAX_REMOTE_ENTRIES` entries; past either, the folder is recorded as an error row.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from kerascope.errors import KerascopeError
 from kerascope.model.paths import one_line
 from kerascope.readers.sniff import Kind, sniff
 from kerascope.scan.fingerprint import folder_stat_key, members, stat_key
-from kerascope.scan.sources import filesystem, reader_source
+from kerascope.scan.sources import LOCAL, MAX_DEPTH, MAX_REMOTE_ENTRIES, filesystem, reader_source
 
 
 @dataclass
@@ -64,18 +69,38 @@ def walk(protocol: str, root: str, exclude: Sequence[str] = ()) -> Iterator[Entr
         return
     if info["type"] != "directory":
         raise KerascopeError(f"{root}: neither a file nor a folder")
-    pending = [info["name"]]
+    pending = [(info["name"], 0)]
+    listed = 0
     while pending:
-        folder = pending.pop()
+        folder, depth = pending.pop()
+        if depth > MAX_DEPTH:
+            yield Entry(
+                folder,
+                protocol,
+                root,
+                is_dir=True,
+                error=f"{folder}: more than {MAX_DEPTH} folders deep: not walked",
+            )
+            continue
+        if protocol != LOCAL and listed >= MAX_REMOTE_ENTRIES:
+            yield Entry(
+                folder,
+                protocol,
+                root,
+                is_dir=True,
+                error=f"{folder}: not walked: the target lists more than {MAX_REMOTE_ENTRIES:,} entries",
+            )
+            continue
         entry = _folder_model(fs, protocol, root, folder)
         if entry is not None:
             yield entry
             continue
         try:
             children = sorted(fs.ls(folder, detail=True), key=lambda child: child["name"], reverse=True)
-        except OSError as error:
+        except (OSError, KerascopeError) as error:
             yield Entry(folder, protocol, root, is_dir=True, error=_reason(folder, error))
             continue
+        listed += len(children)
         subfolders = []
         for child in reversed(children):
             name = child["name"]
@@ -91,7 +116,7 @@ def walk(protocol: str, root: str, exclude: Sequence[str] = ()) -> Iterator[Entr
                 entry = _file(protocol, root, name, child, named=False)
                 if entry is not None:
                     yield entry
-        pending.extend(reversed(subfolders))
+        pending.extend((subfolder, depth + 1) for subfolder in reversed(subfolders))
 
 
 def _file(protocol: str, root: str, path: str, info: dict[str, Any], named: bool) -> Entry | None:
@@ -118,7 +143,7 @@ def _folder_model(fs: Any, protocol: str, root: str, folder: str) -> Entry | Non
         return None
     try:
         listed = members(fs, folder)
-    except OSError as error:
+    except (OSError, KerascopeError) as error:
         return Entry(folder, protocol, root, kind, is_dir=True, error=_reason(folder, error))
     files = [info for _, info in listed if not info.get("islink")]
     return Entry(
