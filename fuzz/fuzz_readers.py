@@ -20,6 +20,7 @@ decoders it lends the reader.
 from __future__ import annotations
 
 import contextlib
+import json
 import sys
 import tempfile
 from pathlib import Path
@@ -40,15 +41,9 @@ with atheris.instrument_imports(include=["kerascope", "pyfive"]):
     from kerascope.limits import Limits
     from kerascope.readers import read_path
 
-# Small limits keep each input fast; the limits' own checks are under test too.
-LIMITS = Limits(
-    max_json_bytes=4 << 20,
-    max_member_bytes=4 << 20,
-    max_layers=20_000,
-    max_h5_objects=50_000,
-    max_h5_metadata_bytes=16 << 20,
-    max_h5_attribute_bytes=4 << 20,
-)
+# Small limits keep each input fast; the limits' own checks are under test too. The
+# regression tests replay what the fuzzer found under the same file's limits.
+LIMITS = Limits(**json.loads((Path(__file__).parent / "limits.json").read_text()))
 WORKSPACE = Path(tempfile.mkdtemp(prefix="kerascope-fuzz-"))
 SAVEDMODEL_MARK, CONFIG_MARK, SAFETENSORS_MARK = 0, 2, 3
 # The fixed companions of a presented file: a Transformers config for safetensors.

@@ -17,6 +17,7 @@ from kerascope.cli import main
 from support.corpus import CORPUS, corpus_params, corpus_rows, require_corpus
 from support.hostile import hostile_keras1_json, hostile_keras2_h5, hostile_keras3
 from support.model_zoo import bert_classifier, raising_config
+from support.saved_files import layer_config, rewrite_config
 
 
 def codes(result):
@@ -136,19 +137,6 @@ def sentinel(tmp_path):
     assert not path.exists(), "something in a hostile file ran"
 
 
-def _rewrite_config(source, target, edit):
-    """A copy of a Keras-written archive whose config.json went through `edit`."""
-    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w") as new:
-        for info in old.infolist():
-            data = old.read(info)
-            if info.filename == "config.json":
-                config = json.loads(data)
-                edit(config)
-                data = json.dumps(config).encode()
-            new.writestr(info, data)
-    return target
-
-
 @pytest.fixture
 def genuine(keras3, tmp_path):
     inputs = keras3.Input(shape=(4,), name="x")
@@ -159,35 +147,32 @@ def genuine(keras3, tmp_path):
     return path
 
 
-def _layer(config, *names):
-    """The config of the layer at `names` inside a saved model config."""
-    for name in names:
-        config = next(entry for entry in config["config"]["layers"] if entry["config"]["name"] == name)
-    return config
-
-
 SYSTEM_CALL = {"module": "os", "class_name": "function", "config": "system", "registered_name": "system"}
 
 
 @pytest.mark.parametrize(
     ("edit", "code", "path"),
     [
-        (lambda c: _layer(c, "head")["config"].update(activation=SYSTEM_CALL), "FOREIGN_CALLABLE", "head"),
         (
-            lambda c: _layer(c, "nested", "deep")["config"].update(activation=SYSTEM_CALL),
+            lambda c: layer_config(c, "head")["config"].update(activation=SYSTEM_CALL),
+            "FOREIGN_CALLABLE",
+            "head",
+        ),
+        (
+            lambda c: layer_config(c, "nested", "deep")["config"].update(activation=SYSTEM_CALL),
             "FOREIGN_CALLABLE",
             "nested/deep",
         ),
         (lambda c: c["config"].update(hook=SYSTEM_CALL), "FOREIGN_CALLABLE", ""),
         (
-            lambda c: _layer(c, "head")["config"].update(
+            lambda c: layer_config(c, "head")["config"].update(
                 kernel_initializer={"module": "keras.utils", "class_name": "function", "config": "get_file"}
             ),
             "KERAS_GADGET",
             "head",
         ),
         (
-            lambda c: _layer(c, "head")["config"].update(
+            lambda c: layer_config(c, "head")["config"].update(
                 activation={
                     "class_name": "function",
                     "config": "load_model",
@@ -199,28 +184,32 @@ SYSTEM_CALL = {"module": "os", "class_name": "function", "config": "system", "re
             "head",
         ),
         (
-            lambda c: _layer(c, "head").update(
+            lambda c: layer_config(c, "head").update(
                 class_name="TFSMLayer", config={"name": "head", "filepath": "/tmp/other_model"}
             ),
             "EXTERNAL_SAVEDMODEL",
             "head",
         ),
         (
-            lambda c: _layer(c, "head").update(
+            lambda c: layer_config(c, "head").update(
                 class_name="StringLookup", config={"name": "head", "vocabulary": "/etc/passwd"}
             ),
             "VOCABULARY_FILE",
             "head",
         ),
         (
-            lambda c: _layer(c, "head").update(
+            lambda c: layer_config(c, "head").update(
                 class_name="TorchModuleWrapper", config={"name": "head", "module": "gASV"}
             ),
             "PICKLED_TORCH_MODULE",
             "head",
         ),
-        (lambda c: _layer(c, "head").update(module="evil_package.layers"), "FOREIGN_MODULE", "head"),
-        (lambda c: _layer(c, "head")["config"].update(name="../../escape"), "SUSPICIOUS_LAYER_NAME", "head"),
+        (lambda c: layer_config(c, "head").update(module="evil_package.layers"), "FOREIGN_MODULE", "head"),
+        (
+            lambda c: layer_config(c, "head")["config"].update(name="../../escape"),
+            "SUSPICIOUS_LAYER_NAME",
+            "head",
+        ),
     ],
     ids=[
         "module-function",
@@ -236,7 +225,7 @@ SYSTEM_CALL = {"module": "os", "class_name": "function", "config": "system", "re
     ],
 )
 def test_unsafe_config_is_flagged(genuine, tmp_path, sentinel, capsys, edit, code, path):
-    hostile = _rewrite_config(genuine, tmp_path / "hostile.keras", edit)
+    hostile = rewrite_config(genuine, tmp_path / "hostile.keras", edit)
     result = kerascope.check(hostile)
     assert (code, path) in codes(result), result.findings
     assert main(["check", str(hostile), "--format", "sarif"]) == (
@@ -295,7 +284,7 @@ def test_fail_on_threshold(genuine, capsys):
     assert main(["check", str(genuine)]) == 0
     assert "0 findings" in capsys.readouterr().out
     hostile = genuine.with_name("foreign.keras")
-    _rewrite_config(genuine, hostile, lambda c: _layer(c, "head").update(module="evil_package.layers"))
+    rewrite_config(genuine, hostile, lambda c: layer_config(c, "head").update(module="evil_package.layers"))
     assert main(["check", str(hostile)]) == 0  # a warning only
     assert main(["check", str(hostile), "--fail-on", "warning"]) == 1
     capsys.readouterr()

@@ -4,6 +4,7 @@ one KerascopeError line, in seconds, under the fuzzer's own limits."""
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -14,14 +15,7 @@ from kerascope.limits import Limits, time_limit
 from kerascope.readers import read_path
 
 FOUND = sorted((Path(__file__).parent / "data" / "fuzz").iterdir())
-FUZZ_LIMITS = Limits(
-    max_json_bytes=4 << 20,
-    max_member_bytes=4 << 20,
-    max_layers=20_000,
-    max_h5_objects=50_000,
-    max_h5_metadata_bytes=16 << 20,
-    max_h5_attribute_bytes=4 << 20,
-)
+FUZZ_LIMITS = Limits(**json.loads((Path(__file__).parents[1] / "fuzz" / "limits.json").read_text()))
 # What each input gives now (the file name says what it once did).
 EXPECTED = {
     "empty_link_name.keras": "malformed HDF5: a link named '' in /layers/bidirectional/forward_layer/cell",

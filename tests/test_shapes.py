@@ -5,7 +5,6 @@ names, FLOPs equal TensorFlow's profiler, on models built and saved in this run.
 from __future__ import annotations
 
 import json
-import zipfile
 
 import pytest
 
@@ -14,6 +13,7 @@ from kerascope.model.vocabulary import Code, Origin
 
 from support.model_zoo import BUILDERS as ZOO
 from support.model_zoo import bert_classifier
+from support.saved_files import layer_config, rewrite_config
 from support.shape_zoo import BUILDERS, keras_output_shapes
 from support.tf_profiler import profiler_flops
 
@@ -380,29 +380,14 @@ def test_cli_flags(keras3, tmp_path, capsys):
 
 
 # -- findings and bounds --------------------------------------------------------------
-def _edit_config(source, target, edit):
-    with zipfile.ZipFile(source) as archive, zipfile.ZipFile(target, "w") as out:
-        for info in archive.infolist():
-            data = archive.read(info)
-            if info.filename == "config.json":
-                config = json.loads(data)
-                edit(config)
-                data = json.dumps(config).encode()
-            out.writestr(info, data)
-
-
-def _layer(config, name):
-    return next(entry for entry in config["config"]["layers"] if entry["config"]["name"] == name)
-
-
 def test_stored_shape_that_disagrees_is_kept_and_reported(keras3, tmp_path):
     model = BUILDERS["sequential"](keras3)
     model.save(tmp_path / "seq.keras")
     # In a Sequential the next layer's build shape is this layer's stored output.
-    _edit_config(
+    rewrite_config(
         tmp_path / "seq.keras",
         tmp_path / "edited.keras",
-        lambda c: _layer(c, "flat")["build_config"].update(input_shape=[None, 7, 7, 9]),
+        lambda c: layer_config(c, "flat")["build_config"].update(input_shape=[None, 7, 7, 9]),
     )
     report = kerascope.inspect(tmp_path / "edited.keras")
     assert report["c2"].output_shapes == [[None, 7, 7, 9]], "the stored shape is kept"
@@ -414,15 +399,15 @@ def test_stored_shape_that_disagrees_is_kept_and_reported(keras3, tmp_path):
 @pytest.mark.parametrize(
     "edit",
     [
-        lambda c: _layer(c, "reshape")["config"].update(target_shape=[10**12, -1]),
-        lambda c: _layer(c, "dense")["config"].update(units=10**15),
-        lambda c: _layer(c, "x")["config"].update(batch_shape=[None, 10**4000, 4]),
-        lambda c: _layer(c, "x")["config"].update(batch_shape=[None] + [2] * 100_000),
-        lambda c: _layer(c, "flat")["config"].update(dims=[2] * 100_000),
-        lambda c: _layer(c, "dense")["inbound_nodes"][0]["args"][0]["config"].update(
+        lambda c: layer_config(c, "reshape")["config"].update(target_shape=[10**12, -1]),
+        lambda c: layer_config(c, "dense")["config"].update(units=10**15),
+        lambda c: layer_config(c, "x")["config"].update(batch_shape=[None, 10**4000, 4]),
+        lambda c: layer_config(c, "x")["config"].update(batch_shape=[None] + [2] * 100_000),
+        lambda c: layer_config(c, "flat")["config"].update(dims=[2] * 100_000),
+        lambda c: layer_config(c, "dense")["inbound_nodes"][0]["args"][0]["config"].update(
             keras_history=["ln", 0, 0]
         ),
-        lambda c: _layer(c, "repeat")["config"].update(n=True),
+        lambda c: layer_config(c, "repeat")["config"].update(n=True),
     ],
     ids=["huge-reshape", "huge-units", "huge-dimension", "huge-rank", "huge-permute", "cycle", "bool-as-int"],
 )
@@ -431,7 +416,7 @@ def test_hostile_numbers_give_unknown_not_a_blow_up(keras3, tmp_path, edit):
 
     model = BUILDERS["core"](keras3)
     model.save(tmp_path / "core.keras")
-    _edit_config(tmp_path / "core.keras", tmp_path / "bad.keras", edit)
+    rewrite_config(tmp_path / "core.keras", tmp_path / "bad.keras", edit)
     start = time.perf_counter()
     report = kerascope.inspect(tmp_path / "bad.keras")
     assert time.perf_counter() - start < 5

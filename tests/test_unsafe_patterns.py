@@ -9,7 +9,6 @@ import base64
 import json
 import marshal
 import pickle
-import zipfile
 
 import h5py
 import pytest
@@ -18,6 +17,7 @@ import kerascope
 from kerascope.cli import main
 
 from support.hostile import payload_base64, payload_code
+from support.saved_files import rewrite_config
 
 
 @pytest.fixture
@@ -51,19 +51,6 @@ def wrapped_keras2(tf_keras, tmp_path_factory):
     path = tmp_path_factory.mktemp("wrapped2") / "wrapped.h5"
     model.save(path)
     return path
-
-
-def edit_keras3(source, target, edit):
-    """A copy of a Keras-written archive whose config.json went through `edit`."""
-    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w") as new:
-        for info in old.infolist():
-            data = old.read(info)
-            if info.filename == "config.json":
-                config = json.loads(data)
-                edit(config)
-                data = json.dumps(config).encode()
-            new.writestr(info, data)
-    return target
 
 
 def edit_h5(source, target, edit, attribute="model_config"):
@@ -134,7 +121,7 @@ OS_SYSTEM = {"class_name": "function", "module": "os", "config": "system", "regi
 def test_a_lambda_function_reference_outside_keras_or_a_gadget(
     wrapped_keras3, tmp_path, sentinel, capsys, function, code
 ):
-    path = edit_keras3(
+    path = rewrite_config(
         wrapped_keras3, tmp_path / "ref.keras", lambda c: the_lambda(c)["config"].update(function=function)
     )
     result, codes = found(path)
@@ -170,7 +157,7 @@ def test_a_foreign_reference_150_levels_deep(wrapped_keras3, tmp_path, sentinel,
             deep = {"wrapped": deep}
         the_lambda(config)["config"]["arguments"] = deep
 
-    path = edit_keras3(wrapped_keras3, tmp_path / "deep.keras", edit)
+    path = rewrite_config(wrapped_keras3, tmp_path / "deep.keras", edit)
     _, codes = found(path)
     assert ("FOREIGN_CALLABLE", "timed") in codes
     assert check_exits(path, capsys) == 1
@@ -180,7 +167,7 @@ def test_a_loss_naming_os_system_in_compile_config(keras3, tmp_path, sentinel, c
     model = keras3.Sequential([keras3.Input(shape=(2,)), keras3.layers.Dense(1, name="d")], name="s")
     model.compile(optimizer="adam", loss="mse")
     model.save(tmp_path / "compiled.keras")
-    path = edit_keras3(
+    path = rewrite_config(
         tmp_path / "compiled.keras",
         tmp_path / "loss.keras",
         lambda c: c["compile_config"].update(loss=OS_SYSTEM),
@@ -218,7 +205,7 @@ def test_a_torch_module_pickle_names_what_it_imports(wrapped_keras3, tmp_path, s
         head = next(entry for entry in config["config"]["layers"] if entry["config"]["name"] == "head")
         head.update(class_name="TorchModuleWrapper", config={"name": "head", "module": payload})
 
-    path = edit_keras3(wrapped_keras3, tmp_path / "torch.keras", edit)
+    path = rewrite_config(wrapped_keras3, tmp_path / "torch.keras", edit)
     result, _ = found(path)
     torch = [f for f in result.findings if f.code == "PICKLED_TORCH_MODULE"]
     assert len(torch) == 1 and torch[0].message.endswith("imports io.open")
@@ -241,7 +228,7 @@ def test_diff_sees_a_module_that_moves_out_of_keras(keras3, tmp_path, capsys):
     def edit(config):
         config["config"]["layers"][-1]["module"] = "evil_pkg.layers"
 
-    edit_keras3(tmp_path / "a.keras", tmp_path / "b.keras", edit)
+    rewrite_config(tmp_path / "a.keras", tmp_path / "b.keras", edit)
     for extra in ([], ["--no-normalize"]):
         assert main(["diff", str(tmp_path / "a.keras"), str(tmp_path / "b.keras"), *extra]) == 1
         out = capsys.readouterr().out

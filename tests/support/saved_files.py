@@ -9,9 +9,11 @@ the model object that wrote it; each writer is what a user runs
 from __future__ import annotations
 
 import importlib
+import json
 import os
 import sys
 import types
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -129,3 +131,23 @@ class SavedZoo:
             folder.mkdir(exist_ok=True)
             self._paths[(name, writer)] = chosen.save(model, folder)
         return model, self._paths[(name, writer)]
+
+
+def rewrite_config(source: Path, target: Path, edit: Callable[[Any], None]) -> Path:
+    """A copy of a Keras-written archive whose config.json went through `edit`."""
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w") as new:
+        for info in old.infolist():
+            data = old.read(info)
+            if info.filename == "config.json":
+                config = json.loads(data)
+                edit(config)
+                data = json.dumps(config).encode()
+            new.writestr(info, data)
+    return target
+
+
+def layer_config(config: Any, *names: str) -> Any:
+    """The config of the layer at `names` inside a saved model config."""
+    for name in names:
+        config = next(entry for entry in config["config"]["layers"] if entry["config"]["name"] == name)
+    return config
