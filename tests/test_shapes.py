@@ -396,6 +396,23 @@ def test_stored_shape_that_disagrees_is_kept_and_reported(keras3, tmp_path):
     assert [f.path for f in found] == ["c2", "flat"] and "(None, 7, 7, 8)" in found[0].message
 
 
+def test_a_stored_shape_that_is_no_shape_is_reported_and_derived_instead(keras3, tmp_path):
+    """A build shape of numbers no shape holds (a float, text with terminal escapes):
+    a finding, and the layer's output shape is Keras's rule's, never the stored text."""
+    model = BUILDERS["sequential"](keras3)
+    model.save(tmp_path / "seq.keras")
+    rewrite_config(
+        tmp_path / "seq.keras",
+        tmp_path / "edited.keras",
+        lambda c: layer_config(c, "flat")["build_config"].update(input_shape=[None, 1e308, "\x1b[31m", 8]),
+    )
+    report = kerascope.inspect(tmp_path / "edited.keras")
+    assert report["c2"].output_shapes == keras_output_shapes(model)["c2"]
+    assert report["c2"].origin["shapes"] == Origin.DERIVED
+    found = [f for f in report.findings if f.code == Code.SHAPE_OUT_OF_RANGE]
+    assert [f.path for f in found] == ["c2"] and "not a list of whole numbers" in found[0].message
+
+
 @pytest.mark.parametrize(
     "edit",
     [

@@ -62,6 +62,9 @@ def _annotate(
     stored = None
     if not live:
         stored = Pass(report).run()
+        for path in stored.unusable_stored:  # what the file stores is no shape: derive one, or none
+            report[path].output_shapes = None
+            report[path].origin.pop(Fact.SHAPES, None)
         _fill(report, stored)
         _report_findings(report, stored)
     assumed = stored.at_batch(batch_size or 1) if stored is not None and not overrides else None

@@ -57,6 +57,7 @@ class Pass:
     sites: dict[str, list[Site]] = field(default_factory=dict)
     mismatches: list[tuple[str, int, Outputs, Outputs]] = field(default_factory=list)
     out_of_range: list[tuple[str, str]] = field(default_factory=list)
+    unusable_stored: set[str] = field(default_factory=set)  # layers whose stored output shape is not a shape
     root_inputs: list[tuple[str, Shape]] = field(default_factory=list)
     batch_filled: list[str] = field(default_factory=list)
     keras3: bool = True
@@ -247,6 +248,16 @@ class Pass:
     def _tensors(self, path: str, value: Any) -> Outputs | None:
         tensors = value if is_shape_list(value) else [value]
         found = [self._parse(path, shape) for shape in tensors]
+        # None is an unknown shape and a dict a structure of them; anything else must parse.
+        broken = [
+            raw
+            for raw, shape in zip(tensors, found, strict=True)
+            if shape is None and _a_shape_or_nothing(raw)
+        ]
+        if broken:
+            self.unusable_stored.add(path)
+            if not self.out_of_range or self.out_of_range[-1][0] != path:
+                self.out_of_range.append((path, "a stored output shape that is not a list of whole numbers"))
         return None if all(shape is None for shape in found) else found
 
     def _record(
@@ -288,6 +299,11 @@ class Pass:
 # Classes whose output shapes depend on a call argument (`return_attention_scores`), and
 # Keras 3 operations, whose other arguments may be arrays.
 _CALL_ARGUMENTS = {"MultiHeadAttention", "GroupedQueryAttention", "Attention", "AdditiveAttention"}
+
+
+def _a_shape_or_nothing(raw: Any) -> bool:
+    """Whether a stored value that did not parse was meant as one shape (not unknown, not a dict)."""
+    return raw is not None and not isinstance(raw, dict)
 
 
 def _takes_kwargs(node: LayerNode) -> bool:
