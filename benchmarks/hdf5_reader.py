@@ -64,8 +64,8 @@ def build_files() -> None:
 def hdf5_stream(path: Path) -> Iterator[IO[bytes]]:
     """The HDF5 bytes of `path`: the file itself, or the weights member of a `.keras`
     read in place through kerascope's archive window (the same for both readers)."""
+    from kerascope.decoders.zip_members import open_member
     from kerascope.limits import DEFAULT_LIMITS
-    from kerascope.readers._io.zip_members import open_member
 
     if not zipfile.is_zipfile(path):
         with path.open("rb", buffering=0) as stream:
@@ -92,9 +92,9 @@ def h5py_walk(path: Path) -> int:
 
 
 def kerascope_walk(path: Path) -> int:
+    from kerascope.decoders.hdf5 import H5Index, open_file
+    from kerascope.decoders.hdf5_attributes import Allowance
     from kerascope.limits import DEFAULT_LIMITS
-    from kerascope.readers._io.hdf5 import H5Index, open_file
-    from kerascope.readers._io.hdf5_attributes import Allowance
 
     with hdf5_stream(path) as stream:
         index = H5Index(open_file(stream, DEFAULT_LIMITS), DEFAULT_LIMITS, [])

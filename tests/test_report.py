@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import kerascope
-from kerascope.model.jsonsafe import REPR_MARK, jsonable
+from kerascope.decoders.jsonsafe import REPR_MARK, jsonable
 from kerascope.model.records import ModelReport, json_schema
 
 from support.model_zoo import BUILDERS

@@ -15,10 +15,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import kerascope
+from kerascope.decoders.saved_model_proto import saved_model_info
+from kerascope.decoders.tensor_bundle import read_bundle_index
 from kerascope.errors import KerascopeError
 from kerascope.limits import DEFAULT_LIMITS, LimitExceeded, Limits
-from kerascope.readers._io.saved_model_proto import saved_model_info
-from kerascope.readers._io.tensor_bundle import read_bundle_index
 
 from support.bounded import one_line_error, run_cli
 from support.tensor_bundle_files import block, bundle_entries, footer, handle, table, varint

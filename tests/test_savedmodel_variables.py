@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 
 import kerascope
+from kerascope.decoders.tensor_bundle import read_bundle_index
 from kerascope.limits import DEFAULT_LIMITS
 from kerascope.model.records import ModelReport, json_schema
-from kerascope.readers._io.tensor_bundle import read_bundle_index
 
 from support.model_zoo import BUILDERS, containers, shared_across_models
 from support.parity import assert_static_matches_live
@@ -454,7 +454,7 @@ def test_ordinary_savedmodels_have_no_unsafe_op(tf_keras_saved, exported, module
 def test_saved_model_info_lists_the_graphs_ops(tf, module_saved):
     from tensorflow.core.protobuf import saved_model_pb2
 
-    from kerascope.readers._io.saved_model_proto import saved_model_info
+    from kerascope.decoders.saved_model_proto import saved_model_info
 
     data = (module_saved[1] / "saved_model.pb").read_bytes()
     proto = saved_model_pb2.SavedModel.FromString(data)

@@ -29,8 +29,8 @@ import pytest
 
 import kerascope
 from kerascope.cli import main
+from kerascope.decoders.source import LocalSource
 from kerascope.limits import Limits
-from kerascope.readers._io.source import LocalSource
 from kerascope.readers.sniff import sniff
 from kerascope.scan import TABLES, TIMING_COLUMNS, ScanOptions, scan
 from kerascope.scan.fence import FencedWorker

@@ -186,7 +186,7 @@ def _report(
 
 
 def _source(target: SavedTarget, cache: str | os.PathLike[str] | None) -> Any:
-    from kerascope.readers._io.source import LocalSource, RemoteSource
+    from kerascope.decoders.source import LocalSource, RemoteSource
 
     if isinstance(target, RemoteTarget):
         return RemoteSource(target.url, Path(cache) if cache is not None else None)

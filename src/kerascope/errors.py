@@ -14,3 +14,10 @@ class TimeLimitExceeded(BaseException):
     around a layer's own code (the live walk calls `get_config()` that may raise
     anything) can record it as that layer's error and carry on.
     """
+
+
+def one_line(text: str, limit: int = 300) -> str:
+    """A message folded onto one line, cut to a readable length: every error
+    kerascope prints is one line."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"

@@ -1,5 +1,5 @@
 """The HDF5 index as libhdf5 sees it, through h5py: the truth the pure-Python reader is
-held to. It offers the same lookups as `kerascope.readers._io.hdf5.H5Index` (the walk
+held to. It offers the same lookups as `kerascope.decoders.hdf5.H5Index` (the walk
 is HDF5's own object and link visitors), so a reader can be run on either and the
 two reports compared. Test code only: it trusts libhdf5 with the file.
 """

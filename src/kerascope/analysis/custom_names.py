@@ -13,11 +13,10 @@ from typing import Any
 
 from kerascope.analysis.keras_names import NameKind, is_keras_name
 from kerascope.analysis.references import KERAS_PACKAGES, Where, foreign_finding
+from kerascope.model.findings import finding
 from kerascope.model.records import Finding, LayerNode
 from kerascope.model.topology import MODEL_KEYS
-from kerascope.model.vocabulary import Code, Fact, Origin, Severity
-
-WARNING = Severity.WARNING
+from kerascope.model.vocabulary import Code, Fact, Origin
 
 
 def class_findings(node: LayerNode) -> list[Finding]:
@@ -26,12 +25,10 @@ def class_findings(node: LayerNode) -> list[Finding]:
         return [foreign_finding(node.path, "", f"{node.module}.{node.class_name}", node.module)]
     if node.module is None and node.registered_name:
         return [
-            Finding(
+            finding(
                 Code.CUSTOM_CLASS,
-                WARNING,
                 node.path,
                 f"{node.class_name} is a custom class (registered as {node.registered_name!r}) defined in a script",
-                "loading needs that class's code, registered under the same name",
             )
         ]
     return []
@@ -193,10 +190,8 @@ def _custom_name(path: str, name: str, where: Any, kinds: KindSet | None, genera
     keras = f"Keras {generation}" if generation else "any Keras version"
     what = " or ".join(sorted(kind.value.replace("_", " ") for kind in kinds)) if kinds else "object"
     place = f"{where} names" if where is not None and str(where) else "the layer's class is"
-    return Finding(
+    return finding(
         Code.CUSTOM_CLASS,
-        WARNING,
         path,
         f"{place} {name!r}, not a {what} name of {keras}: a custom {what} the file does not hold",
-        "loading needs that code, registered under this name (custom_objects)",
     )

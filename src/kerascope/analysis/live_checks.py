@@ -12,9 +12,10 @@ import inspect
 import sys
 from typing import Any
 
-from kerascope.analysis.references import ERROR, KERAS_PACKAGES, WARNING
-from kerascope.model.jsonsafe import REPR_MARK, jsonable
-from kerascope.model.paths import one_line
+from kerascope.analysis.references import KERAS_PACKAGES
+from kerascope.decoders.jsonsafe import REPR_MARK, jsonable
+from kerascope.errors import one_line
+from kerascope.model.findings import finding
 from kerascope.model.records import Finding, LayerNode, ModelReport
 from kerascope.model.vocabulary import Code, Role
 
@@ -43,24 +44,20 @@ def live_findings(report: ModelReport, objects: dict[str, Any]) -> list[Finding]
         findings += _coverage_findings(node, layer)
         if _holds_repr(node.config):
             findings.append(
-                Finding(
+                finding(
                     Code.CONFIG_NOT_JSON,
-                    ERROR,
                     node.path,
                     "get_config() returns values JSON cannot hold (marked __kerascope_repr__ in the report)",
-                    "return plain values, or serialize objects with keras.saving.serialize_keras_object",
                 )
             )
         if node.role not in (Role.MODEL, Role.INPUT):
             findings += _round_trip_findings(node, layer)
         if _is_custom(layer) and not _is_registered(layer):
             findings.append(
-                Finding(
+                finding(
                     Code.UNREGISTERED_CLASS,
-                    WARNING,
                     node.path,
                     f"{type(layer).__qualname__} is neither built into Keras nor registered",
-                    "decorate it with @keras.saving.register_keras_serializable() so other processes can load it",
                 )
             )
     return findings
@@ -68,19 +65,13 @@ def live_findings(report: ModelReport, objects: dict[str, Any]) -> list[Finding]
 
 def _config_error_finding(node: LayerNode, layer: Any) -> Finding:
     if _is_custom(layer) and not _defines_get_config(type(layer)):
-        return Finding(
+        return finding(
             Code.MISSING_GET_CONFIG,
-            ERROR,
             node.path,
             f"{type(layer).__qualname__} defines no get_config(), and Keras's default raises {node.config_error}",
-            "define get_config() returning every constructor argument",
         )
-    return Finding(
-        Code.GET_CONFIG_RAISES,
-        ERROR,
-        node.path,
-        f"{node.class_name}.get_config() raises {node.config_error}",
-        "fix get_config() so it returns only plain values and serialized Keras objects",
+    return finding(
+        Code.GET_CONFIG_RAISES, node.path, f"{node.class_name}.get_config() raises {node.config_error}"
     )
 
 
@@ -98,15 +89,7 @@ def _coverage_findings(node: LayerNode, layer: Any) -> list[Finding]:
         if own_get_config
         else f"{type(layer).__qualname__} takes {', '.join(missing)} but defines no get_config()"
     )
-    return [
-        Finding(
-            code,
-            ERROR if not own_get_config else WARNING,
-            node.path,
-            message,
-            "return every constructor argument from get_config()",
-        )
-    ]
+    return [finding(code, node.path, message)]
 
 
 def _round_trip_findings(node: LayerNode, layer: Any) -> list[Finding]:
@@ -116,12 +99,10 @@ def _round_trip_findings(node: LayerNode, layer: Any) -> list[Finding]:
         rebuilt_config = jsonable(rebuilt.get_config())
     except Exception as error:  # noqa: BLE001 - a layer's own code may raise anything
         return [
-            Finding(
+            finding(
                 Code.FROM_CONFIG_RAISES,
-                ERROR,
                 node.path,
                 f"{cls.__qualname__}.from_config(get_config()) raises {one_line(f'{type(error).__name__}: {error}')}",
-                "make from_config accept exactly what get_config returns",
             )
         ]
     differing = sorted(
@@ -132,12 +113,10 @@ def _round_trip_findings(node: LayerNode, layer: Any) -> list[Finding]:
     if not differing:
         return []
     return [
-        Finding(
+        finding(
             Code.ROUND_TRIP_DIFFERS,
-            ERROR,
             node.path,
             f"from_config(get_config()) rebuilds a layer whose config differs in: {', '.join(differing)}",
-            "make __init__ store every argument as get_config() returns it",
         )
     ]
 

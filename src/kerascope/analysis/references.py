@@ -17,13 +17,12 @@ import binascii
 from collections.abc import Iterator
 from typing import Any
 
-from kerascope.model import bytecode
-from kerascope.model.pickles import pickle_imports
+from kerascope.decoders import bytecode
+from kerascope.decoders.pickles import pickle_imports
+from kerascope.model.findings import finding
 from kerascope.model.records import Finding
 from kerascope.model.topology import MODEL_KEYS
-from kerascope.model.vocabulary import Code, Severity
-
-ERROR, WARNING = Severity.ERROR, Severity.WARNING
+from kerascope.model.vocabulary import Code
 
 KERAS_PACKAGES = ("keras", "keras_hub", "keras_cv", "keras_nlp", "tf_keras")
 # Modules whose import alone hands a loader the means to run commands or read files.
@@ -78,15 +77,7 @@ def reference_findings(
         if isinstance(item.get("class_name"), str):
             findings += _object_findings(item, path, at)
         if item.get("safe_mode") is False:
-            findings.append(
-                Finding(
-                    Code.SAFE_MODE_OFF,
-                    ERROR,
-                    path,
-                    f"{_at(str(at))}asks for safe_mode=False",
-                    "a model that turns off safe mode while loading is an attack pattern: do not load it",
-                )
-            )
+            findings.append(finding(Code.SAFE_MODE_OFF, path, f"{_at(str(at))}asks for safe_mode=False"))
     return findings
 
 
@@ -163,22 +154,18 @@ def _object_findings(obj: dict[str, Any], path: str, at: Any) -> list[Finding]:
         findings.append(foreign_finding(path, at, f"{module}.{class_name}", module))
     if class_name == "TFSMLayer":
         findings.append(
-            Finding(
+            finding(
                 Code.EXTERNAL_SAVEDMODEL,
-                ERROR,
                 path,
                 f"{_at(at)}TFSMLayer loads the SavedModel at {config.get('filepath')!r} (CVE-2026-1462)",
-                "loading runs that SavedModel's graph; do not load unless you trust its location",
             )
         )
     if class_name in LOOKUP_CLASSES and isinstance(config.get("vocabulary"), str):
         findings.append(
-            Finding(
+            finding(
                 Code.VOCABULARY_FILE,
-                ERROR,
                 path,
                 f"{_at(at)}{class_name} reads its vocabulary from the file {config['vocabulary']!r} (CVE-2025-12058)",
-                "loading reads a file outside the model; ship the vocabulary inside the model",
             )
         )
     if class_name == "TorchModuleWrapper" and isinstance(config.get("module"), str):
@@ -199,12 +186,10 @@ def _lambda_findings(path: str, at: Any, config: dict[str, Any]) -> list[Finding
             findings.append(_bytecode(path, _join(str(at), key), found.encoding))
         elif key == "function" and isinstance(value, str):
             findings.append(
-                Finding(
+                finding(
                     Code.LAMBDA_FUNCTION_NAME,
-                    WARNING,
                     path,
                     f"{_at(at)}Lambda layer calls a function looked up by name at load: {value!r}",
-                    "loading resolves this name from custom objects: make sure it is the function you expect",
                 )
             )
     return findings
@@ -223,42 +208,24 @@ def _function_findings(path: str, at: Any, module: Any, name: Any) -> list[Findi
         why = f"is a file-system utility of {module_text}"
     if why is None:
         return []
-    return [
-        Finding(
-            Code.KERAS_GADGET,
-            ERROR,
-            path,
-            f"{_at(at)}the config calls {module_text}.{name}, which {why}",
-            "a model has no reason to download, load or touch files while loading: do not load it",
-        )
-    ]
+    return [finding(Code.KERAS_GADGET, path, f"{_at(at)}the config calls {module_text}.{name}, which {why}")]
 
 
 def foreign_finding(path: str, at: Any, what: str, module: str, callable_: bool = False) -> Finding:
     if callable_ or module.split(".")[0] in DANGEROUS_MODULES:
-        return Finding(
+        return finding(
             Code.FOREIGN_CALLABLE,
-            ERROR,
             path,
             f"{_at(at)}the config names {what}, outside Keras; a loader would import and call it (CVE-2025-1550)",
-            "do not load this file; if you wrote it, register the function with Keras instead",
         )
-    return Finding(
-        Code.FOREIGN_MODULE,
-        WARNING,
-        path,
-        f"{_at(at)}the config names the class {what}; loading imports {module}",
-        "load only with that package's code reviewed and installed",
+    return finding(
+        Code.FOREIGN_MODULE, path, f"{_at(at)}the config names the class {what}; loading imports {module}"
     )
 
 
 def _bytecode(path: str, at: Any, encoding: str) -> Finding:
-    return Finding(
-        Code.LAMBDA_BYTECODE,
-        ERROR,
-        path,
-        f"{_at(at)}Python bytecode ({encoding}); loading it runs that code",
-        "rebuild the layer from code you trust, or load with safe_mode=True (it refuses)",
+    return finding(
+        Code.LAMBDA_BYTECODE, path, f"{_at(at)}Python bytecode ({encoding}); loading it runs that code"
     )
 
 
@@ -270,12 +237,10 @@ def _torch_pickle(path: str, at: Any, payload: str) -> Finding:
         data = b""
     imports = pickle_imports(data)
     named = ", ".join(dict.fromkeys(imports.names)) or "nothing readable"
-    return Finding(
+    return finding(
         Code.PICKLED_TORCH_MODULE,
-        ERROR,
         path,
         f"{_at(at)}TorchModuleWrapper stores its module as a pickle that imports {named}",
-        "loading unpickles it, which can run any code: load only from a trusted source",
     )
 
 

@@ -14,9 +14,10 @@ from __future__ import annotations
 from kerascope.analysis.custom_names import class_findings, name_findings, training_findings
 from kerascope.analysis.keras_names import generation_of
 from kerascope.analysis.references import layer_findings, reference_findings
+from kerascope.model.findings import finding
 from kerascope.model.records import Finding, LayerNode, ModelReport
 from kerascope.model.topology import layer_entries
-from kerascope.model.vocabulary import Code, Fact, Format, Origin, Severity
+from kerascope.model.vocabulary import Code, Fact, Format, Origin
 
 
 def static_findings(report: ModelReport) -> list[Finding]:
@@ -54,13 +55,7 @@ def _suspicious_names(node: LayerNode) -> list[Finding]:
     # The name the model's links use, and the one a loader gives the layer (its config's).
     names = dict.fromkeys(name for name in (node.name, config.get("name")) if isinstance(name, str))
     return [
-        Finding(
-            Code.SUSPICIOUS_LAYER_NAME,
-            Severity.WARNING,
-            node.path,
-            f"layer name {name!r} holds '/' or '..'",
-            "names like this can escape paths in tools that write per-layer files",
-        )
+        finding(Code.SUSPICIOUS_LAYER_NAME, node.path, f"layer name {name!r} holds '/' or '..'")
         for name in names
         if "/" in name or ".." in name
     ]
@@ -68,9 +63,9 @@ def _suspicious_names(node: LayerNode) -> list[Finding]:
 
 def _unique(findings: list[Finding]) -> list[Finding]:
     seen, kept = set(), []
-    for finding in findings:
-        key = (finding.code, finding.path, finding.message)
+    for found in findings:
+        key = (found.code, found.path, found.message)
         if key not in seen:
             seen.add(key)
-            kept.append(finding)
+            kept.append(found)
     return kept

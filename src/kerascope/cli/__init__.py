@@ -58,7 +58,7 @@ def run_command(args: argparse.Namespace) -> int:
 
 
 def _say(message: str) -> None:
-    from kerascope.model.paths import one_line
+    from kerascope.errors import one_line
     from kerascope.views.text import printable
 
     print(f"kerascope: {printable(one_line(message))}", file=sys.stderr)

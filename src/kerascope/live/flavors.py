@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
+from kerascope.decoders.jsonsafe import jsonable
 from kerascope.errors import KerascopeError
-from kerascope.model.jsonsafe import jsonable
 from kerascope.model.records import WeightInfo
 
 _PACKAGES = ("keras", "tf_keras")

@@ -15,8 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from kerascope.errors import KerascopeError
-from kerascope.model.paths import one_line
+from kerascope.errors import KerascopeError, one_line
 
 KERAS_3 = "keras"
 KERAS_2 = "tf_keras"

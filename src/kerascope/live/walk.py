@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections import deque
 from typing import Any
 
+from kerascope.decoders.jsonsafe import jsonable
 from kerascope.limits import DEFAULT_LIMITS, Limits
 from kerascope.live.flavors import Flavor, flavor_of
 from kerascope.model import paths, topology
-from kerascope.model.jsonsafe import jsonable
 from kerascope.model.records import InboundLink, LayerNode, ModelReport
 from kerascope.model.tree import LayerTree
 from kerascope.model.vocabulary import Fact, Format, Origin, Role

@@ -31,9 +31,3 @@ class SiblingNames:
         count = self._seen.get(base, 0) + 1
         self._seen[base] = count
         return base if count == 1 else f"{base}#{count}"
-
-
-def one_line(text: str, limit: int = 300) -> str:
-    """A message folded onto one line, cut to a readable length."""
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"

@@ -113,7 +113,8 @@ _RANKS = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2}
 
 @unique
 class Code(Vocabulary):
-    """Stable finding codes: what `check` and the readers report."""
+    """Stable finding codes: what `check` and the readers report. Each code's
+    severity and fix are in `model/findings.py`'s table."""
 
     # Unsafe content, found statically.
     LAMBDA_BYTECODE = "LAMBDA_BYTECODE"
@@ -127,8 +128,10 @@ class Code(Vocabulary):
     VOCABULARY_FILE = "VOCABULARY_FILE"
     PICKLED_TORCH_MODULE = "PICKLED_TORCH_MODULE"
     PICKLED_WEIGHTS = "PICKLED_WEIGHTS"
+    PICKLED_ARRAYS = "PICKLED_ARRAYS"
     SUSPICIOUS_LAYER_NAME = "SUSPICIOUS_LAYER_NAME"
     SAVEDMODEL_UNSAFE_OP = "SAVEDMODEL_UNSAFE_OP"
+    SAVEDMODEL_FILE_OP = "SAVEDMODEL_FILE_OP"
     # What a reader noticed in the file's structure.
     ZIP_DUPLICATE_MEMBER = "ZIP_DUPLICATE_MEMBER"
     H5_EXTERNAL_LINK = "H5_EXTERNAL_LINK"
@@ -143,6 +146,7 @@ class Code(Vocabulary):
     FILE_REPAIRED = "FILE_REPAIRED"
     WEIGHTS_MISMATCH = "WEIGHTS_MISMATCH"
     WEIGHTS_UNPLACED = "WEIGHTS_UNPLACED"
+    TENSOR_SIZE_MISMATCH = "TENSOR_SIZE_MISMATCH"
     # Round trips, found by running the layers' own code.
     GET_CONFIG_RAISES = "GET_CONFIG_RAISES"
     MISSING_GET_CONFIG = "MISSING_GET_CONFIG"

@@ -12,11 +12,10 @@ import zipfile
 import zlib
 from pathlib import Path
 
-from kerascope.errors import KerascopeError
+from kerascope.decoders.source import LocalSource, Source
+from kerascope.errors import KerascopeError, one_line
 from kerascope.limits import DEFAULT_LIMITS, Limits
-from kerascope.model.paths import one_line
 from kerascope.model.records import ModelReport
-from kerascope.readers._io.source import LocalSource, Source
 from kerascope.readers.sniff import Kind, sniff
 
 # What the parsers (zipfile, pyfive, json, protobuf) raise on malformed bytes. RuntimeError

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from kerascope.decoders.json_text import load_json
+from kerascope.decoders.source import Source
 from kerascope.errors import KerascopeError
 from kerascope.limits import Limits
 from kerascope.model.records import ModelReport
 from kerascope.model.vocabulary import Format
-from kerascope.readers._io.json_text import load_json
-from kerascope.readers._io.source import Source
 from kerascope.readers.foreign_configs import foreign_kind, read_foreign
 from kerascope.readers.keras_saved import (
     CONFIG_FILE,

@@ -17,13 +17,14 @@ import math
 import struct
 from typing import Any
 
+from kerascope.decoders.json_text import load_json, text_or_none
+from kerascope.decoders.source import Source
 from kerascope.errors import KerascopeError
 from kerascope.limits import LimitExceeded, Limits
+from kerascope.model.findings import finding
 from kerascope.model.records import Finding, LayerNode, ModelReport, WeightInfo
 from kerascope.model.tree import LayerTree
-from kerascope.model.vocabulary import Code, Fact, Format, Origin, Role, Severity
-from kerascope.readers._io.json_text import load_json, text_or_none
-from kerascope.readers._io.source import Source
+from kerascope.model.vocabulary import Code, Fact, Format, Origin, Role
 from kerascope.readers.json_files import weight_shape
 from kerascope.readers.keras_saved import FolderMembers
 from kerascope.readers.weight_stores import safe_shard_name
@@ -125,13 +126,11 @@ def _tensors(
         missing = [name for name in files if not (safe_shard_name(name) and name in members.names)]
         if missing:
             findings.append(
-                Finding(
+                finding(
                     Code.WEIGHTS_SHARD_MISSING,
-                    Severity.ERROR,
                     None,
                     f"{SAFETENSORS_INDEX} names {len(missing)} shard files that are not beside it "
                     f"({', '.join(missing[:4])}): their tensors are not in the report",
-                    "copy every shard the index names next to it",
                 )
             )
             return None
@@ -176,13 +175,11 @@ def _header(
             and offsets[1] - offsets[0] != math.prod(shape) * itemsize
         ):
             findings.append(
-                Finding(
-                    Code.WEIGHTS_MISMATCH,
-                    Severity.WARNING,
+                finding(
+                    Code.TENSOR_SIZE_MISMATCH,
                     None,
                     f"{name}: tensor {key!r} declares shape {shape} of {dtype} but spans "
                     f"{offsets[1] - offsets[0]:,} bytes",
-                    "the file is damaged or was not written by safetensors",
                 )
             )
         found.append((key, WeightInfo(name=key.rpartition(".")[2], shape=shape, dtype=dtype)))

@@ -10,13 +10,13 @@ import math
 from contextlib import ExitStack
 from typing import IO, Any
 
+from kerascope.decoders.json_text import load_json, text_or_none
+from kerascope.decoders.source import Source
 from kerascope.errors import KerascopeError
 from kerascope.limits import LimitExceeded, Limits
 from kerascope.model.records import Finding, ModelReport, WeightInfo
 from kerascope.model.vocabulary import Format
 from kerascope.readers import scoped_weights
-from kerascope.readers._io.json_text import load_json, text_or_none
-from kerascope.readers._io.source import Source
 from kerascope.readers.config import build_tree
 from kerascope.readers.keras_saved import read_weights
 from kerascope.readers.weight_stores import sharded_store

@@ -9,7 +9,7 @@ Each place is a `Members` (names, and bytes or a stream by name), so one reader
 serves them all.
 
 A zip member is read in place through a window onto the archive; a remote file
-is read by range requests (`_io/source.py`); weights are read as metadata only.
+is read by range requests (`decoders/source.py`); weights are read as metadata only.
 """
 
 from __future__ import annotations
@@ -19,14 +19,15 @@ from collections import Counter
 from contextlib import ExitStack
 from typing import IO, Any, Protocol
 
+from kerascope.decoders.json_text import load_json, text_or_none
+from kerascope.decoders.source import Source
+from kerascope.decoders.zip_members import open_member, read_member
 from kerascope.errors import KerascopeError
 from kerascope.limits import Limits
+from kerascope.model.findings import finding
 from kerascope.model.records import Finding, LayerNode, ModelReport
 from kerascope.model.tree import LayerTree
-from kerascope.model.vocabulary import Code, Fact, Format, Origin, Role, Severity
-from kerascope.readers._io.json_text import load_json, text_or_none
-from kerascope.readers._io.source import Source
-from kerascope.readers._io.zip_members import open_member, read_member
+from kerascope.model.vocabulary import Code, Fact, Format, Origin, Role
 from kerascope.readers.config import build_tree
 from kerascope.readers.keras_weights import attach_weights, merge_weights
 from kerascope.readers.weight_stores import (
@@ -256,12 +257,10 @@ def _zip_infos(archive: zipfile.ZipFile, findings: list[Finding]) -> dict[str, z
     for name, count in counts.items():
         if count > 1:
             findings.append(
-                Finding(
-                    code=Code.ZIP_DUPLICATE_MEMBER,
-                    severity=Severity.ERROR,
-                    path=None,
-                    message=f"the archive holds {count} members named {name}; readers may disagree on which counts",
-                    hint="do not load this file",
+                finding(
+                    Code.ZIP_DUPLICATE_MEMBER,
+                    None,
+                    f"the archive holds {count} members named {name}; readers may disagree on which counts",
                 )
             )
     # Python's zipfile reads the last of duplicate names; so does kerascope, and says so above.

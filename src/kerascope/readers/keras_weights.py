@@ -20,12 +20,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from kerascope.decoders.hdf5 import join
+from kerascope.model.findings import finding
 from kerascope.model.naming import to_snake_case
 from kerascope.model.records import Finding, LayerNode
 from kerascope.model.topology import layer_entries
 from kerascope.model.tree import LayerTree
-from kerascope.model.vocabulary import Code, Fact, Origin, Role, Severity
-from kerascope.readers._io.hdf5 import join
+from kerascope.model.vocabulary import Code, Fact, Origin, Role
 from kerascope.readers.weight_stores import WeightStore
 
 # Groups beside the layers at the top of a weights file that are not layers.
@@ -111,14 +112,11 @@ def _mismatch(model: LayerNode, strays: list[str], left: list[LayerNode]) -> Fin
         if left
         else ""
     )
-    return Finding(
+    return finding(
         Code.WEIGHTS_MISMATCH,
-        Severity.ERROR,
         model.path,
         f"the weights do not match the config of {where}: {len(strays)} weight groups match none of its "
         f"layers ({listing(strays)}){without}, and their parameters are unknown",
-        "the weights were saved from another model (or by a Keras that names them differently): "
-        "Keras cannot load them into this config either",
     )
 
 

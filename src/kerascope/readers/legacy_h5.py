@@ -12,15 +12,15 @@ A Keras 3 `.weights.h5` has neither: it is the attribute tree Keras 3 saves
 
 from __future__ import annotations
 
+from kerascope.decoders.hdf5 import H5Index, attr_list, attr_text, join, open_file
+from kerascope.decoders.json_text import load_json
+from kerascope.decoders.source import Source
 from kerascope.errors import KerascopeError
 from kerascope.limits import LimitExceeded, Limits
 from kerascope.model.records import Finding, LayerNode, ModelReport
 from kerascope.model.tree import LayerTree
 from kerascope.model.vocabulary import Fact, Format, Origin, Role
 from kerascope.readers import scoped_weights
-from kerascope.readers._io.hdf5 import H5Index, attr_list, attr_text, join, open_file
-from kerascope.readers._io.json_text import load_json
-from kerascope.readers._io.source import Source
 from kerascope.readers.config import build_tree
 from kerascope.readers.keras_saved import read_weights
 from kerascope.readers.weight_stores import H5Store

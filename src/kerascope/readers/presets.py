@@ -19,13 +19,14 @@ from __future__ import annotations
 from contextlib import ExitStack
 from typing import Any
 
+from kerascope.decoders.json_text import load_json, text_or_none
+from kerascope.decoders.source import Source
 from kerascope.errors import KerascopeError
 from kerascope.limits import Limits
+from kerascope.model.findings import finding
 from kerascope.model.records import Finding, LayerNode, ModelReport
 from kerascope.model.tree import LayerTree
-from kerascope.model.vocabulary import Code, Format, Role, Severity
-from kerascope.readers._io.json_text import load_json, text_or_none
-from kerascope.readers._io.source import Source
+from kerascope.model.vocabulary import Code, Format, Role
 from kerascope.readers.config import build_tree, node_facts
 from kerascope.readers.keras_saved import (
     CONFIG_FILE,
@@ -122,13 +123,11 @@ def _check_parameter_count(metadata: dict[str, Any], backbone: LayerNode, findin
         return
     if stored != backbone.total_params:
         findings.append(
-            Finding(
+            finding(
                 Code.PARAMETER_COUNT_MISMATCH,
-                Severity.WARNING,
                 backbone.path or None,
                 f"{METADATA_FILE} says the backbone has {stored:,} parameters; its weights hold "
                 f"{backbone.total_params:,}",
-                "the metadata and the weights were not saved together: the weights are what a load gets",
             )
         )
 

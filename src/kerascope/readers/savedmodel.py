@@ -20,22 +20,23 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from kerascope.errors import KerascopeError
-from kerascope.limits import Limits
-from kerascope.model.records import Finding, LayerNode, ModelReport
-from kerascope.model.tree import LayerTree
-from kerascope.model.vocabulary import Code, Format, Role, Severity
-from kerascope.readers._io.json_text import load_json, text_or_none
-from kerascope.readers._io.line_endings import converted, repair_protobuf
-from kerascope.readers._io.protobuf import METADATA_FILE, saved_metadata_nodes
-from kerascope.readers._io.saved_model_proto import (
+from kerascope.decoders.json_text import load_json, text_or_none
+from kerascope.decoders.line_endings import converted, repair_protobuf
+from kerascope.decoders.protobuf import METADATA_FILE, saved_metadata_nodes
+from kerascope.decoders.saved_model_proto import (
     SAVED_MODEL_FILE,
     GraphBudget,
     SavedModelInfo,
     saved_model_info,
 )
-from kerascope.readers._io.source import Source
-from kerascope.readers._io.tensor_bundle import BundleIndex, read_bundle_index
+from kerascope.decoders.source import Source
+from kerascope.decoders.tensor_bundle import BundleIndex, read_bundle_index
+from kerascope.errors import KerascopeError
+from kerascope.limits import Limits
+from kerascope.model.findings import finding
+from kerascope.model.records import Finding, LayerNode, ModelReport
+from kerascope.model.tree import LayerTree
+from kerascope.model.vocabulary import Code, Format, Role
 from kerascope.readers.config import build_tree, chain_stored_shapes, node_facts
 from kerascope.readers.graph_ops import WATCHED_OPS, unsafe_op_findings
 from kerascope.readers.savedmodel_export import read_export
@@ -107,13 +108,11 @@ def _decoded(
             pass
         else:
             findings.append(
-                Finding(
+                finding(
                     Code.FILE_REPAIRED,
-                    Severity.WARNING,
                     None,
                     f"{name} had its line endings converted (CRLF to LF, as git or a text-mode copy does); "
                     f"read from a copy with the {len(repaired) - len(data):,} lost CRs put back",
-                    "restore the file as binary (in git: a `*.pb binary` line in .gitattributes) before loading it",
                 )
             )
             return value
@@ -121,12 +120,10 @@ def _decoded(
     if not optional:
         raise KerascopeError(message)
     findings.append(
-        Finding(
+        finding(
             Code.FILE_REPAIRED,
-            Severity.WARNING,
             None,
             f"{message}: what it holds is left out (the report's variables, signatures or ops are unknown)",
-            "restore the file as binary before loading it",
         )
     )
     return None
@@ -158,7 +155,7 @@ def _read_keras(
     if graph is not None and graph.nodes and bundle is not None:
         disagreement = _disagreement(documents, graph)
         if disagreement:
-            findings.append(Finding(Code.WEIGHTS_MISMATCH, Severity.WARNING, None, disagreement))
+            findings.append(finding(Code.WEIGHTS_MISMATCH, None, disagreement))
         else:
             objects = ObjectGraph(graph.nodes, GraphBudget(limits), limits.max_member_bytes)
             findings += attach_layer_variables(tree, layers, objects, bundle)

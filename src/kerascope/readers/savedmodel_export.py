@@ -12,13 +12,13 @@ signatures, and every variable as the root's own weight, one flat list.
 
 from __future__ import annotations
 
+from kerascope.decoders.saved_model_proto import GraphBudget, SavedModelInfo
+from kerascope.decoders.source import Source
+from kerascope.decoders.tensor_bundle import BundleIndex
 from kerascope.limits import Limits
 from kerascope.model.records import Finding, LayerNode, ModelReport, WeightInfo
 from kerascope.model.tree import LayerTree
 from kerascope.model.vocabulary import Fact, Format, Origin, Role
-from kerascope.readers._io.saved_model_proto import GraphBudget, SavedModelInfo
-from kerascope.readers._io.source import Source
-from kerascope.readers._io.tensor_bundle import BundleIndex
 from kerascope.readers.savedmodel_variables import ObjectGraph, model_variables
 
 NO_CONFIG = "not stored in the file: an exported SavedModel keeps a graph and variables, no Keras config"

@@ -20,12 +20,13 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterator
 
+from kerascope.decoders.saved_model_proto import GraphBudget, SavedNode, SavedVariable
+from kerascope.decoders.tensor_bundle import BundleEntry, BundleIndex
 from kerascope.limits import LimitExceeded
+from kerascope.model.findings import finding
 from kerascope.model.records import Finding, LayerNode, WeightInfo
 from kerascope.model.tree import LayerTree
-from kerascope.model.vocabulary import Code, Fact, Origin, Severity
-from kerascope.readers._io.saved_model_proto import GraphBudget, SavedNode, SavedVariable
-from kerascope.readers._io.tensor_bundle import BundleEntry, BundleIndex
+from kerascope.model.vocabulary import Code, Fact, Origin
 from kerascope.readers.config import INPUT_CLASSES
 
 # Children SavedModel adds to every Keras layer and model: lists of all the
@@ -216,7 +217,7 @@ def attach_layer_variables(
 
     def problem(code: Code, at: list[LayerNode], message: str) -> None:
         unknown.update(node.path for node in at)
-        findings.append(Finding(code, Severity.WARNING, at[0].path if len(at) == 1 else None, message))
+        findings.append(finding(code, at[0].path if len(at) == 1 else None, message))
 
     shared = set()
     for variable, layer_ids in holders.items():
@@ -296,7 +297,7 @@ def model_variables(graph: ObjectGraph, bundle: BundleIndex) -> tuple[list[Weigh
     for variable in order:
         weight = reader.weight(variable)
         if isinstance(weight, str):
-            findings.append(Finding(Code.WEIGHTS_MISMATCH, Severity.WARNING, None, weight))
+            findings.append(finding(Code.WEIGHTS_MISMATCH, None, weight))
         else:
             weights.append(weight)
     return weights, findings

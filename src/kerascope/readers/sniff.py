@@ -9,9 +9,9 @@ checkpoint: `readers/folders.py` tells them apart by what `config.json` says).
 
 from __future__ import annotations
 
+from kerascope.decoders.line_endings import HDF5_CONVERTED_SIGNATURE, converted_hdf5_error
+from kerascope.decoders.source import Source
 from kerascope.model.vocabulary import Vocabulary
-from kerascope.readers._io.line_endings import HDF5_CONVERTED_SIGNATURE, converted_hdf5_error
-from kerascope.readers._io.source import Source
 
 
 class Kind(Vocabulary):

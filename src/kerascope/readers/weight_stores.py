@@ -22,13 +22,8 @@ import zipfile
 from collections.abc import Callable, Collection
 from typing import IO, Any, Protocol
 
-from kerascope.errors import KerascopeError
-from kerascope.limits import LimitExceeded, Limits
-from kerascope.model.pickles import looks_like_pickle, pickle_imports
-from kerascope.model.records import Finding, WeightInfo
-from kerascope.model.vocabulary import Code, Severity
-from kerascope.readers._io.hdf5 import H5Index, attr_text, join, open_file
-from kerascope.readers._io.pickled_values import (
+from kerascope.decoders.hdf5 import H5Index, attr_text, join, open_file
+from kerascope.decoders.pickled_values import (
     ARRAY_GLOBALS,
     NotArrays,
     array_header,
@@ -36,6 +31,12 @@ from kerascope.readers._io.pickled_values import (
     read_pickled,
     variable_header,
 )
+from kerascope.decoders.pickles import looks_like_pickle, pickle_imports
+from kerascope.errors import KerascopeError
+from kerascope.limits import LimitExceeded, Limits
+from kerascope.model.findings import finding
+from kerascope.model.records import Finding, WeightInfo
+from kerascope.model.vocabulary import Code
 
 NPY_MAGIC = b"\x93NUMPY"
 NPY_HEADER_LIMIT = 64 * 1024  # numpy's own default for a header it will parse
@@ -251,7 +252,7 @@ def npz_store(stream: IO[bytes], limits: Limits, findings: list[Finding], what: 
     an HDF5 weights file. Either way nothing is unpickled; one finding says what
     unpickling would import, and a member the walk cannot follow leaves its layer's
     weights unknown."""
-    from kerascope.readers._io.zip_members import open_member
+    from kerascope.decoders.zip_members import open_member
 
     stream.seek(0)
     head = stream.read(NPY_HEADER_LIMIT)
@@ -389,14 +390,11 @@ def _pickle_finding(what: str, pickled: list[str], imports: list[str], unread: l
         else "; kerascope read the shapes from the pickles' opcodes without loading them"
     )
     beyond_numpy = [name for name in imports if name not in ARRAY_GLOBALS]
-    return Finding(
-        Code.PICKLED_WEIGHTS,
-        Severity.ERROR if beyond_numpy or unread else Severity.WARNING,
+    return finding(
+        Code.PICKLED_WEIGHTS if beyond_numpy or unread else Code.PICKLED_ARRAYS,
         None,
         f"{what}: {_members_are_pickles(len(pickled))}; unpickling imports {named or 'nothing readable'}"
         f"{unknown}",
-        "Keras 3 refuses to load pickled npz weights (allow_pickle=False); older Keras unpickles them, which "
-        "runs what they name: do not load this file unless you trust its source, and re-save it as .weights.h5",
     )
 
 
@@ -404,7 +402,7 @@ def _pickle_finding(what: str, pickled: list[str], imports: list[str], unread: l
 def shard_index(data: bytes | str, what: str, limits: Limits) -> dict[str, list[str]]:
     """A `.weights.json` index: each `vars` group's path (without its leading `/`)
     and the shard files holding it."""
-    from kerascope.readers._io.json_text import load_json
+    from kerascope.decoders.json_text import load_json
 
     document = load_json(data, what, limits)
     weight_map = document.get("weight_map") if isinstance(document, dict) else None
@@ -455,13 +453,11 @@ def sharded_store(
     if missing:
         shown = ", ".join(missing[:4]) + (f" and {len(missing) - 4} more" if len(missing) > 4 else "")
         findings.append(
-            Finding(
+            finding(
                 Code.WEIGHTS_SHARD_MISSING,
-                Severity.ERROR,
                 None,
                 f"{what} names {len(missing)} shard files that are not beside it ({shown}): "
                 f"the variables of {len(lost)} layers are unknown",
-                "copy every shard the index names next to it; Keras cannot load the weights without them",
             )
         )
     stores.append(TreeStore({}, unreadable=lost))

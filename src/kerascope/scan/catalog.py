@@ -19,8 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kerascope.errors import KerascopeError
-from kerascope.model.paths import one_line
+from kerascope.errors import KerascopeError, one_line
 
 SCHEMA_VERSION = "1"
 

@@ -27,9 +27,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from kerascope.errors import KerascopeError
+from kerascope.errors import KerascopeError, one_line
 from kerascope.limits import time_message
-from kerascope.model.paths import one_line
 from kerascope.scan import frames
 
 GRACE = 2.0

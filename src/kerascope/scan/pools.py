@@ -11,8 +11,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from kerascope.errors import KerascopeError
-from kerascope.model.paths import one_line
+from kerascope.errors import KerascopeError, one_line
 from kerascope.scan.fence import close_workers, read_fenced
 
 

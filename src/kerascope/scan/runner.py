@@ -21,9 +21,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from kerascope.errors import KerascopeError
+from kerascope.errors import KerascopeError, one_line
 from kerascope.limits import DEFAULT_LIMITS, Limits
-from kerascope.model.paths import one_line
 from kerascope.scan.catalog import SCHEMA_VERSION, Batch, Catalog, Known, new_batch
 from kerascope.scan.defaults import DEFAULT_BATCH_SIZE, DEFAULT_MAX_MEMORY, DEFAULT_TIME_LIMIT
 from kerascope.scan.discovery import Discovery

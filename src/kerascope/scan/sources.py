@@ -13,8 +13,8 @@ import os
 from pathlib import Path
 from typing import IO, Any
 
+from kerascope.decoders.source import LocalSource, RemoteSource, Source
 from kerascope.errors import KerascopeError
-from kerascope.readers._io.source import LocalSource, RemoteSource, Source
 
 LOCAL = "file"
 # A remote tree is what its server says: a server can list a folder inside every

@@ -13,9 +13,8 @@ from typing import Any
 
 from kerascope.analysis.references import DANGEROUS_MODULES, KERAS_PACKAGES
 from kerascope.api import check
-from kerascope.errors import KerascopeError, TimeLimitExceeded
+from kerascope.errors import KerascopeError, TimeLimitExceeded, one_line
 from kerascope.limits import Limits, time_limit
-from kerascope.model.paths import one_line
 from kerascope.model.records import ModelReport
 from kerascope.model.results import CheckResult
 from kerascope.model.topology import MODEL_KEYS

@@ -25,8 +25,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from kerascope.errors import KerascopeError
-from kerascope.model.paths import one_line
+from kerascope.errors import KerascopeError, one_line
 from kerascope.readers.sniff import Kind, sniff
 from kerascope.scan.fingerprint import folder_stat_key, members, stat_key
 from kerascope.scan.sources import LOCAL, MAX_DEPTH, MAX_REMOTE_ENTRIES, filesystem, reader_source

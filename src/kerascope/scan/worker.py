@@ -16,7 +16,7 @@ import signal
 import sys
 from typing import Any
 
-from kerascope.model.paths import one_line
+from kerascope.errors import one_line
 from kerascope.scan import frames
 
 # Imported, and the shipped example models read, before the memory cap and before the

@@ -20,8 +20,9 @@ import gc
 from typing import Any
 
 from kerascope.errors import KerascopeError
-from kerascope.model.records import Finding, ModelReport
-from kerascope.model.vocabulary import Code, Fact, Format, Origin, Severity
+from kerascope.model.findings import finding
+from kerascope.model.records import ModelReport
+from kerascope.model.vocabulary import Code, Fact, Format, Origin
 from kerascope.shapes import dims
 from kerascope.shapes.cost import price
 from kerascope.shapes.dims import OutOfRange, Shape
@@ -142,15 +143,11 @@ def _report_findings(report: ModelReport, done: Pass) -> None:
     for path, index, stored, derived in done.mismatches:
         node = report[path]
         report.findings.append(
-            Finding(
-                code=Code.SHAPE_MISMATCH,
-                severity=Severity.WARNING,
-                path=path,
-                message=(
-                    f"the file stores output shape {_text(stored)} for call {index} of {node.class_name}, "
-                    f"but Keras's rule for it gives {_text(derived)}; the stored shape is kept"
-                ),
-                hint="the config may have been edited after saving, or the file was written by a Keras with another rule",
+            finding(
+                Code.SHAPE_MISMATCH,
+                path,
+                f"the file stores output shape {_text(stored)} for call {index} of {node.class_name}, "
+                f"but Keras's rule for it gives {_text(derived)}; the stored shape is kept",
             )
         )
     seen = set()
@@ -159,12 +156,8 @@ def _report_findings(report: ModelReport, done: Pass) -> None:
             continue
         seen.add(path)
         report.findings.append(
-            Finding(
-                code=Code.SHAPE_OUT_OF_RANGE,
-                severity=Severity.WARNING,
-                path=path,
-                message=f"{message} in the layer's config or shapes: taken as unknown",
-                hint="no real model has such a size; the file may be corrupt or crafted",
+            finding(
+                Code.SHAPE_OUT_OF_RANGE, path, f"{message} in the layer's config or shapes: taken as unknown"
             )
         )
 

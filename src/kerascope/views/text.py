@@ -6,8 +6,8 @@ import hashlib
 import re
 from typing import Any
 
-from kerascope.model import bytecode
-from kerascope.model.bytecode import looks_like_bytecode
+from kerascope.decoders import bytecode
+from kerascope.decoders.bytecode import looks_like_bytecode
 from kerascope.model.records import LayerNode, ModelReport
 from kerascope.model.vocabulary import Fact, Origin, Severity
 

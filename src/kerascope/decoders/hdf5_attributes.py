@@ -16,9 +16,7 @@ import struct
 from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
-from kerascope.errors import KerascopeError
-from kerascope.limits import LimitExceeded
-from kerascope.readers._io.hdf5_format import (
+from kerascope.decoders.hdf5_format import (
     ATTRIBUTE,
     ATTRIBUTE_INFO,
     DATATYPE,
@@ -27,13 +25,15 @@ from kerascope.readers._io.hdf5_format import (
     Message,
     ObjectHeader,
 )
-from kerascope.readers._io.hdf5_pyfive import (
+from kerascope.decoders.hdf5_pyfive import (
     ATTRIBUTE_NAMES,
     UNDEFINED,
     HugeObject,
     data_shape,
     dense_records,
 )
+from kerascope.errors import KerascopeError
+from kerascope.limits import LimitExceeded
 
 ELEMENT_COST = 64  # what one string of a value costs at least, however short
 _STRING, _VARIABLE_LENGTH = 3, 9  # datatype classes

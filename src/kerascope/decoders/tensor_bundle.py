@@ -24,10 +24,10 @@ import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from kerascope.decoders.crc32c import crc32c, unmask
+from kerascope.decoders.protobuf import dtype_name, parse, shape_list
 from kerascope.errors import KerascopeError
 from kerascope.limits import LimitExceeded, Limits, check_time
-from kerascope.readers._io.crc32c import crc32c, unmask
-from kerascope.readers._io.protobuf import dtype_name, parse, shape_list
 
 MAGIC = 0xDB4775248B80FB57
 FOOTER_BYTES = 48  # two handles padded to 40 bytes, then the 8-byte magic

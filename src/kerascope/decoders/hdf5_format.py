@@ -17,10 +17,10 @@ from collections.abc import Callable, Iterator
 from enum import Enum
 from typing import NamedTuple
 
+from kerascope.decoders.hdf5_pyfive import LINK_NAMES, UNDEFINED, HugeObject, dense_records
+from kerascope.decoders.paged import PagedFile
 from kerascope.errors import KerascopeError
 from kerascope.limits import Limits
-from kerascope.readers._io.hdf5_pyfive import LINK_NAMES, UNDEFINED, HugeObject, dense_records
-from kerascope.readers._io.paged import PagedFile
 
 SIGNATURE = b"\x89HDF\r\n\x1a\n"
 

@@ -9,9 +9,9 @@ import math
 import re
 from typing import Any
 
+from kerascope.decoders.jsonsafe import marked
 from kerascope.errors import KerascopeError
 from kerascope.limits import LimitExceeded, Limits
-from kerascope.model.jsonsafe import marked
 
 
 def load_json(data: bytes | str, what: str, limits: Limits, unwrap_string: bool = False) -> Any:

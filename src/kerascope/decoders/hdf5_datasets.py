@@ -16,8 +16,7 @@ import struct
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from kerascope.errors import KerascopeError
-from kerascope.readers._io.hdf5_format import (
+from kerascope.decoders.hdf5_format import (
     DATASPACE,
     DATATYPE,
     EXTERNAL_FILES,
@@ -27,7 +26,8 @@ from kerascope.readers._io.hdf5_format import (
     Message,
     ObjectHeader,
 )
-from kerascope.readers._io.hdf5_pyfive import UNDEFINED, data_shape, dtype_name
+from kerascope.decoders.hdf5_pyfive import UNDEFINED, data_shape, dtype_name
+from kerascope.errors import KerascopeError
 
 # Dataset layout classes.
 COMPACT, CONTIGUOUS, CHUNKED, VIRTUAL = 0, 1, 2, 3

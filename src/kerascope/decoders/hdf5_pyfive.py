@@ -34,9 +34,9 @@ from pyfive.p5t import (
     P5VlenStringType,
 )
 
+from kerascope.decoders.paged import PagedFile
 from kerascope.errors import KerascopeError
 from kerascope.limits import LimitExceeded, Limits
-from kerascope.readers._io.paged import PagedFile
 
 
 class H5File(Protocol):

@@ -16,14 +16,15 @@ from __future__ import annotations
 import math
 from typing import IO
 
+from kerascope.decoders.hdf5_attributes import Allowance, H5Attributes
+from kerascope.decoders.hdf5_datasets import VIRTUAL, describe
+from kerascope.decoders.hdf5_format import H5File, Link, LinkKind, ObjectHeader
+from kerascope.decoders.paged import PagedFile
 from kerascope.errors import KerascopeError
 from kerascope.limits import LimitExceeded, Limits, check_time
+from kerascope.model.findings import finding
 from kerascope.model.records import Finding, WeightInfo
-from kerascope.model.vocabulary import Code, Severity
-from kerascope.readers._io.hdf5_attributes import Allowance, H5Attributes
-from kerascope.readers._io.hdf5_datasets import VIRTUAL, describe
-from kerascope.readers._io.hdf5_format import H5File, Link, LinkKind, ObjectHeader
-from kerascope.readers._io.paged import PagedFile
+from kerascope.model.vocabulary import Code
 
 GROUP, DATASET = "group", "dataset"
 SIZE_MISMATCH_FLOOR = 1 << 20  # a dataset declaring less than this is never a bomb
@@ -200,15 +201,7 @@ class H5Index:
                 "/",
                 f"more than {FINDINGS_OF_A_KIND:,} findings of this kind; the rest are not listed",
             )
-        self.findings.append(
-            Finding(
-                code=code,
-                severity=Severity.ERROR,
-                path=None,
-                message=f"{where}: {message}",
-                hint="do not load this file",
-            )
-        )
+        self.findings.append(finding(code, None, f"{where}: {message}"))
 
 
 def join(parent: str, name: str) -> str:

@@ -17,9 +17,9 @@ from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from kerascope.decoders.protobuf import OBJECT_KINDS, dtype_name, parse, shape_list
 from kerascope.errors import KerascopeError
 from kerascope.limits import LimitExceeded, Limits, check_time
-from kerascope.readers._io.protobuf import OBJECT_KINDS, dtype_name, parse, shape_list
 
 SAVED_MODEL_FILE = "saved_model.pb"
 SERVING_TAG = "serve"

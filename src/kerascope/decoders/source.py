@@ -16,7 +16,7 @@ import stat
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
-from kerascope.errors import KerascopeError
+from kerascope.errors import KerascopeError, one_line
 
 # Remote bytes are fetched in aligned blocks of this size, each once; a read that
 # spans several missing blocks (a config) fetches them in one range request. HDF5
@@ -375,8 +375,6 @@ class _BlockReader(io.RawIOBase):
 
 def remote_error(error: BaseException) -> str:
     """One line for what a remote store said: not found, not allowed, no ranges."""
-    from kerascope.model.paths import one_line
-
     status = getattr(error, "status", None) or getattr(getattr(error, "response", None), "status_code", None)
     text = one_line(str(error)) or type(error).__name__
     if status == 404 or isinstance(error, FileNotFoundError):

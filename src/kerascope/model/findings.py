@@ -1,0 +1,135 @@
+"""What each finding code means, in one table: how bad it is and what to do about it.
+
+A finding is raised by naming its code and the facts of the case (where, and a
+message built from what the file holds); its severity and its fix come from here
+and nowhere else, so one code is never an error in one reader and a warning in
+another, and `SECURITY.md`'s lists can be checked against this table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kerascope.model.records import Finding
+from kerascope.model.vocabulary import Code, Severity
+
+ERROR, WARNING, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
+
+
+@dataclass(frozen=True)
+class Meaning:
+    severity: Severity
+    fix: str
+
+
+MEANINGS: dict[Code, Meaning] = {
+    # -- unsafe content, found statically -------------------------------------------------
+    Code.LAMBDA_BYTECODE: Meaning(
+        ERROR, "rebuild the layer from code you trust, or load with safe_mode=True (it refuses)"
+    ),
+    Code.LAMBDA_FUNCTION_NAME: Meaning(
+        WARNING, "loading resolves this name from custom objects: make sure it is the function you expect"
+    ),
+    Code.FOREIGN_CALLABLE: Meaning(
+        ERROR, "do not load this file; if you wrote it, register the function with Keras instead"
+    ),
+    Code.FOREIGN_MODULE: Meaning(WARNING, "load only with that package's code reviewed and installed"),
+    Code.CUSTOM_CLASS: Meaning(
+        WARNING, "loading needs that code, registered under this name (custom_objects)"
+    ),
+    Code.KERAS_GADGET: Meaning(
+        ERROR, "a model has no reason to download, load or touch files while loading: do not load it"
+    ),
+    Code.SAFE_MODE_OFF: Meaning(
+        ERROR, "a model that turns off safe mode while loading is an attack pattern: do not load it"
+    ),
+    Code.EXTERNAL_SAVEDMODEL: Meaning(
+        ERROR, "loading runs that SavedModel's graph; do not load unless you trust its location"
+    ),
+    Code.VOCABULARY_FILE: Meaning(
+        ERROR, "loading reads a file outside the model; ship the vocabulary inside the model"
+    ),
+    Code.PICKLED_TORCH_MODULE: Meaning(
+        ERROR, "loading unpickles it, which can run any code: load only from a trusted source"
+    ),
+    Code.PICKLED_WEIGHTS: Meaning(
+        ERROR,
+        "Keras 3 refuses to load pickled npz weights (allow_pickle=False); older Keras unpickles them, which "
+        "runs what they name: do not load this file unless you trust its source, and re-save it as .weights.h5",
+    ),
+    Code.PICKLED_ARRAYS: Meaning(
+        WARNING,
+        "unpickling them imports only numpy's array reconstruction; Keras 3 still refuses to load them "
+        "(allow_pickle=False): re-save the weights as .weights.h5",
+    ),
+    Code.SUSPICIOUS_LAYER_NAME: Meaning(
+        WARNING, "names like this can escape paths in tools that write per-layer files"
+    ),
+    Code.SAVEDMODEL_UNSAFE_OP: Meaning(
+        ERROR, "do not serve or call this SavedModel unless you trust its source"
+    ),
+    Code.SAVEDMODEL_FILE_OP: Meaning(
+        WARNING, "check that the path it names is one the model ships (assets/) before serving it"
+    ),
+    # -- what a reader noticed in the file's structure ------------------------------------
+    Code.ZIP_DUPLICATE_MEMBER: Meaning(ERROR, "do not load this file"),
+    Code.H5_EXTERNAL_LINK: Meaning(ERROR, "do not load this file"),
+    Code.H5_SOFT_LINK: Meaning(ERROR, "do not load this file"),
+    Code.H5_LINK_NOT_FOLLOWED: Meaning(ERROR, "do not load this file"),
+    Code.H5_REPEATED_OBJECT: Meaning(ERROR, "do not load this file"),
+    Code.H5_VIRTUAL_DATASET: Meaning(ERROR, "do not load this file"),
+    Code.H5_EXTERNAL_STORAGE: Meaning(ERROR, "do not load this file"),
+    Code.H5_DATASET_SIZE_MISMATCH: Meaning(ERROR, "do not load this file"),
+    Code.WEIGHTS_SHARD_MISSING: Meaning(
+        ERROR, "copy every shard the index names next to it; Keras cannot load the weights without them"
+    ),
+    Code.PARAMETER_COUNT_MISMATCH: Meaning(
+        WARNING, "the metadata and the weights were not saved together: the weights are what a load gets"
+    ),
+    Code.FILE_REPAIRED: Meaning(
+        WARNING,
+        "restore the file as binary (in git: a `*.pb binary` line in .gitattributes) before loading it",
+    ),
+    Code.WEIGHTS_MISMATCH: Meaning(
+        ERROR,
+        "the weights were saved from another model, or the file is damaged: Keras cannot load them into "
+        "this config either",
+    ),
+    Code.WEIGHTS_UNPLACED: Meaning(
+        WARNING, "the variable is counted once, at the root: which layer owns it is not recorded"
+    ),
+    Code.TENSOR_SIZE_MISMATCH: Meaning(ERROR, "the file is damaged or was not written by safetensors"),
+    # -- round trips, found by running the layers' own code -------------------------------
+    Code.GET_CONFIG_RAISES: Meaning(
+        ERROR, "fix get_config() so it returns only plain values and serialized Keras objects"
+    ),
+    Code.MISSING_GET_CONFIG: Meaning(ERROR, "define get_config() returning every constructor argument"),
+    Code.CONFIG_OMITS_ARGUMENTS: Meaning(WARNING, "return every constructor argument from get_config()"),
+    Code.FROM_CONFIG_RAISES: Meaning(ERROR, "make from_config accept exactly what get_config returns"),
+    Code.ROUND_TRIP_DIFFERS: Meaning(ERROR, "make __init__ store every argument as get_config() returns it"),
+    Code.CONFIG_NOT_JSON: Meaning(
+        ERROR, "return plain values, or serialize objects with keras.saving.serialize_keras_object"
+    ),
+    Code.UNREGISTERED_CLASS: Meaning(
+        WARNING, "decorate it with @keras.saving.register_keras_serializable() so other processes can load it"
+    ),
+    # -- shapes ---------------------------------------------------------------------------
+    Code.SHAPE_MISMATCH: Meaning(
+        WARNING,
+        "the config may have been edited after saving, or the file was written by a Keras with another rule",
+    ),
+    Code.SHAPE_OUT_OF_RANGE: Meaning(
+        WARNING, "no real model has such a size; the file may be corrupt or crafted"
+    ),
+}
+
+
+def finding(code: Code, path: str | None, message: str) -> Finding:
+    """A finding of `code` at `path` (None: the file as a whole), saying `message`;
+    its severity and fix are the code's own."""
+    meaning = MEANINGS[code]
+    return Finding(code, meaning.severity, path, message, meaning.fix)
+
+
+def severity_of(code: Code) -> Severity:
+    return MEANINGS[code].severity

@@ -1,1 +1,0 @@
-"""Reading untrusted bytes within limits: zip members, HDF5 structure, JSON, protobuf."""
