@@ -13,6 +13,7 @@ from collections import deque
 from typing import Any
 
 from kerascope.decoders.jsonsafe import jsonable
+from kerascope.errors import one_line
 from kerascope.limits import DEFAULT_LIMITS, Limits
 from kerascope.live.flavors import Flavor, flavor_of
 from kerascope.model import paths, topology
@@ -181,7 +182,7 @@ def _config_of(layer: Any) -> tuple[Any, str | None]:
     try:
         return jsonable(layer.get_config()), None
     except Exception as error:  # noqa: BLE001 - a layer's own code may raise anything
-        return None, paths.one_line(f"{type(error).__name__}: {error}")
+        return None, one_line(f"{type(error).__name__}: {error}")
 
 
 def _size(variables: list[Any]) -> int:
