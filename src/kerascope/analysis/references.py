@@ -19,6 +19,7 @@ from typing import Any
 
 from kerascope.decoders import bytecode
 from kerascope.decoders.pickles import pickle_imports
+from kerascope.families.registry import known_class
 from kerascope.model.findings import finding
 from kerascope.model.records import Finding
 from kerascope.model.topology import MODEL_KEYS
@@ -54,7 +55,6 @@ GADGET_FUNCTIONS = {
 }
 # Keras modules whose every function touches the file system.
 GADGET_MODULES = ("file_utils", "io_utils", "gfile")
-LOOKUP_CLASSES = {"StringLookup", "IntegerLookup", "TextVectorization"}
 # The most pickle bytes decoded to list what a TorchModuleWrapper would import.
 _PICKLE_SCAN_BYTES = 64 << 20
 
@@ -160,7 +160,7 @@ def _object_findings(obj: dict[str, Any], path: str, at: Any) -> list[Finding]:
                 f"{_at(at)}TFSMLayer loads the SavedModel at {config.get('filepath')!r} (CVE-2026-1462)",
             )
         )
-    if class_name in LOOKUP_CLASSES and isinstance(config.get("vocabulary"), str):
+    if _reads_vocabulary_file(class_name) and isinstance(config.get("vocabulary"), str):
         findings.append(
             finding(
                 Code.VOCABULARY_FILE,
@@ -171,6 +171,12 @@ def _object_findings(obj: dict[str, Any], path: str, at: Any) -> list[Finding]:
     if class_name == "TorchModuleWrapper" and isinstance(config.get("module"), str):
         findings.append(_torch_pickle(path, at, config["module"]))
     return findings
+
+
+def _reads_vocabulary_file(class_name: Any) -> bool:
+    """Whether Keras's class of this name reads a string `vocabulary` as a file path."""
+    own = known_class(class_name)
+    return own is not None and own.vocabulary_file
 
 
 def _lambda_findings(path: str, at: Any, config: dict[str, Any]) -> list[Finding]:

@@ -18,15 +18,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from kerascope.families import dims
+from kerascope.families.call import Call, Outputs
+from kerascope.families.dims import OutOfRange, Shape
+from kerascope.families.registry import known_class, outputs_of
+from kerascope.families.spelling import OP_PREFIX, canonical_config, rule_key
 from kerascope.model import topology
 from kerascope.model.records import LayerNode, ModelReport
-from kerascope.model.vocabulary import Format, Role
-from kerascope.shapes import dims
-from kerascope.shapes.call import Call, Outputs, outputs_of
-from kerascope.shapes.dims import OutOfRange, Shape
-from kerascope.shapes.spelling import canonical_config, rule_key
-
-INPUT_CLASSES = {"InputLayer"}
+from kerascope.model.vocabulary import Format, Kind, Role
 
 
 @dataclass
@@ -113,14 +112,14 @@ class Pass:
         if not listed:
             return None
         first = listed[0]
-        if first.class_name in INPUT_CLASSES:
+        if _is_input(first):
             name, stored = first.name, _stored_input(first)
         else:
             name = f"{first.name}_input"
             stored = self._parse(first.path, _stored_input(first) or model.build_input_shape)
         x = self._entry(name, stored, given[0] if given else None, top)
         for child in listed:
-            if child.class_name in INPUT_CLASSES:
+            if _is_input(child):
                 self._record(child, 0, [], [x], {})
                 continue
             outputs = self._site(child, 0, [x], {})
@@ -137,7 +136,7 @@ class Pass:
         config = model.config if isinstance(model.config, dict) else {}
         input_links = list(_links_in(config.get("input_layers")))
         inputs = [by_name.get(link.name) for link in input_links] or [
-            child for child in children if child.class_name in INPUT_CLASSES
+            child for child in children if _is_input(child)
         ]
         for position, node in enumerate(inputs):
             if node is None:
@@ -200,7 +199,8 @@ class Pass:
             derived = self._model(node, inputs)
         else:
             key = rule_key(node)
-            if node.class_name in ("TFOpLambda", "SlicingOpLambda") or (key or "").startswith("op:"):
+            own = known_class(node.class_name)
+            if (own is not None and own.moves_batch_axis) or (key or "").startswith(OP_PREFIX):
                 self.batch_leading = False
             if isinstance(node.config, dict) and node.config.get("time_major"):
                 self.batch_leading = False
@@ -208,7 +208,7 @@ class Pass:
                 key is not None
                 and inputs
                 and inputs[0] is not None
-                and not (key.startswith("op:") and kwargs.pop("__array_constant__", False))
+                and not (key.startswith(OP_PREFIX) and kwargs.pop("__array_constant__", False))
             ):
                 try:
                     derived = outputs_of(
@@ -296,18 +296,22 @@ class Pass:
             return None
 
 
-# Classes whose output shapes depend on a call argument (`return_attention_scores`), and
-# Keras 3 operations, whose other arguments may be arrays.
-_CALL_ARGUMENTS = {"MultiHeadAttention", "GroupedQueryAttention", "Attention", "AdditiveAttention"}
-
-
 def _a_shape_or_nothing(raw: Any) -> bool:
     """Whether a stored value that did not parse was meant as one shape (not unknown, not a dict)."""
     return raw is not None and not isinstance(raw, dict)
 
 
+def _is_input(node: LayerNode) -> bool:
+    own = known_class(node.class_name)
+    return own is not None and own.kind is Kind.INPUT
+
+
 def _takes_kwargs(node: LayerNode) -> bool:
-    return node.class_name in _CALL_ARGUMENTS or (node.module or "").startswith("keras.src.ops")
+    """Whether a call's keyword arguments matter: to classes whose output shapes depend
+    on one (`return_attention_scores`), and to Keras 3 operations, whose other
+    arguments may be arrays."""
+    own = known_class(node.class_name)
+    return (own is not None and own.call_arguments) or (node.module or "").startswith("keras.src.ops")
 
 
 def _stored_input(node: LayerNode) -> Any:

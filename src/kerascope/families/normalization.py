@@ -1,0 +1,98 @@
+"""Keras's normalization layers (`keras/src/layers/normalization/`)."""
+
+from __future__ import annotations
+
+from kerascope.families.call import Call, Outputs
+from kerascope.families.knowledge import Build, LayerKnowledge, Price, Variable
+from kerascope.families.registry import register
+from kerascope.families.rules import axes_shape, axis_size, count, same_shape
+from kerascope.model.vocabulary import Kind
+
+
+# -- BatchNormalization: batch_normalization.py, class BatchNormalization ---------------
+def _batch_norm_cost(call: Call, outputs: Outputs) -> Price | None:
+    """In inference: 2 per element, 5 per channel on the moving statistics (6 with `scale`)."""
+    channels = axis_size(call)
+    if channels is None:
+        return None
+    scale = bool(call.config.get("scale", True))
+    return Price(0, 2 * count(call.x) + 5 * channels + (channels if scale else 0))
+
+
+def _batch_norm_weights(build: Build) -> list[Variable] | None:
+    """`build()`: gamma with `scale`, beta with `center`, then moving_mean and
+    moving_variance, created `trainable=False`: they never train. With `renorm`
+    Keras adds more statistics; not described here."""
+    if build.config.get("renorm"):
+        return None
+    shape = axes_shape(build)
+    statistics = [Variable("moving_mean", shape, False), Variable("moving_variance", shape, False)]
+    return [*_gamma_and_beta(build, shape), *statistics]
+
+
+def _gamma_and_beta(build: Build, shape: list[int | None] | None) -> list[Variable]:
+    """gamma with `scale`, then beta with `center`, each shaped as the normalized axes."""
+    found = []
+    if build.config.get("scale", True):
+        found.append(Variable("gamma", shape))
+    if build.config.get("center", True):
+        found.append(Variable("beta", shape))
+    return found
+
+
+# -- LayerNormalization: layer_normalization.py, class LayerNormalization ---------------
+def _layer_norm_cost(call: Call, outputs: Outputs) -> Price | None:
+    """Over the last axis: 6 per element and 5 per row; `scale` 2 per element more
+    and one per row less, `center` 1 per element more."""
+    width = axis_size(call)
+    elements = count(call.x)
+    if width is None or not width:
+        return None
+    rows = elements // width
+    flops = 6 * elements + 5 * rows
+    if call.config.get("scale", True):
+        flops += 2 * elements - rows
+    if call.config.get("center", True):
+        flops += elements
+    axis = call.config.get("axis", -1)
+    single = axis in (-1, [-1]) or (call.x is not None and axis in (len(call.x) - 1, [len(call.x) - 1]))
+    return Price(0, flops, estimated=not single or bool(call.config.get("rms_scaling")))
+
+
+def _layer_norm_weights(build: Build) -> list[Variable] | None:
+    """`build()`: gamma with `scale` or `rms_scaling`, beta with `center` unless `rms_scaling`."""
+    shape = axes_shape(build)
+    rms = bool(build.config.get("rms_scaling"))
+    found = []
+    if build.config.get("scale", True) or rms:
+        found.append(Variable("gamma", shape))
+    if build.config.get("center", True) and not rms:
+        found.append(Variable("beta", shape))
+    return found
+
+
+# -- GroupNormalization: group_normalization.py, class GroupNormalization ---------------
+def _group_norm_weights(build: Build) -> list[Variable] | None:
+    """`build()`: gamma (channels,) with `scale`, beta (channels,) with `center`."""
+    return _gamma_and_beta(build, axes_shape(build))
+
+
+# -- RMSNormalization: rms_normalization.py, class RMSNormalization ---------------------
+def _rms_norm_weights(build: Build) -> list[Variable] | None:
+    """`build()`: scale, sized by the input along `axis`."""
+    return [Variable("scale", axes_shape(build))]
+
+
+register(
+    LayerKnowledge(
+        "BatchNormalization", Kind.NORMALIZATION, same_shape, _batch_norm_cost, _batch_norm_weights
+    ),
+    LayerKnowledge("SyncBatchNormalization", Kind.NORMALIZATION, same_shape, weights=_batch_norm_weights),
+    LayerKnowledge(
+        "LayerNormalization", Kind.NORMALIZATION, same_shape, _layer_norm_cost, _layer_norm_weights
+    ),
+    LayerKnowledge("GroupNormalization", Kind.NORMALIZATION, same_shape, weights=_group_norm_weights),
+    LayerKnowledge("RMSNormalization", Kind.NORMALIZATION, same_shape, weights=_rms_norm_weights),
+    LayerKnowledge("UnitNormalization", Kind.NORMALIZATION, same_shape),
+    LayerKnowledge("SpectralNormalization", Kind.WRAPPER, same_shape),
+)
