@@ -495,3 +495,30 @@ def test_a_shape_no_file_stores_is_unknown(keras3, tmp_path):
     assert report["d1"].output_shapes == keras_output_shapes(model)["d1"] == [[None, 3]]
     assert report["twice"].output_shapes is None
     assert report["d2"].output_shapes is None
+
+
+@pytest.mark.parametrize(
+    ("package", "file_name"),
+    [("keras3", "model.keras"), ("keras3", "model.h5"), ("tf_keras", "model.h5"), ("tf_keras", "model.json")],
+)
+def test_a_sequential_whose_first_layer_passes_its_input_on(request, tmp_path, package, file_name):
+    """A Sequential's InputLayer stores its shape as a list; a first layer whose output
+    is its input (Rescaling, Dropout, Normalization) carries it on as a shape (a real
+    Keras 2.12 file crashed the engine: corpus h5_full/41Leahcim__astronomy_pipeline__model.keras)."""
+    keras = request.getfixturevalue(package)
+    L = keras.layers
+    model = keras.Sequential(
+        [
+            keras.Input((19,)),
+            L.Rescaling(0.5, name="scale"),
+            L.Dropout(0.1, name="drop"),
+            L.Dense(3, name="out"),
+        ]
+    )
+    if file_name == "model.json":
+        (tmp_path / file_name).write_text(model.to_json())
+    else:
+        model.save(tmp_path / file_name)
+    report = kerascope.inspect(tmp_path / file_name)
+    assert_shapes_match(report, keras_output_shapes(model), f"{package} {file_name}")
+    assert report["scale"].output_shapes == [[None, 19]]
