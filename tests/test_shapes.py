@@ -5,10 +5,12 @@ names, FLOPs equal TensorFlow's profiler, on models built and saved in this run.
 from __future__ import annotations
 
 import json
+import math
 
 import pytest
 
 import kerascope
+from kerascope.families import Build, known
 from kerascope.model.vocabulary import Code, Origin
 
 from support.model_zoo import BUILDERS as ZOO
@@ -287,6 +289,40 @@ def test_recurrent_flops_equal_the_profiler_unrolled(keras3):
     report = kerascope.inspect(model)
     assert "flops" in report["simple_rnn"].estimated
     assert report.root.flops == pytest.approx(profiler_flops(model), rel=0.15)
+
+
+@pytest.mark.parametrize(
+    ("arguments", "shape"),
+    [
+        ({"groups": 2}, (5, 5, 4)),
+        ({"groups": 4, "center": False}, (6, 4)),
+        ({"groups": 1, "scale": False}, (3, 6, 8)),
+        ({"groups": 2, "scale": False, "center": False}, (5, 4)),
+        ({"groups": -1}, (3, 7, 6)),
+        ({"groups": 3, "axis": 1}, (6, 5, 4)),
+        ({"groups": 2}, (3, 5, 5, 4)),
+    ],
+)
+def test_group_normalization_against_keras(keras3, tmp_path, arguments, shape):
+    """GroupNormalization (diffusion models' VAEs and U-Nets): its shape, its weights'
+    names and shapes from its config and input shape, and its FLOPs, each as Keras and
+    TensorFlow's profiler give them."""
+    inputs = keras3.Input(shape)
+    layer = keras3.layers.GroupNormalization(name="norm", **arguments)
+    model = keras3.Model(inputs, layer(inputs))
+    model.save(tmp_path / "model.keras")
+    report = kerascope.inspect(tmp_path / "model.keras")
+    node = report["norm"]
+    assert node.output_shapes == keras_output_shapes(model)["norm"]
+    assert [w.name for w in node.weights] == [v.path.split("/")[-1] for v in layer.weights]
+    assert node.origin.get("weight_names") == (Origin.DERIVED if layer.weights else None)
+    variables = known("GroupNormalization").weights(Build(layer.get_config(), (None, *shape)))
+    assert [(v.name, v.shape, v.trainable) for v in variables] == [
+        (v.path.split("/")[-1], list(v.shape), v.trainable) for v in layer.weights
+    ]
+    assert sum(math.prod(v.shape) for v in variables) == report.root.total_params == model.count_params()
+    assert report.root.flops == kerascope.inspect(model).root.flops == profiler_flops(model)
+    assert report.root.macs == 0 and "flops" not in report.root.estimated
 
 
 # -- costs, memory and what-if inputs -------------------------------------------------

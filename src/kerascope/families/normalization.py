@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from kerascope.families.call import Call, Outputs
+from kerascope.families.dims import int_arg, normalize_axis
 from kerascope.families.knowledge import Build, LayerKnowledge, Price, Variable
 from kerascope.families.registry import register
 from kerascope.families.rules import axes_shape, axis_size, count, same_shape
@@ -72,6 +73,45 @@ def _layer_norm_weights(build: Build) -> list[Variable] | None:
 
 
 # -- GroupNormalization: group_normalization.py, class GroupNormalization ---------------
+def _groups(call: Call) -> tuple[int, int, int] | None:
+    """(batch, groups, channels) of a call, where Keras could build the layer."""
+    x = call.x
+    axis = normalize_axis(call.config.get("axis", -1), len(x)) if x is not None else None
+    groups = int_arg(call.config.get("groups", 32))
+    if x is None or axis is None or axis == 0 or groups is None:
+        return None
+    channels = x[axis]
+    groups = channels if groups == -1 else groups
+    if (
+        channels is None
+        or x[0] is None
+        or groups is None
+        or groups < 1
+        or channels < groups
+        or channels % groups
+    ):
+        return None
+    return x[0], groups, channels
+
+
+def _group_norm_cost(call: Call, outputs: Outputs) -> Price | None:
+    """`_apply_normalization` on Keras 3's TensorFlow backend, op by op: the moments
+    (a Mean of the input, a SquaredDifference and a Mean of it: 4 per element); per
+    example and group an Rsqrt (2), the epsilon's AddV2 and the mean's Neg; the input
+    times the inverse and the shift added (2 per element); with `scale`, the inverse
+    times gamma and the mean times that, per example and channel, else the mean times
+    the inverse per example and group; with `center`, beta added per example and channel."""
+    found = _groups(call)
+    if found is None:
+        return None
+    batch, groups, channels = found
+    statistics, per_channel = batch * groups, batch * channels
+    flops = 6 * count(call.x) + 4 * statistics
+    flops += 2 * per_channel if call.config.get("scale", True) else statistics
+    flops += per_channel if call.config.get("center", True) else 0
+    return Price(0, flops)
+
+
 def _group_norm_weights(build: Build) -> list[Variable] | None:
     """`build()`: gamma (channels,) with `scale`, beta (channels,) with `center`."""
     return _gamma_and_beta(build, axes_shape(build))
@@ -91,7 +131,9 @@ register(
     LayerKnowledge(
         "LayerNormalization", Kind.NORMALIZATION, same_shape, _layer_norm_cost, _layer_norm_weights
     ),
-    LayerKnowledge("GroupNormalization", Kind.NORMALIZATION, same_shape, weights=_group_norm_weights),
+    LayerKnowledge(
+        "GroupNormalization", Kind.NORMALIZATION, same_shape, _group_norm_cost, _group_norm_weights
+    ),
     LayerKnowledge("RMSNormalization", Kind.NORMALIZATION, same_shape, weights=_rms_norm_weights),
     LayerKnowledge("UnitNormalization", Kind.NORMALIZATION, same_shape),
     LayerKnowledge("SpectralNormalization", Kind.WRAPPER, same_shape),
