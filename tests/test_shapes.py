@@ -325,6 +325,19 @@ def test_group_normalization_against_keras(keras3, tmp_path, arguments, shape):
     assert report.root.macs == 0 and "flops" not in report.root.estimated
 
 
+def test_spectral_normalization_outputs_what_it_wraps(keras3, tmp_path):
+    """SpectralNormalization is a wrapper: its output is its layer's, not its input."""
+    L = keras3.layers
+    image = keras3.Input((8, 8, 3))
+    y = L.SpectralNormalization(L.Conv2D(4, 3), name="conv")(image)
+    y = L.SpectralNormalization(L.Dense(5), name="dense")(L.Flatten(name="flat")(y))
+    model = keras3.Model(image, L.Dense(2, name="out")(y))
+    model.save(tmp_path / "model.keras")
+    report = kerascope.inspect(tmp_path / "model.keras")
+    assert_shapes_match(report, keras_output_shapes(model), "model.keras")
+    assert not [f for f in report.findings if f.code == Code.SHAPE_MISMATCH]
+
+
 # -- costs, memory and what-if inputs -------------------------------------------------
 def test_memory_and_totals(keras3):
     L = keras3.layers

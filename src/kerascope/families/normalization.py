@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from kerascope.families.call import Call, Outputs
-from kerascope.families.dims import int_arg, normalize_axis
+from kerascope.families.dims import Shape, int_arg, normalize_axis
 from kerascope.families.knowledge import Build, LayerKnowledge, Price, Variable
-from kerascope.families.registry import register
+from kerascope.families.registry import outputs_of, register
 from kerascope.families.rules import axes_shape, axis_size, count, same_shape
+from kerascope.families.spelling import inner_call
 from kerascope.model.vocabulary import Kind
 
 
@@ -123,6 +124,14 @@ def _rms_norm_weights(build: Build) -> list[Variable] | None:
     return [Variable("scale", axes_shape(build))]
 
 
+# -- SpectralNormalization: spectral_normalization.py, class SpectralNormalization ------
+def _spectral_norm(call: Call) -> Shape:
+    """A wrapper (`compute_output_shape` is its layer's): its output is the wrapped layer's."""
+    inner = inner_call(call.config.get("layer"), call.inputs[:1], call)
+    found = outputs_of(inner) if inner is not None else None
+    return found[0] if found and len(found) == 1 else None
+
+
 register(
     LayerKnowledge(
         "BatchNormalization", Kind.NORMALIZATION, same_shape, _batch_norm_cost, _batch_norm_weights
@@ -136,5 +145,5 @@ register(
     ),
     LayerKnowledge("RMSNormalization", Kind.NORMALIZATION, same_shape, weights=_rms_norm_weights),
     LayerKnowledge("UnitNormalization", Kind.NORMALIZATION, same_shape),
-    LayerKnowledge("SpectralNormalization", Kind.WRAPPER, same_shape),
+    LayerKnowledge("SpectralNormalization", Kind.WRAPPER, _spectral_norm),
 )
