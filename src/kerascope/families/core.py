@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from math import prod
+from typing import Any
 
 from kerascope.families import dims
 from kerascope.families.call import Call, Outputs
@@ -65,24 +66,38 @@ def einsum_parts(equation: object) -> tuple[str, str, str, str | None] | None:
     return source, kernel, target, "left" if left else "right" if right else None
 
 
-def _einsum_full_output(call: Call) -> tuple[Shape, tuple[str, str, str, str | None]] | None:
-    """Keras 3's output shape (`_analyze_split_string`): batch dimension, then the
-    configured `output_shape`, then any dimensions an ellipsis elides."""
-    parts = einsum_parts(call.get("equation"))
-    requested = call.config.get("output_shape")
+def _partial_output(config: dict[str, Any]) -> Shape:
+    """The configured `output_shape` (an int or a list), without the batch dimension."""
+    requested = config.get("output_shape")
     partial = [requested] if is_int(requested) else requested
-    if parts is None or not isinstance(partial, list) or call.x is None:
+    return as_shape(partial) if isinstance(partial, list) else None
+
+
+def _keras_output(
+    x: tuple[int | None, ...], partial: tuple[int | None, ...], source: str, left: bool
+) -> Shape:
+    """The output shape `_analyze_split_string` works with: the batch dimension, the
+    configured `output_shape`, and the dimensions an ellipsis elides, appended, or
+    (a left ellipsis) inserted one by one at position 1."""
+    elided = len(x) - len(source)
+    if elided < 0:
         return None
-    partial_shape = as_shape(partial)
-    if partial_shape is None:
+    if left:
+        return (x[0], *reversed(x[1:elided]), *partial)
+    return (x[0], *partial, *x[len(x) - elided :])
+
+
+def _einsum_full_output(call: Call) -> tuple[Shape, tuple[str, str, str, str | None]] | None:
+    """Keras 3's output shape, where the equation and `output_shape` agree on its rank."""
+    parts = einsum_parts(call.get("equation"))
+    partial = _partial_output(call.config)
+    if parts is None or partial is None or call.x is None:
         return None
     x, (source, _, target, ellipsis) = call.x, parts
     elided = len(x) - len(source)
-    if elided < 0 or (elided and not ellipsis) or len(partial_shape) + 1 != len(target):
+    if elided < 0 or (elided and not ellipsis) or len(partial) + 1 != len(target):
         return None
-    if ellipsis == "left":  # Keras inserts the elided dimensions one by one at position 1
-        return (x[0], *reversed(x[1:elided]), *partial_shape), parts
-    return (x[0], *partial_shape, *x[len(x) - elided :]), parts
+    return _keras_output(x, partial, source, ellipsis == "left"), parts
 
 
 def _einsum_dense(call: Call) -> Shape:
@@ -133,18 +148,22 @@ def _einsum_dense_weights(build: Build) -> list[Variable] | None:
     kernel: list[int | None] | None = None if parts is None else [None] * len(parts[1])
     bias: list[int | None] | None = None
     bias_axes = build.config.get("bias_axes")
-    x = build.input_shape
-    found = None if x is None else _einsum_full_output(Call("EinsumDense", build.config, [x]))
-    if found is not None and x is not None:
-        full, (source, letters, target, ellipsis) = found
+    x, partial = build.input_shape, _partial_output(build.config)
+    full = (
+        None
+        if parts is None or x is None or partial is None
+        else _keras_output(x, partial, parts[0], parts[3] == "left")
+    )
+    if parts is not None and x is not None and full is not None:
+        source, letters, target, ellipsis = parts
         elided = len(x) - len(source)
         shift = elided if ellipsis == "left" else 0
         at_input = {c: i + shift - (len(x) if shift else 0) for i, c in enumerate(source)}
         at_output = {c: i + shift for i, c in enumerate(target)}
-        kernel = [full[at_output[c]] if c in at_output else x[at_input[c]] for c in letters]  # type: ignore[index]
+        kernel = [full[at_output[c]] if c in at_output else x[at_input[c]] for c in letters]
         if isinstance(bias_axes, str) and bias_axes and set(bias_axes) <= set(target):
             first = min(target.find(c) for c in bias_axes)
-            bias = [full[at_output[c]] if c in bias_axes else 1 for c in target[first:]]  # type: ignore[index]
+            bias = [full[at_output[c]] if c in bias_axes else 1 for c in target[first:]]
             bias += [] if shift else [1] * elided
     variables = [Variable("kernel", kernel)]
     if bias_axes:

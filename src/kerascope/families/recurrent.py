@@ -205,8 +205,10 @@ def _cell_weights(gates: int, conv_rank: int | None = None) -> WeightRule:
 
 
 def _conv_lstm_cell_weights(build: Build) -> list[Variable] | None:
-    """`ConvLSTMCell.build` (conv_lstm.py): its rank is a config argument."""
-    rank = int_arg(build.config.get("rank"))
+    """`ConvLSTMCell.build` (conv_lstm.py): its rank is the one its ConvLSTM layer
+    passes on, which its own config leaves out (its kernel size has one per axis)."""
+    sizes = build.config.get("kernel_size")
+    rank = int_arg(build.config.get("rank")) or (len(sizes) if isinstance(sizes, list) else None)
     return _cell_weights(4, rank)(build) if rank in (1, 2, 3) else None
 
 
