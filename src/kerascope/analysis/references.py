@@ -23,7 +23,7 @@ from kerascope.families.registry import known_class
 from kerascope.model.findings import finding
 from kerascope.model.records import Finding
 from kerascope.model.topology import MODEL_KEYS
-from kerascope.model.vocabulary import Code
+from kerascope.model.vocabulary import Code, Kind
 
 KERAS_PACKAGES = ("keras", "keras_hub", "keras_cv", "keras_nlp", "tf_keras")
 # Modules whose import alone hands a loader the means to run commands or read files.
@@ -146,7 +146,7 @@ def _object_findings(obj: dict[str, Any], path: str, at: Any) -> list[Finding]:
     if class_name == "__lambda__":
         found = bytecode.keras3_lambda(obj)
         findings.append(_bytecode(path, at, found.encoding if found else bytecode.KERAS3))
-    if class_name == "Lambda":
+    if _is_keras_class(class_name, Kind.LAMBDA):
         findings += _lambda_findings(path, at, config)
     if class_name == "function":
         findings += _function_findings(path, at, module, inner)
@@ -177,6 +177,12 @@ def _reads_vocabulary_file(class_name: Any) -> bool:
     """Whether Keras's class of this name reads a string `vocabulary` as a file path."""
     own = known_class(class_name)
     return own is not None and own.vocabulary_file
+
+
+def _is_keras_class(class_name: Any, kind: Kind) -> bool:
+    """Whether Keras's class of this name is of this kind (a Lambda layer: Kind.LAMBDA)."""
+    own = known_class(class_name)
+    return own is not None and own.kind is kind
 
 
 def _lambda_findings(path: str, at: Any, config: dict[str, Any]) -> list[Finding]:
