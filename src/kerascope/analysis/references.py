@@ -143,10 +143,11 @@ def _object_findings(obj: dict[str, Any], path: str, at: Any) -> list[Finding]:
     inner = obj.get("config")
     config = inner if isinstance(inner, dict) else {}
     findings: list[Finding] = []
+    own = known_class(class_name)  # Keras's own class of this name, if kerascope knows it
     if class_name == "__lambda__":
         found = bytecode.keras3_lambda(obj)
         findings.append(_bytecode(path, at, found.encoding if found else bytecode.KERAS3))
-    if _is_keras_class(class_name, Kind.LAMBDA):
+    if own is not None and own.kind is Kind.LAMBDA:
         findings += _lambda_findings(path, at, config)
     if class_name == "function":
         findings += _function_findings(path, at, module, inner)
@@ -160,7 +161,7 @@ def _object_findings(obj: dict[str, Any], path: str, at: Any) -> list[Finding]:
                 f"{_at(at)}TFSMLayer loads the SavedModel at {config.get('filepath')!r} (CVE-2026-1462)",
             )
         )
-    if _reads_vocabulary_file(class_name) and isinstance(config.get("vocabulary"), str):
+    if own is not None and own.vocabulary_file and isinstance(config.get("vocabulary"), str):
         findings.append(
             finding(
                 Code.VOCABULARY_FILE,
@@ -171,18 +172,6 @@ def _object_findings(obj: dict[str, Any], path: str, at: Any) -> list[Finding]:
     if class_name == "TorchModuleWrapper" and isinstance(config.get("module"), str):
         findings.append(_torch_pickle(path, at, config["module"]))
     return findings
-
-
-def _reads_vocabulary_file(class_name: Any) -> bool:
-    """Whether Keras's class of this name reads a string `vocabulary` as a file path."""
-    own = known_class(class_name)
-    return own is not None and own.vocabulary_file
-
-
-def _is_keras_class(class_name: Any, kind: Kind) -> bool:
-    """Whether Keras's class of this name is of this kind (a Lambda layer: Kind.LAMBDA)."""
-    own = known_class(class_name)
-    return own is not None and own.kind is kind
 
 
 def _lambda_findings(path: str, at: Any, config: dict[str, Any]) -> list[Finding]:

@@ -16,6 +16,7 @@ from kerascope.families.knowledge import LayerKnowledge, Price
 
 _KNOWN: dict[str, LayerKnowledge] = {}
 _OLDER: dict[str, str] = {}  # an older class name -> the key of today's class
+_BY_NAME: dict[str, LayerKnowledge] = {}  # every key and older name -> its record
 # A count beyond any real model's (a config number from a hostile file) is unknown.
 MAX_COUNT = 2**63 - 1
 
@@ -25,11 +26,12 @@ def register(*entries: LayerKnowledge) -> None:
     for entry in entries:
         if entry.key in _KNOWN:
             raise ValueError(f"{entry.key} is registered twice")
-        _KNOWN[entry.key] = entry
+        _KNOWN[entry.key] = _BY_NAME[entry.key] = entry
         for older in entry.older_names:
             if older in _OLDER or older in _KNOWN:
                 raise ValueError(f"{older} is registered twice")
             _OLDER[older] = entry.key
+            _BY_NAME[older] = entry
 
 
 def known(key: str | None) -> LayerKnowledge | None:
@@ -47,9 +49,7 @@ def known_class(class_name: object) -> LayerKnowledge | None:
     """What kerascope knows about Keras's own class of this name (older spellings
     included), whatever module the file names: for decisions a Keras 1/2 config,
     which names classes alone, must support too."""
-    if not isinstance(class_name, str):
-        return None
-    return _KNOWN.get(_OLDER.get(class_name, class_name))
+    return _BY_NAME.get(class_name) if isinstance(class_name, str) else None
 
 
 def every() -> Iterator[LayerKnowledge]:

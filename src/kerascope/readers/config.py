@@ -48,16 +48,18 @@ def node_facts(obj: dict[str, Any], listed: bool, is_root: bool = False) -> dict
     config = obj.get("config")
     class_name = obj.get("class_name") if isinstance(obj.get("class_name"), str) else None
     build = obj.get("build_config")
+    own = known_class(class_name)
+    kind = own.kind if own is not None else None
     facts: dict[str, Any] = {
         "class_name": class_name,
         "module": _text(obj.get("module")),
         "registered_name": _text(obj.get("registered_name")),
-        "role": _role(class_name, bool(topology.layer_entries(config)), listed, is_root),
+        "role": _role(kind, bool(topology.layer_entries(config)), listed, is_root),
         "config": config,
         "build_input_shape": build.get("input_shape") if isinstance(build, dict) else None,
         "origin": dict(FROM_CONFIG),
     }
-    if is_input_class(class_name):
+    if kind is Kind.INPUT:
         shape = stored_input_shape(config)
         facts["output_shapes"] = [shape] if shape is not None else None
     return facts
@@ -174,11 +176,11 @@ def is_input_class(class_name: Any) -> bool:
     return own is not None and own.kind is Kind.INPUT
 
 
-def _role(class_name: str | None, has_layers: bool, listed: bool, is_root: bool) -> Role:
-    own = known_class(class_name)
-    if own is not None and own.kind is Kind.INPUT:
+def _role(kind: Kind | None, has_layers: bool, listed: bool, is_root: bool) -> Role:
+    """Where a layer of Keras's class of this kind (None: a class kerascope does not know) sits."""
+    if kind is Kind.INPUT:
         return Role.INPUT
-    if has_layers or (own is not None and own.kind is Kind.MODEL) or is_root:
+    if has_layers or kind is Kind.MODEL or is_root:
         return Role.MODEL
     return Role.LAYER if listed else Role.SUBLAYER
 
