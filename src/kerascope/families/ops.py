@@ -8,98 +8,11 @@ from kerascope.families import dims
 from kerascope.families.broadcasting import broadcast, concat, resolve_minus_one
 from kerascope.families.call import Call, Outputs
 from kerascope.families.dims import Shape, int_arg, is_int, normalize_axis
-from kerascope.families.knowledge import CostRule, LayerKnowledge, Price
+from kerascope.families.knowledge import CostRule, LayerKnowledge, Price, ShapeRule
 from kerascope.families.registry import register
 from kerascope.families.rules import count, free
 from kerascope.families.spelling import OP_PREFIX
 from kerascope.model.vocabulary import Kind
-
-# Operations whose output is shaped as their (first) input.
-_UNARY = (
-    "Abs",
-    "Absolute",
-    "Negative",
-    "Square",
-    "Sqrt",
-    "Rsqrt",
-    "Exp",
-    "Expm1",
-    "Log",
-    "Log1p",
-    "Log2",
-    "Log10",
-    "Sign",
-    "Sin",
-    "Cos",
-    "Tan",
-    "Tanh",
-    "Sinh",
-    "Cosh",
-    "Arcsin",
-    "Arccos",
-    "Arctan",
-    "Floor",
-    "Ceil",
-    "Round",
-    "Clip",
-    "Cast",
-    "Relu",
-    "Relu6",
-    "Sigmoid",
-    "HardSigmoid",
-    "Silu",
-    "HardSilu",
-    "Gelu",
-    "Elu",
-    "Selu",
-    "Softplus",
-    "Softsign",
-    "LeakyRelu",
-    "Celu",
-    "Glu",
-    "Mish",
-    "Erf",
-    "Reciprocal",
-    "Copy",
-    "ConvertToTensor",
-    "StopGradient",
-    "Softmax",
-    "LogSoftmax",
-    "LogicalNot",
-    "IsNan",
-    "IsInf",
-    "IsFinite",
-    "Real",
-    "Imag",
-    "Conj",
-    "Nan_to_num",
-    "NanToNum",
-    "Trunc",
-)
-# Operations on two tensors, broadcast as Keras broadcasts.
-_BINARY = (
-    "Add",
-    "Subtract",
-    "Multiply",
-    "Divide",
-    "TrueDivide",
-    "FloorDivide",
-    "Mod",
-    "Power",
-    "Maximum",
-    "Minimum",
-    "Equal",
-    "NotEqual",
-    "Greater",
-    "GreaterEqual",
-    "Less",
-    "LessEqual",
-    "LogicalAnd",
-    "LogicalOr",
-    "LogicalXor",
-    "Arctan2",
-    "Hypot",
-)
 
 
 def _unary(call: Call) -> Shape:
@@ -205,30 +118,123 @@ def _matmul(call: Call) -> Shape:
     return (*batch[1:], first[-2], second[-1])
 
 
-# What the profiler counts for the operations kerascope prices; the others' cost is unknown.
-_COSTS: dict[str, CostRule] = {
-    **dict.fromkeys(
-        ("Add", "Subtract", "Multiply", "Divide", "TrueDivide", "Maximum", "Minimum"), _elementwise_cost
-    ),
-    **dict.fromkeys(("Relu", "Relu6", "Sigmoid", "Tanh", "Reshape", "Transpose", "Concatenate"), free),
+# Operations whose output is shaped as their (first) input, each with what TensorFlow's
+# profiler counts for it (None: unknown).
+_UNARY: dict[str, CostRule | None] = {
+    "Abs": None,
+    "Absolute": None,
+    "Negative": None,
+    "Square": None,
+    "Sqrt": None,
+    "Rsqrt": None,
+    "Exp": None,
+    "Expm1": None,
+    "Log": None,
+    "Log1p": None,
+    "Log2": None,
+    "Log10": None,
+    "Sign": None,
+    "Sin": None,
+    "Cos": None,
+    "Tan": None,
+    "Tanh": free,
+    "Sinh": None,
+    "Cosh": None,
+    "Arcsin": None,
+    "Arccos": None,
+    "Arctan": None,
+    "Floor": None,
+    "Ceil": None,
+    "Round": None,
+    "Clip": None,
+    "Cast": None,
+    "Relu": free,
+    "Relu6": free,
+    "Sigmoid": free,
+    "HardSigmoid": None,
+    "Silu": None,
+    "HardSilu": None,
+    "Gelu": None,
+    "Elu": None,
+    "Selu": None,
+    "Softplus": None,
+    "Softsign": None,
+    "LeakyRelu": None,
+    "Celu": None,
+    "Glu": None,
+    "Mish": None,
+    "Erf": None,
+    "Reciprocal": None,
+    "Copy": None,
+    "ConvertToTensor": None,
+    "StopGradient": None,
+    "Softmax": None,
+    "LogSoftmax": None,
+    "LogicalNot": None,
+    "IsNan": None,
+    "IsInf": None,
+    "IsFinite": None,
+    "Real": None,
+    "Imag": None,
+    "Conj": None,
+    "Nan_to_num": None,
+    "NanToNum": None,
+    "Trunc": None,
+}
+
+# Operations on two tensors, broadcast as Keras broadcasts them.
+_BINARY: dict[str, CostRule | None] = {
+    "Add": _elementwise_cost,
+    "Subtract": _elementwise_cost,
+    "Multiply": _elementwise_cost,
+    "Divide": _elementwise_cost,
+    "TrueDivide": _elementwise_cost,
+    "FloorDivide": None,
+    "Mod": None,
+    "Power": None,
+    "Maximum": _elementwise_cost,
+    "Minimum": _elementwise_cost,
+    "Equal": None,
+    "NotEqual": None,
+    "Greater": None,
+    "GreaterEqual": None,
+    "Less": None,
+    "LessEqual": None,
+    "LogicalAnd": None,
+    "LogicalOr": None,
+    "LogicalXor": None,
+    "Arctan2": None,
+    "Hypot": None,
+}
+
+# Reductions along `axis` (all axes when None), keeping them as 1 with `keepdims`.
+_REDUCTIONS: dict[str, CostRule | None] = {
     "Mean": _mean_cost,
+    "Sum": None,
+    "Max": None,
+    "Min": None,
+    "Prod": None,
+    "Std": None,
+    "Var": None,
+    "Any": None,
+    "All": None,
 }
 
 
-def _op(name: str, shape: object) -> LayerKnowledge:
-    return LayerKnowledge(f"{OP_PREFIX}{name}", Kind.OP, shape, _COSTS.get(name))  # type: ignore[arg-type]
+def _op(name: str, shape: ShapeRule, cost: CostRule | None) -> LayerKnowledge:
+    return LayerKnowledge(f"{OP_PREFIX}{name}", Kind.OP, shape, cost)
 
 
 register(
-    *(_op(name, _unary) for name in _UNARY),
-    *(_op(name, _binary) for name in _BINARY),
-    *(_op(name, _reduction) for name in ("Mean", "Sum", "Max", "Min", "Prod", "Std", "Var", "Any", "All")),
-    _op("Reshape", _reshape),
-    _op("Transpose", _transpose),
-    _op("Concatenate", _concatenate),
-    _op("ExpandDims", _expand_dims),
-    _op("Squeeze", _squeeze),
-    _op("Matmul", _matmul),
+    *(_op(name, _unary, cost) for name, cost in _UNARY.items()),
+    *(_op(name, _binary, cost) for name, cost in _BINARY.items()),
+    *(_op(name, _reduction, cost) for name, cost in _REDUCTIONS.items()),
+    _op("Reshape", _reshape, free),
+    _op("Transpose", _transpose, free),
+    _op("Concatenate", _concatenate, free),
+    _op("ExpandDims", _expand_dims, None),
+    _op("Squeeze", _squeeze, None),
+    _op("Matmul", _matmul, None),
     # TF-Keras: tf_keras/src/layers/core/tf_op_layer.py, TFOpLambda and SlicingOpLambda.
     LayerKnowledge("TFOpLambda", Kind.OP, moves_batch_axis=True),
     LayerKnowledge("SlicingOpLambda", Kind.OP, moves_batch_axis=True),

@@ -76,7 +76,7 @@ def _hashing(call: Call) -> Shape:
     return (
         _category_encoding(
             Call(
-                "CategoryEncoding",
+                call.class_name,
                 {"num_tokens": call.get("num_bins"), "output_mode": call.get("output_mode", "int")},
                 call.inputs,
             )
@@ -92,9 +92,7 @@ def _discretization(call: Call) -> Shape:
         return call.x
     boundaries = call.config.get("bin_boundaries")
     depth = len(boundaries) + 1 if isinstance(boundaries, list) else int_arg(call.get("num_bins"))
-    return _category_encoding(
-        Call("CategoryEncoding", {"num_tokens": depth, "output_mode": mode}, call.inputs)
-    )
+    return _category_encoding(Call(call.class_name, {"num_tokens": depth, "output_mode": mode}, call.inputs))
 
 
 def _hashed_crossing(call: Call) -> Shape:
