@@ -184,6 +184,7 @@ def _embedding_cost(call: Call, outputs: Outputs) -> Price:
 
 
 def _embedding_weights(build: Build) -> list[Variable] | None:
+    """`build()`: embeddings (input_dim, output_dim); its input shape plays no part."""
     return [
         Variable("embeddings", [positive(build.config, "input_dim"), positive(build.config, "output_dim")])
     ]
