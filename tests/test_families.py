@@ -22,17 +22,25 @@ def _tracked(layer):
 def _built_with_sublayers(keras):
     """One built instance of every class whose record lists sublayers, by registry key."""
     L = keras.layers
-    steps, frames, query = keras.Input((5, 3)), keras.Input((4, 6, 6, 2)), keras.Input((5, 8))
+    steps = keras.Input((5, 3), name="steps")
+    frames = keras.Input((4, 6, 6, 2), name="frames")
+    query = keras.Input((5, 8), name="query")
     built = {
-        "SimpleRNN": (L.SimpleRNN(2), steps),
-        "LSTM": (L.LSTM(3), steps),
-        "GRU": (L.GRU(4, reset_after=False), steps),
-        "ConvLSTM1D": (L.ConvLSTM1D(2, 3), keras.Input((4, 6, 2))),
-        "ConvLSTM2D": (L.ConvLSTM2D(2, 3), frames),
-        "ConvLSTM3D": (L.ConvLSTM3D(2, 3), keras.Input((3, 5, 5, 5, 2))),
-        "MultiHeadAttention": (L.MultiHeadAttention(2, 4, use_gate=True), [query, query]),
-        "GroupedQueryAttention": (L.GroupQueryAttention(4, 4, 2, use_gate=True), [query, query]),
-        "TextVectorization": (L.TextVectorization(vocabulary=["a", "b"]), keras.Input((1,), dtype="string")),
+        "SimpleRNN": (L.SimpleRNN(2, name="simple"), steps),
+        "LSTM": (L.LSTM(3, name="long"), steps),
+        "GRU": (L.GRU(4, reset_after=False, name="gated"), steps),
+        "ConvLSTM1D": (L.ConvLSTM1D(2, 3, name="conv1"), keras.Input((4, 6, 2), name="line")),
+        "ConvLSTM2D": (L.ConvLSTM2D(2, 3, name="conv2"), frames),
+        "ConvLSTM3D": (L.ConvLSTM3D(2, 3, name="conv3"), keras.Input((3, 5, 5, 5, 2), name="volume")),
+        "MultiHeadAttention": (L.MultiHeadAttention(2, 4, use_gate=True, name="heads"), [query, query]),
+        "GroupedQueryAttention": (
+            L.GroupQueryAttention(4, 4, 2, use_gate=True, name="grouped"),
+            [query, query],
+        ),
+        "TextVectorization": (
+            L.TextVectorization(vocabulary=["a", "b"], name="text"),
+            keras.Input((1,), dtype="string", name="strings"),
+        ),
     }
     for layer, inputs in built.values():
         layer(*inputs) if isinstance(inputs, list) else layer(inputs)
@@ -60,24 +68,24 @@ def _single_layers(keras):
     """Layers whose weights the shape zoo does not already cover, by input shape."""
     L = keras.layers
     return [
-        (L.Conv2D(4, 3, groups=2, use_bias=False), (8, 8, 4)),
-        (L.Conv3DTranspose(2, 2, data_format="channels_first"), (3, 4, 4, 4)),
-        (L.DepthwiseConv1D(3, depth_multiplier=2), (9, 3)),
-        (L.SeparableConv2D(4, 3, depth_multiplier=3), (8, 8, 2)),
-        (L.BatchNormalization(axis=1, center=False), (3, 5, 5)),
-        (L.LayerNormalization(axis=[1, 2], rms_scaling=True), (4, 5, 6)),
-        (L.GroupNormalization(groups=2, scale=False), (5, 4)),
-        (L.RMSNormalization(), (6, 4)),
-        (L.PReLU(shared_axes=[1, 2]), (4, 4, 3)),
-        (L.PReLU(), (4, 3)),
-        (L.Normalization(axis=[1, -1]), (4, 5, 3)),
-        (L.Normalization(mean=[0.1, 0.2], variance=[1.0, 2.0]), (3, 2)),
-        (L.Embedding(10, 4), (5,)),
-        (L.EinsumDense("abc,cde->abde", output_shape=(None, 3, 2), bias_axes="e"), (6, 4)),
-        (L.EinsumDense("...b,bc->...c", output_shape=5, bias_axes="c"), (3, 4, 2)),
-        (L.EinsumDense("ab...,bc->ac...", output_shape=(5, 3), bias_axes="c"), (4, 3)),
-        (L.GRU(3, reset_after=False), (5, 2)),
-        (L.SimpleRNN(2, use_bias=False), (5, 2)),
+        (L.Conv2D(4, 3, groups=2, use_bias=False, name="single_0"), (8, 8, 4)),
+        (L.Conv3DTranspose(2, 2, data_format="channels_first", name="single_1"), (3, 4, 4, 4)),
+        (L.DepthwiseConv1D(3, depth_multiplier=2, name="single_2"), (9, 3)),
+        (L.SeparableConv2D(4, 3, depth_multiplier=3, name="single_3"), (8, 8, 2)),
+        (L.BatchNormalization(axis=1, center=False, name="single_4"), (3, 5, 5)),
+        (L.LayerNormalization(axis=[1, 2], rms_scaling=True, name="single_5"), (4, 5, 6)),
+        (L.GroupNormalization(groups=2, scale=False, name="single_6"), (5, 4)),
+        (L.RMSNormalization(name="single_7"), (6, 4)),
+        (L.PReLU(shared_axes=[1, 2], name="single_8"), (4, 4, 3)),
+        (L.PReLU(name="single_9"), (4, 3)),
+        (L.Normalization(axis=[1, -1], name="single_10"), (4, 5, 3)),
+        (L.Normalization(mean=[0.1, 0.2], variance=[1.0, 2.0], name="single_11"), (3, 2)),
+        (L.Embedding(10, 4, name="single_12"), (5,)),
+        (L.EinsumDense("abc,cde->abde", output_shape=(None, 3, 2), bias_axes="e", name="single_13"), (6, 4)),
+        (L.EinsumDense("...b,bc->...c", output_shape=5, bias_axes="c", name="single_14"), (3, 4, 2)),
+        (L.EinsumDense("ab...,bc->ac...", output_shape=(5, 3), bias_axes="c", name="single_15"), (4, 3)),
+        (L.GRU(3, reset_after=False, name="single_16"), (5, 2)),
+        (L.SimpleRNN(2, use_bias=False, name="single_17"), (5, 2)),
     ]
 
 
@@ -99,7 +107,8 @@ def _layers(keras):
     """Every layer of the shape zoo and the single layers above, built by a call."""
     found = [layer for build in BUILDERS.values() for layer in build(keras).layers]
     for layer, shape in _single_layers(keras):
-        layer(keras.Input(shape, dtype="int32" if isinstance(layer, keras.layers.Embedding) else "float32"))
+        dtype = "int32" if isinstance(layer, keras.layers.Embedding) else "float32"
+        layer(keras.Input(shape, dtype=dtype, name=f"{layer.name}_input"))
         found.append(layer)
     return found
 

@@ -307,7 +307,7 @@ def test_group_normalization_against_keras(keras3, tmp_path, arguments, shape):
     """GroupNormalization (diffusion models' VAEs and U-Nets): its shape, its weights'
     names and shapes from its config and input shape, and its FLOPs, each as Keras and
     TensorFlow's profiler give them."""
-    inputs = keras3.Input(shape)
+    inputs = keras3.Input(shape, name="x")
     layer = keras3.layers.GroupNormalization(name="norm", **arguments)
     model = keras3.Model(inputs, layer(inputs))
     model.save(tmp_path / "model.keras")
@@ -328,9 +328,9 @@ def test_group_normalization_against_keras(keras3, tmp_path, arguments, shape):
 def test_spectral_normalization_outputs_what_it_wraps(keras3, tmp_path):
     """SpectralNormalization is a wrapper: its output is its layer's, not its input."""
     L = keras3.layers
-    image = keras3.Input((8, 8, 3))
-    y = L.SpectralNormalization(L.Conv2D(4, 3), name="conv")(image)
-    y = L.SpectralNormalization(L.Dense(5), name="dense")(L.Flatten(name="flat")(y))
+    image = keras3.Input((8, 8, 3), name="image")
+    y = L.SpectralNormalization(L.Conv2D(4, 3, name="inner_conv"), name="conv")(image)
+    y = L.SpectralNormalization(L.Dense(5, name="inner_dense"), name="dense")(L.Flatten(name="flat")(y))
     model = keras3.Model(image, L.Dense(2, name="out")(y))
     model.save(tmp_path / "model.keras")
     report = kerascope.inspect(tmp_path / "model.keras")
@@ -558,7 +558,7 @@ def test_a_sequential_whose_first_layer_passes_its_input_on(request, tmp_path, p
     L = keras.layers
     model = keras.Sequential(
         [
-            keras.Input((19,)),
+            keras.Input((19,), name="features"),
             L.Rescaling(0.5, name="scale"),
             L.Dropout(0.1, name="drop"),
             L.Dense(3, name="out"),

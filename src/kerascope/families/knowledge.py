@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from kerascope.families.call import Call, Outputs
 from kerascope.families.dims import Shape
@@ -22,8 +22,7 @@ if TYPE_CHECKING:
     from kerascope.model.records import WeightInfo
 
 
-@dataclass(frozen=True)
-class Price:
+class Price(NamedTuple):
     """What one call costs: multiply-accumulates, and FLOPs as TensorFlow's profiler
     counts them (`kerascope.shapes.cost` has the convention); `estimated` where the
     profiler's figure is not the real work."""
@@ -33,8 +32,7 @@ class Price:
     estimated: bool = False
 
 
-@dataclass(frozen=True)
-class Build:
+class Build(NamedTuple):
     """What a layer's `build()` sees: its config (Keras 2/3 spelling) and its input
     shape (None where unknown). `stored` holds the variables a file stores for the
     layer, when the rule names a file's variables: where a shape would come from an
@@ -46,8 +44,7 @@ class Build:
     stored: Sequence[WeightInfo] = ()
 
 
-@dataclass(frozen=True)
-class Variable:
+class Variable(NamedTuple):
     """One variable a layer's `build()` creates: its name, its shape (None where the
     rank is unknown, a None dimension where its size is), and whether it trains while
     the layer does (a BatchNormalization's moving statistics never do)."""
