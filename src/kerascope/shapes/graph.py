@@ -21,6 +21,7 @@ from typing import Any
 from kerascope.families import dims
 from kerascope.families.call import Call, Outputs
 from kerascope.families.dims import OutOfRange, Shape
+from kerascope.families.knowledge import LayerKnowledge
 from kerascope.families.registry import known_class, outputs_of
 from kerascope.families.spelling import OP_PREFIX, canonical_config, rule_key
 from kerascope.model import topology
@@ -119,10 +120,11 @@ class Pass:
             stored = self._parse(first.path, _stored_input(first) or model.build_input_shape)
         x = self._entry(name, stored, given[0] if given else None, top)
         for child in listed:
-            if _is_input(child):
+            own = known_class(child.class_name)
+            if own is not None and own.kind is Kind.INPUT:
                 self._record(child, 0, [], [x], {})
                 continue
-            outputs = self._site(child, 0, [x], {})
+            outputs = self._site(child, 0, [x], {}, own)
             x = outputs[0] if outputs else None
         return [x]
 
@@ -171,8 +173,9 @@ class Pass:
             shapes = [
                 _tensor(produced.get((link.layer, link.node_index)), link.tensor_index) for link in links
             ]
-            kwargs = _call_kwargs(entries.get(node.name), index) if _takes_kwargs(node) else {}
-            produced[(path, index)] = self._site(node, index, shapes, kwargs)
+            own = known_class(node.class_name)
+            kwargs = _call_kwargs(entries.get(node.name), index) if _takes_kwargs(node, own) else {}
+            produced[(path, index)] = self._site(node, index, shapes, kwargs, own)
             for site in consumers.pop((path, index), ()):
                 waiting[site] -= 1
                 if waiting[site] == 0:
@@ -192,14 +195,19 @@ class Pass:
 
     # -- one call ---------------------------------------------------------------
     def _site(
-        self, node: LayerNode, index: int, inputs: list[Shape], kwargs: dict[str, Any]
+        self,
+        node: LayerNode,
+        index: int,
+        inputs: list[Shape],
+        kwargs: dict[str, Any],
+        own: LayerKnowledge | None,
     ) -> Outputs | None:
+        """One call's outputs; `own` is what the families know of the node's class."""
         derived: Outputs | None = None
         if node.role == Role.MODEL and topology.layer_entries(node.config):
             derived = self._model(node, inputs)
         else:
             key = rule_key(node)
-            own = known_class(node.class_name)
             if (own is not None and own.moves_batch_axis) or (key or "").startswith(OP_PREFIX):
                 self.batch_leading = False
             if isinstance(node.config, dict) and node.config.get("time_major"):
@@ -306,11 +314,10 @@ def _is_input(node: LayerNode) -> bool:
     return own is not None and own.kind is Kind.INPUT
 
 
-def _takes_kwargs(node: LayerNode) -> bool:
+def _takes_kwargs(node: LayerNode, own: LayerKnowledge | None) -> bool:
     """Whether a call's keyword arguments matter: to classes whose output shapes depend
     on one (`return_attention_scores`), and to Keras 3 operations, whose other
     arguments may be arrays."""
-    own = known_class(node.class_name)
     return (own is not None and own.call_arguments) or (node.module or "").startswith("keras.src.ops")
 
 
