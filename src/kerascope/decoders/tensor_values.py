@@ -90,7 +90,10 @@ class StoredFile:
 
     def size(self, limits: Limits) -> int:
         if not self.archived:
-            return self.source.size(self.member)
+            try:
+                return self.source.size(self.member)
+            except OSError as error:
+                raise KerascopeError(f"{self.name}: cannot be read ({error.strerror or error})") from None
         with ExitStack() as stack:
             stream = stack.enter_context(self.source.open(self.member))
             for name in self.archived[:-1]:
@@ -328,7 +331,8 @@ def values(location: TensorLocation, limits: Limits) -> Iterator[Piece | Fill]:
 def read_array(location: TensorLocation, limits: Limits) -> np.ndarray:
     """The whole tensor as a numpy array (bfloat16 as float32), refused up front if it
     would take more than `limits.max_tensor_bytes`."""
-    if not dtypes.holds_numbers(location.dtype):
+    if isinstance(location, UnavailableLocation) or not dtypes.holds_numbers(location.dtype):
+        next(iter(location.pieces(limits)), None)  # says why
         raise ValuesUnavailable(f"{location.key}: {location.dtype} values are not read")
     dtype = dtypes.values_dtype(location.dtype)
     size = math.prod(location.shape) * dtype.itemsize
