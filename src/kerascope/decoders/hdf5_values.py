@@ -55,7 +55,7 @@ from kerascope.limits import LimitExceeded, Limits, check_time
 from kerascope.model.records import Finding
 
 _SINGLE_CHUNK, _IMPLICIT = 1, 2  # version 4 chunk indexes read (fixed and extensible arrays, B-trees are not)
-_INDEXES = {3: "fixed array", 4: "extensible array", 5: "version 2 B-tree"}
+_INDEXES = {3: "a fixed array", 4: "an extensible array", 5: "a version 2 B-tree"}
 
 
 def hdf5_tensors(
@@ -363,7 +363,7 @@ def _layout(header: ObjectHeader, rank: int, itemsize: int, key: str) -> _Layout
             position += 12
         if index not in (_SINGLE_CHUNK, _IMPLICIT):
             raise ValuesUnavailable(
-                f"{key}: chunks indexed by a {_INDEXES.get(index, f'type {index} index')} are not read"
+                f"{key}: chunks indexed by {_INDEXES.get(index, f'an index of type {index}')} are not read"
             )
         address = int.from_bytes(data[position : position + 8], "little")
     if dims != rank + 1 or any(step == 0 for step in sizes) or sizes[rank] != itemsize:
