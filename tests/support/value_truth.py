@@ -31,10 +31,18 @@ def h5_arrays(file: Path | bytes, skip: tuple[str, ...] = ()) -> dict[str, np.nd
     with h5py.File(source, "r") as handle:
 
         def visit(name: str, item: Any) -> None:
-            if isinstance(item, h5py.Dataset) and name.split("/")[0] not in skip and item.dtype.kind in "fiubV":
+            if (
+                isinstance(item, h5py.Dataset)
+                and name.split("/")[0] not in skip
+                and item.dtype.kind in "fiubV"
+            ):
                 value = item[()]
                 if item.attrs.get("dtype") == "bfloat16":
-                    value = np.frombuffer(value.tobytes(), ml_dtypes.bfloat16).astype(np.float32).reshape(item.shape)
+                    value = (
+                        np.frombuffer(value.tobytes(), ml_dtypes.bfloat16)
+                        .astype(np.float32)
+                        .reshape(item.shape)
+                    )
                 found[name] = np.asarray(value)
 
         handle.visititems(visit)
