@@ -193,3 +193,23 @@ def test_safetensors_offsets_past_the_end(tmp_path):
     save_file({"w": np.ones((32, 32), np.float32)}, str(path))
     path.write_bytes(path.read_bytes()[:-100])
     assert_one_line("safetensors", path, "data_offsets do not lie inside the file")
+
+
+# -- what fuzz/fuzz_values.py found ----------------------------------------------------
+FOUND = Path(__file__).parent / "data" / "fuzz_values"
+# Each input the fuzzer found raising something other than KerascopeError, and the line it gives now.
+FOUND_EXPECTED = {
+    "bad_crc.npz": "an archive member cannot be read: Bad CRC-32 for file 'order.npy'",
+    "negative_seek.npz": "kernel.npy: cannot be read from the archive",
+    "short_symbol_table.h5": "short_symbol_table.h5: unreadable (error: unpack_from requires",
+}
+
+
+def test_every_found_input_is_listed():
+    assert {path.name for path in FOUND.iterdir()} == set(FOUND_EXPECTED)
+
+
+@pytest.mark.parametrize("name", sorted(FOUND_EXPECTED))
+def test_found_input_ends_in_one_line(name):
+    path = FOUND / name
+    assert_one_line("npz" if path.suffix == ".npz" else "hdf5", path, FOUND_EXPECTED[name])

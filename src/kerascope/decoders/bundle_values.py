@@ -19,6 +19,7 @@ from kerascope.decoders.tensor_values import (
     StoredFile,
     TensorLocation,
     UnavailableLocation,
+    unreadable_as_error,
 )
 from kerascope.limits import Limits
 
@@ -28,6 +29,11 @@ VARIABLES = "variables/variables"  # a SavedModel's checkpoint prefix
 def bundle_tensors(folder: Source, limits: Limits, prefix: str = VARIABLES) -> dict[str, TensorLocation]:
     """Every tensor of the bundle `prefix` (`PREFIX.index` and its data shards, in
     `folder`) by its checkpoint key, each a location to read on request."""
+    with unreadable_as_error(prefix):
+        return _bundle_tensors(folder, limits, prefix)
+
+
+def _bundle_tensors(folder: Source, limits: Limits, prefix: str = VARIABLES) -> dict[str, TensorLocation]:
     name = f"{prefix}.index"
     return bundle_locations(
         folder, prefix, read_bundle_index(folder.read(name, limits.max_member_bytes), limits, name)

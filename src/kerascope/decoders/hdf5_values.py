@@ -49,6 +49,7 @@ from kerascope.decoders.tensor_values import (
     UnavailableLocation,
     ValuesUnavailable,
     flat_pieces,
+    unreadable_as_error,
 )
 from kerascope.errors import KerascopeError
 from kerascope.limits import LimitExceeded, Limits, check_time
@@ -63,6 +64,13 @@ def hdf5_tensors(
 ) -> dict[str, TensorLocation]:
     """Every dataset of an HDF5 file by its path, each a location to read on request;
     what the walk finds (links, size mismatches) goes to `findings`."""
+    with unreadable_as_error(file.name):
+        return _hdf5_tensors(file, limits, findings)
+
+
+def _hdf5_tensors(
+    file: StoredFile, limits: Limits, findings: list[Finding] | None = None
+) -> dict[str, TensorLocation]:
     with file.open(limits) as stream:
         index = H5Index(open_file(stream, limits), limits, [] if findings is None else findings)
         found: dict[str, TensorLocation] = {}

@@ -19,11 +19,14 @@ from typing import IO, Any
 from kerascope.decoders import dtypes
 from kerascope.decoders.pickles import looks_like_pickle
 from kerascope.decoders.tensor_values import (
+    ZIP_ERRORS,
     ByteRange,
     FlatLocation,
     StoredFile,
     TensorLocation,
     UnavailableLocation,
+    read_exactly,
+    unreadable_as_error,
 )
 from kerascope.errors import KerascopeError
 from kerascope.limits import LimitExceeded, Limits
@@ -35,27 +38,37 @@ PICKLED = "a pickle, which kerascope never unpickles"
 
 def npz_tensors(file: StoredFile, limits: Limits) -> dict[str, TensorLocation]:
     """Every member of an `.npz` archive by its name (without `.npy`), each a location."""
+    with unreadable_as_error(file.name):
+        return _npz_tensors(file, limits)
+
+
+def _npz_tensors(file: StoredFile, limits: Limits) -> dict[str, TensorLocation]:
     found: dict[str, TensorLocation] = {}
     with file.open(limits) as stream:
         try:
             archive = zipfile.ZipFile(stream)
             infos = archive.infolist()
-        except (zipfile.BadZipFile, ValueError, EOFError) as error:
+        except ZIP_ERRORS as error:
             raise KerascopeError(f"{file.name}: not an npz archive ({error})") from None
         limits.check_layers(len(infos))
         for info in infos:
             key = info.filename.removesuffix(".npy")
             member = StoredFile(file.source, file.member, (*file.archived, info.filename))
             with _opened(archive, info, limits) as opened:
-                head = opened.read(HEADER_LIMIT + 16)
+                head = read_exactly(opened, min(info.file_size, HEADER_LIMIT + 16))
             found[key] = _location(key, member, head)
     return found
 
 
 def npy_tensor(file: StoredFile, limits: Limits, key: str | None = None) -> TensorLocation:
     """The array of a lone `.npy` file."""
+    with unreadable_as_error(file.name):
+        return _npy_tensor(file, limits, key)
+
+
+def _npy_tensor(file: StoredFile, limits: Limits, key: str | None = None) -> TensorLocation:
     with file.open(limits, seekable=False) as stream:
-        head = stream.read(HEADER_LIMIT + 16)
+        head = read_exactly(stream, HEADER_LIMIT + 16)
     return _location(key or file.name, file, head)
 
 
@@ -69,7 +82,7 @@ def _opened(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits) -> 
         )
     try:
         return archive.open(info)
-    except (zipfile.BadZipFile, NotImplementedError, ValueError) as error:
+    except ZIP_ERRORS as error:
         raise KerascopeError(f"{info.filename}: cannot be read from the archive ({error})") from None
 
 

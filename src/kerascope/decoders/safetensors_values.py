@@ -21,6 +21,7 @@ from kerascope.decoders.tensor_values import (
     StoredFile,
     TensorLocation,
     UnavailableLocation,
+    unreadable_as_error,
 )
 from kerascope.errors import KerascopeError
 from kerascope.limits import LimitExceeded, Limits
@@ -30,6 +31,11 @@ METADATA = "__metadata__"
 
 def safetensors_tensors(file: StoredFile, limits: Limits) -> dict[str, TensorLocation]:
     """Every tensor of a safetensors file by its key, each a location to read on request."""
+    with unreadable_as_error(file.name):
+        return _safetensors_tensors(file, limits)
+
+
+def _safetensors_tensors(file: StoredFile, limits: Limits) -> dict[str, TensorLocation]:
     size = file.size(limits)
     with file.open(limits, seekable=False) as stream:
         head = stream.read(8)

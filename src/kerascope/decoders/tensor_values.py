@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 import struct
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -31,10 +32,21 @@ from kerascope.decoders import dtypes
 from kerascope.decoders.crc32c import crc32c, unmask
 from kerascope.decoders.source import Source
 from kerascope.decoders.zip_members import open_member
-from kerascope.errors import KerascopeError
+from kerascope.errors import KerascopeError, one_line
 from kerascope.limits import LimitExceeded, Limits, check_time
 
 READ_BYTES = 4 * 1024 * 1024  # stored bytes read per piece of a flat tensor
+# What the parsers (zipfile, zlib, pyfive, numcodecs, struct) raise on malformed bytes,
+# as `readers.read` lists them: each becomes one KerascopeError naming the tensor.
+MALFORMED = (
+    OSError, ValueError, LookupError, TypeError, AttributeError, RuntimeError, AssertionError,
+    ArithmeticError, EOFError, struct.error, zlib.error,
+)  # fmt: skip
+# What zipfile (and zlib under it) raises on a malformed archive or member.
+ZIP_ERRORS = (
+    zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, struct.error, OverflowError,
+    NotImplementedError, RuntimeError,
+)  # fmt: skip
 
 
 class ValuesUnavailable(KerascopeError):
@@ -110,7 +122,7 @@ def _archive_member(
         return archive, archive.getinfo(name)
     except KeyError:
         raise KerascopeError(f"the archive has no member {name!r}") from None
-    except (zipfile.BadZipFile, ValueError, EOFError, struct.error) as error:
+    except ZIP_ERRORS as error:
         raise KerascopeError(f"not a readable zip archive ({error})") from None
 
 
@@ -125,7 +137,11 @@ def _inflating(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits) 
             f"(more than {ratio:,}x: a zip bomb?)",
             "max_compression_ratio",
         )
-    with archive.open(info) as stream:
+    try:
+        stream = archive.open(info)
+    except ZIP_ERRORS as error:
+        raise KerascopeError(f"{info.filename}: cannot be read from the archive ({error})") from None
+    with stream:
         yield stream
 
 
@@ -268,7 +284,7 @@ class _RangeReader:
             at = part.offset + self._position
             if stream.tell() != at:
                 stream.seek(at)
-            data = _read_exactly(stream, take)
+            data = read_exactly(stream, take)
             if len(data) != take:
                 raise KerascopeError(f"{part.file.name} ends inside a tensor's bytes (at {at + len(data):,})")
             parts.append(data)
@@ -277,13 +293,15 @@ class _RangeReader:
         return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
-def _read_exactly(stream: IO[bytes], count: int) -> bytes:
+def read_exactly(stream: IO[bytes], count: int) -> bytes:
+    """Up to `count` bytes (fewer only where the stream ends); a zip member whose
+    inflation or CRC fails is one KerascopeError."""
     parts = []
     while count > 0:
         try:
             part = stream.read(count)
-        except (zipfile.BadZipFile, EOFError, OSError) as error:
-            raise KerascopeError(f"a compressed member cannot be read: {error}") from None
+        except ZIP_ERRORS as error:
+            raise KerascopeError(f"an archive member cannot be read: {error}") from None
         if not part:
             break
         parts.append(part)
@@ -323,9 +341,24 @@ def box_plan(shape: tuple[int, ...], itemsize: int, budget: int) -> Iterator[tup
 def values(location: TensorLocation, limits: Limits) -> Iterator[Piece | Fill]:
     """The tensor at `location`, piece by piece: a KerascopeError (ValuesUnavailable,
     LimitExceeded) names what stops it, before or while it streams."""
-    for piece in location.pieces(limits):
-        check_time()
-        yield piece
+    with unreadable_as_error(location.key):
+        for piece in location.pieces(limits):
+            check_time()
+            yield piece
+
+
+@contextmanager
+def unreadable_as_error(what: str) -> Iterator[None]:
+    """What a parser raises on malformed bytes, or running out of memory, as one
+    KerascopeError naming `what`."""
+    try:
+        yield
+    except KerascopeError:
+        raise
+    except MemoryError:
+        raise KerascopeError(f"{what}: ran out of memory reading it") from None
+    except MALFORMED as error:
+        raise KerascopeError(f"{what}: unreadable ({type(error).__name__}: {one_line(str(error))})") from None
 
 
 def read_array(location: TensorLocation, limits: Limits) -> np.ndarray:

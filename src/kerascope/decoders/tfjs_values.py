@@ -33,6 +33,7 @@ from kerascope.decoders.tensor_values import (
     StoredFile,
     TensorLocation,
     UnavailableLocation,
+    unreadable_as_error,
 )
 from kerascope.errors import KerascopeError
 from kerascope.limits import Limits
@@ -44,6 +45,11 @@ _INT32 = (-(2**31), 2**31 - 1)
 
 def tfjs_tensors(model_json: Source, limits: Limits) -> dict[str, TensorLocation]:
     """Every weight a TensorFlow.js `model.json` lists, by its manifest name."""
+    with unreadable_as_error(model_json.label):
+        return _tfjs_tensors(model_json, limits)
+
+
+def _tfjs_tensors(model_json: Source, limits: Limits) -> dict[str, TensorLocation]:
     document = load_json(
         model_json.read("", limits.max_json_bytes, "max_json_bytes"), model_json.label, limits
     )
