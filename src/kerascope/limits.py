@@ -83,6 +83,9 @@ class Limits:
     # Nodes of a SavedModel's object graph plus its graph's and functions' op nodes,
     # and the steps of any walk over them.
     max_graph_nodes: int = 5_000_000
+    # One tensor's values held in memory at once: an array read whole on request,
+    # or one decoded HDF5 chunk while values stream (statistics never hold more).
+    max_tensor_bytes: int = 1024 * MiB
 
     def check_layers(self, count: int) -> None:
         if count > self.max_layers:
