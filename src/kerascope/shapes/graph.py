@@ -114,7 +114,7 @@ class Pass:
             return None
         first = listed[0]
         if first.class_name in INPUT_CLASSES:
-            name, stored = first.name, _stored_input(first)
+            name, stored = first.name, self._parse(first.path, _stored_input(first))
         else:
             name = f"{first.name}_input"
             stored = self._parse(first.path, _stored_input(first) or model.build_input_shape)
