@@ -88,8 +88,9 @@ def add_limit_options(command: argparse.ArgumentParser) -> None:
 
 
 def reading_of(args: argparse.Namespace) -> dict[str, Any]:
-    """The reading options of a command, as keyword arguments of the API calls."""
-    options = {"cache": args.cache, "load": args.load, "trust": args.trust}
+    """The reading options of a command, as keyword arguments of the API calls
+    (`--debug` puts the error of a step that failed on a layer in its finding)."""
+    options = {"cache": args.cache, "load": args.load, "trust": args.trust, "debug": args.debug}
     if hasattr(args, "config"):
         options["config"] = args.config
     return options

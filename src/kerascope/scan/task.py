@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from kerascope.analysis.references import DANGEROUS_MODULES, KERAS_PACKAGES
+from kerascope.analysis import DANGEROUS_MODULES, KERAS_PACKAGES
 from kerascope.api import check
 from kerascope.errors import KerascopeError, TimeLimitExceeded, one_line
 from kerascope.limits import Limits, time_limit
