@@ -21,7 +21,7 @@ from kerascope.model.topology import MODEL_KEYS
 from kerascope.model.vocabulary import Code
 from kerascope.scan.fingerprint import content_hash
 from kerascope.scan.sources import filesystem
-from kerascope.views.columns import COLUMNS
+from kerascope.views import COLUMNS
 
 LAYER_COLUMNS = ("path", "name", "class", "module", "role", "depth", "params", "output_shape")
 _CUSTOM_CODES = (Code.CUSTOM_CLASS, Code.FOREIGN_MODULE)
