@@ -166,6 +166,18 @@ def test_a_check_that_fails_on_a_layer_is_an_error_and_the_other_checks_still_ru
     assert main(["check", str(path)]) == 1
 
 
+@pytest.mark.stage_failure
+def test_a_file_whose_check_failed_is_not_loaded_without_trust(chain, monkeypatch):
+    _, path = chain
+    monkeypatch.setattr(
+        static_checks,
+        "_suspicious_names",
+        _raise_on("second", ValueError("bad"))(static_checks._suspicious_names),
+    )
+    with pytest.raises(KerascopeError, match="not loaded: CHECK_FAILED"):
+        kerascope.inspect(path, load=True)
+
+
 @pytest.mark.parametrize(
     ("raised", "seen"),
     [

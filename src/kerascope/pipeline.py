@@ -88,7 +88,7 @@ def make_report(target: Target, request: Request) -> Made:
     report = made.report
     derived = _annotate(report, request, failures)
     checked = made.file_findings if made.file_findings is not None else _check(report, failures)
-    report.findings = [*checked, *derived, *failure_findings(failures.found, request.debug)]
+    report.findings = [*checked, *derived, *failure_findings(failures.take(), request.debug)]
     return made
 
 
@@ -109,7 +109,8 @@ def _read(target: Target, request: Request, failures: Failures) -> Made:
         return Made(report)
     if isinstance(target, RemoteTarget):
         raise KerascopeError(f"{target.url}: --load reads local files only; download it first")
-    file_findings = _check(report, failures)
+    # A check that failed is an error-level finding of the file: it refuses the load too.
+    file_findings = _check(report, failures) + failure_findings(failures.take(), request.debug)
     live, objects = _load(target, report, file_findings, request.trust, request.limits)
     return Made(live, objects, file_findings)
 

@@ -43,9 +43,11 @@ class Failures:
             raise error
         self._found.setdefault((stage, path, part), StageFailure(stage, path, error, part))
 
-    @property
-    def found(self) -> list[StageFailure]:
-        return list(self._found.values())
+    def take(self) -> list[StageFailure]:
+        """The failures so far, in the order they happened; the collector starts empty again."""
+        found = list(self._found.values())
+        self._found.clear()
+        return found
 
 
 class _Raising(Failures):
