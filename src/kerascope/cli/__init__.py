@@ -62,6 +62,6 @@ def run_command(args: argparse.Namespace) -> int:
 
 def _say(message: str) -> None:
     from kerascope.errors import one_line
-    from kerascope.views.text import printable
+    from kerascope.views import printable
 
     print(f"kerascope: {printable(one_line(message))}", file=sys.stderr)

@@ -55,25 +55,24 @@ def naming(*keys: str) -> Callable[[NamingRule], NamingRule]:
     return register
 
 
-def name_weights(report: ModelReport) -> None:
-    """Set the names of built-in layers' weights where the file stores none."""
-    for node in report.nodes:
-        if not node.weights or all(weight.name is not None for weight in node.weights):
-            continue
-        found = _rule_for(report, node)
-        if found is None:
-            continue
-        rule, config = found
-        try:
-            slots = rule(config, node.weights)
-        except MALFORMED:  # includes OutOfRange: a number no real layer has
-            continue
-        if slots is None or len(slots) != len(node.weights):
-            continue
-        if all(_fits(weight, shape) for weight, (_, shape) in zip(node.weights, slots, strict=True)):
-            for weight, (name, _) in zip(node.weights, slots, strict=True):
-                weight.name = name
-            node.origin[Fact.WEIGHT_NAMES] = Origin.DERIVED
+def name_layer_weights(report: ModelReport, node: LayerNode) -> None:
+    """Set the names of a built-in layer's weights where the file stores none."""
+    if not node.weights or all(weight.name is not None for weight in node.weights):
+        return
+    found = _rule_for(report, node)
+    if found is None:
+        return
+    rule, config = found
+    try:
+        slots = rule(config, node.weights)
+    except MALFORMED:  # includes OutOfRange: a number no real layer has
+        return
+    if slots is None or len(slots) != len(node.weights):
+        return
+    if all(_fits(weight, shape) for weight, (_, shape) in zip(node.weights, slots, strict=True)):
+        for weight, (name, _) in zip(node.weights, slots, strict=True):
+            weight.name = name
+        node.origin[Fact.WEIGHT_NAMES] = Origin.DERIVED
 
 
 def _rule_for(report: ModelReport, node: LayerNode) -> tuple[NamingRule, dict[str, Any]] | None:
