@@ -33,16 +33,15 @@ def add_to(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import yaml
-
     from kerascope.api import inspect
     from kerascope.views.text import compact
+    from kerascope.views.yaml_view import yaml_text
 
     report = inspect(args.target, **reading_of(args), limits=limits_of(args), time_limit=args.time_limit)
     record = report[args.layer].to_dict()
     if args.format == LayerView.JSON:
         text = json.dumps(record, indent=2) + "\n"
     else:
-        text = yaml.safe_dump(compact(record), sort_keys=False, allow_unicode=True, width=100)
+        text = yaml_text(compact(record))
     emit(text, args.output, args.force)
     return exits.OK
