@@ -15,8 +15,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-# The first byte tells the harness how to present the rest (fuzz_readers.present).
-PLAIN, SAVEDMODEL, CONFIG, SAFETENSORS = b"\x01", b"\x00", b"\x02", b"\x03"
+# The first byte tells the harness how to present the rest (fuzz_readers.present), or
+# which decoder takes it directly (JSON, PICKLE).
+PLAIN, SAVEDMODEL, CONFIG, SAFETENSORS, JSON, PICKLE = b"\x01", b"\x00", b"\x02", b"\x03", b"\x04", b"\x05"
 
 
 def main() -> None:
@@ -48,6 +49,7 @@ def main() -> None:
         folder.rmdir()
     made += hdf5_variants(target)
     made += keras3_weights_and_presets(target)
+    made += decoder_seeds(target)
     corpus = ROOT.parent / "shared" / "corpus" / "real"
     for path in sorted(corpus.rglob("*")):
         if path.is_file() and path.stat().st_size < 300_000 and path.name != "MANIFEST.tsv":
@@ -88,6 +90,36 @@ def keras3_weights_and_presets(target: Path) -> int:
     for leftover in sorted(work.rglob("*"), reverse=True):
         leftover.rmdir() if leftover.is_dir() else leftover.unlink()
     work.rmdir()
+    return len(seeds)
+
+
+def decoder_seeds(target: Path) -> int:
+    """Inputs for the byte decoders themselves: JSON a Keras model writes, JSON stored
+    as a JSON string, the worst case for a backtracking scanner of strings, and
+    pickles of every protocol (numpy's arrays, Keras's npz dicts, hand-made calls)."""
+    import json
+    import pickle
+
+    import keras
+    import numpy as np
+
+    from support.model_zoo import BUILDERS
+    from support.pickles import system_pickle
+
+    config = BUILDERS["nested"](keras).to_json()
+    seeds = {
+        "json-config": JSON + config.encode(),
+        "json-in-a-string": JSON + json.dumps(config).encode(),
+        "json-escaped-quotes": JSON + b'{"name": "' + b'\\"' * 2048,
+        "json-constants": JSON
+        + b'[NaN, Infinity, -Infinity, 1e999, {"class_name": "__tuple__", "items": [1]}]',
+    }
+    arrays = {"0": np.zeros((3, 2), "float32"), "1": np.arange(4)}
+    for protocol in range(6):
+        seeds[f"pickle-arrays-{protocol}"] = PICKLE + pickle.dumps(arrays, protocol=protocol)
+        seeds[f"pickle-call-{protocol}"] = PICKLE + system_pickle(protocol, "true")
+    for name, data in seeds.items():
+        (target / name).write_bytes(data)
     return len(seeds)
 
 

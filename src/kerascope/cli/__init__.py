@@ -31,6 +31,7 @@ def main_exit() -> None:
 
 def run_command(args: argparse.Namespace) -> int:
     from kerascope.cli.commands import COMMANDS
+    from kerascope.cli.output import refuse_overwriting_inputs
     from kerascope.errors import KerascopeError, TimeLimitExceeded
     from kerascope.model.records import LayerLookupError
 
@@ -46,6 +47,7 @@ def run_command(args: argparse.Namespace) -> int:
         print(f"kerascope: name a command ({commands}); kerascope --help says more", file=sys.stderr)
         return exits.ERROR
     try:
+        refuse_overwriting_inputs(args)
         return COMMANDS[args.command].run(args)
     except KeyboardInterrupt:
         return exits.INTERRUPTED

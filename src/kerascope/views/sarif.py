@@ -10,6 +10,7 @@ from typing import Any
 from kerascope.model.records import Finding
 from kerascope.model.results import CheckResult
 from kerascope.model.vocabulary import Severity
+from kerascope.views.text import printable
 
 _SARIF_LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 
@@ -25,7 +26,9 @@ def sarif_log(
     """A SARIF 2.1.0 log of the findings of many files: `(uri, findings)` per file.
 
     `notifications` are `(uri, message)` for files that could not be checked at
-    all; SARIF reports them as tool execution notifications, not as results.
+    all; SARIF reports them as tool execution notifications, not as results. Its
+    text is shown to people (a code review, a security dashboard): every string
+    from a file in it is printable.
     """
     from kerascope.version import __version__
 
@@ -38,7 +41,7 @@ def sarif_log(
                 {"id": finding.code, "shortDescription": {"text": finding.code.replace("_", " ").lower()}},
             )
             if finding.hint:
-                rules[finding.code].setdefault("help", {"text": finding.hint})
+                rules[finding.code].setdefault("help", {"text": printable(finding.hint)})
             results.append(_sarif_result(uri, finding))
     run: dict[str, Any] = {
         "tool": {"driver": {"name": "kerascope", "version": __version__, "rules": list(rules.values())}},
@@ -47,8 +50,8 @@ def sarif_log(
     failures = [
         {
             "level": "error",
-            "message": {"text": message},
-            "locations": [{"physicalLocation": {"artifactLocation": {"uri": uri}}}],
+            "message": {"text": printable(message)},
+            "locations": [{"physicalLocation": {"artifactLocation": {"uri": printable(uri)}}}],
         }
         for uri, message in notifications
     ]
@@ -62,12 +65,14 @@ def sarif_log(
 
 
 def _sarif_result(uri: str, finding: Finding) -> dict[str, Any]:
-    location: dict[str, Any] = {"physicalLocation": {"artifactLocation": {"uri": uri}}}
+    location: dict[str, Any] = {"physicalLocation": {"artifactLocation": {"uri": printable(uri)}}}
     if finding.path is not None:
-        location["logicalLocations"] = [{"fullyQualifiedName": finding.path or "(model)", "kind": "member"}]
+        location["logicalLocations"] = [
+            {"fullyQualifiedName": printable(finding.path) or "(model)", "kind": "member"}
+        ]
     return {
         "ruleId": finding.code,
         "level": _SARIF_LEVELS[finding.severity],
-        "message": {"text": finding.message + (f" Fix: {finding.hint}" if finding.hint else "")},
+        "message": {"text": printable(finding.message + (f" Fix: {finding.hint}" if finding.hint else ""))},
         "locations": [location],
     }
