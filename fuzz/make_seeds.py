@@ -1,6 +1,8 @@
-"""Seed inputs for fuzz_readers.py, from files Keras writes and the real-world corpus.
+"""Seed inputs for fuzz_readers.py, from files Keras writes and the real-world corpus,
+and (with --values) for fuzz_values.py, from files that store tensor values.
 
 python fuzz/make_seeds.py fuzz/seeds
+python fuzz/make_seeds.py fuzz/value_seeds --values
 """
 
 from __future__ import annotations
@@ -13,8 +15,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-# The first byte tells the harness how to present the rest (fuzz_readers.present).
-PLAIN, SAVEDMODEL, CONFIG, SAFETENSORS = b"\x01", b"\x00", b"\x02", b"\x03"
+# The first byte tells the harness how to present the rest (fuzz_readers.present), or
+# which decoder takes it directly (JSON, PICKLE).
+PLAIN, SAVEDMODEL, CONFIG, SAFETENSORS, JSON, PICKLE = b"\x01", b"\x00", b"\x02", b"\x03", b"\x04", b"\x05"
 
 
 def main() -> None:
@@ -25,6 +28,9 @@ def main() -> None:
 
     target = Path(sys.argv[1])
     target.mkdir(parents=True, exist_ok=True)
+    if "--values" in sys.argv:
+        print(f"wrote {value_seeds(target)} seeds to {target}")
+        return
     made = 0
     for name in ("nested", "shared", "transformer", "recurrent"):
         for package, suffix in ((keras, "keras"), (tf_keras, "h5")):
@@ -43,6 +49,7 @@ def main() -> None:
         folder.rmdir()
     made += hdf5_variants(target)
     made += keras3_weights_and_presets(target)
+    made += decoder_seeds(target)
     corpus = ROOT.parent / "shared" / "corpus" / "real"
     for path in sorted(corpus.rglob("*")):
         if path.is_file() and path.stat().st_size < 300_000 and path.name != "MANIFEST.tsv":
@@ -86,6 +93,36 @@ def keras3_weights_and_presets(target: Path) -> int:
     return len(seeds)
 
 
+def decoder_seeds(target: Path) -> int:
+    """Inputs for the byte decoders themselves: JSON a Keras model writes, JSON stored
+    as a JSON string, the worst case for a backtracking scanner of strings, and
+    pickles of every protocol (numpy's arrays, Keras's npz dicts, hand-made calls)."""
+    import json
+    import pickle
+
+    import keras
+    import numpy as np
+
+    from support.model_zoo import BUILDERS
+    from support.pickles import system_pickle
+
+    config = BUILDERS["nested"](keras).to_json()
+    seeds = {
+        "json-config": JSON + config.encode(),
+        "json-in-a-string": JSON + json.dumps(config).encode(),
+        "json-escaped-quotes": JSON + b'{"name": "' + b'\\"' * 2048,
+        "json-constants": JSON
+        + b'[NaN, Infinity, -Infinity, 1e999, {"class_name": "__tuple__", "items": [1]}]',
+    }
+    arrays = {"0": np.zeros((3, 2), "float32"), "1": np.arange(4)}
+    for protocol in range(6):
+        seeds[f"pickle-arrays-{protocol}"] = PICKLE + pickle.dumps(arrays, protocol=protocol)
+        seeds[f"pickle-call-{protocol}"] = PICKLE + system_pickle(protocol, "true")
+    for name, data in seeds.items():
+        (target / name).write_bytes(data)
+    return len(seeds)
+
+
 def hdf5_variants(target: Path) -> int:
     """One legacy file rewritten in every HDF5 storage layout h5py can write (new-style
     groups and headers, dense links and attributes, creation order, chunked and
@@ -126,6 +163,71 @@ def hdf5_variants(target: Path) -> int:
     (target / "hdf5-hostile").write_bytes(PLAIN + original.read_bytes())
     original.unlink()
     return len(variants) + 1
+
+
+def value_seeds(target: Path) -> int:
+    """Files holding values, marked as fuzz_values.present reads them: HDF5 in every
+    layout and filter h5py writes, npz (stored and compressed), safetensors, a quantized
+    TensorFlow.js model and a TensorFlow checkpoint (each with its shard after a split)."""
+    import json
+
+    import h5py
+    import numpy as np
+    import tensorflow as tf
+    from safetensors.numpy import save_file
+
+    from support.model_zoo import BUILDERS
+    from support.saved_files import _tfjs_converter
+
+    hdf5, npz, safetensors, tfjs, bundle = b"\x00", b"\x01", b"\x02", b"\x03", b"\x04"
+    split = b"\n--shard--\n"
+    work = target / "_values"
+    work.mkdir()
+    rng = np.random.default_rng(0)
+    data = rng.normal(size=(24, 10)).astype(np.float32)
+    seeds: dict[str, bytes] = {}
+    layouts = {
+        "contiguous": {},
+        "gzip-shuffle-fletcher32": {
+            "chunks": (8, 5),
+            "compression": "gzip",
+            "shuffle": True,
+            "fletcher32": True,
+        },
+        "lzf": {"chunks": (7, 10), "compression": "lzf"},
+    }
+    for name, options in layouts.items():
+        with h5py.File(work / "w.h5", "w", libver="latest" if name == "contiguous" else "earliest") as handle:
+            handle.create_dataset("kernel", data=data, **options)
+            handle.create_dataset("sparse", shape=(20, 4), chunks=(5, 4), dtype="f2", fillvalue=2)[:5] = 1
+            handle["flags"] = data > 0
+        seeds[f"values-hdf5-{name}"] = hdf5 + (work / "w.h5").read_bytes()
+    np.savez(work / "a.npz", kernel=data, half=data.astype(np.float16), order=np.asfortranarray(data))
+    np.savez_compressed(work / "b.npz", kernel=data, flags=data > 0)
+    seeds["values-npz"] = npz + (work / "a.npz").read_bytes()
+    seeds["values-npz-compressed"] = npz + (work / "b.npz").read_bytes()
+    save_file({"kernel": data, "ids": np.arange(5)}, str(work / "m.safetensors"))
+    seeds["values-safetensors"] = safetensors + (work / "m.safetensors").read_bytes()
+    _tfjs_converter().save_keras_model(
+        BUILDERS["nested"](tf.keras), str(work / "tfjs"), quantization_dtype_map={"uint8": True}
+    )
+    manifest = json.dumps(
+        {"weightsManifest": json.loads((work / "tfjs" / "model.json").read_text())["weightsManifest"]}
+    )
+    seeds["values-tfjs"] = (
+        tfjs + manifest.encode() + split + (work / "tfjs" / "group1-shard1of1.bin").read_bytes()
+    )
+    tf.train.Checkpoint(kernel=tf.Variable(data), half=tf.Variable(data.astype(np.float16))).write(
+        str(work / "ckpt")
+    )
+    index, shard = (work / "ckpt.index").read_bytes(), (work / "ckpt.data-00000-of-00001").read_bytes()
+    seeds["values-bundle"] = bundle + index + split + shard
+    for name, content in seeds.items():
+        (target / name).write_bytes(content)
+    for leftover in sorted(work.rglob("*"), reverse=True):
+        leftover.rmdir() if leftover.is_dir() else leftover.unlink()
+    work.rmdir()
+    return len(seeds)
 
 
 if __name__ == "__main__":

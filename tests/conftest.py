@@ -7,6 +7,10 @@ rules every test obeys.
   `pytest_assertion_pass` (the helpers in `support/` are rewritten too, so
   their assertions count); a `pytest.raises` block that caught what it expects
   counts as one.
+* No stage of the pipeline fails on any layer of any report a test makes: a
+  stage that fails degrades (the layer's fact unknown, a finding says so), which
+  is for users; in the tests it is a bug that must not hide. A test that makes a
+  stage fail on purpose says so with `@pytest.mark.stage_failure`.
 * Hypothesis runs derandomized in CI (`CI` set): every run tries the same
   examples, so a failure there reproduces by running again, and the failing
   example's blob is printed for `@reproduce_failure`. On a developer's machine
@@ -29,6 +33,8 @@ import pytest
 from _pytest.raises import RaisesExc
 from hypothesis import HealthCheck, settings
 from hypothesis.database import DirectoryBasedExampleDatabase, MultiplexedDatabase, ReadOnlyDatabase
+
+from kerascope import pipeline
 
 pytest.register_assert_rewrite("support")
 
@@ -77,6 +83,22 @@ def _counting_exit(exit_raises):
 RaisesExc.__exit__ = _counting_exit(RaisesExc.__exit__)
 
 
+# -- no stage of the pipeline fails on a layer --------------------------------------------
+# Every stage failure passes through `pipeline.failure_findings` on its way into a
+# report; it is noted here too, and the test that caused it (its fixtures' reads
+# included) fails.
+_stage_failures: list = []
+_failure_findings = pipeline.failure_findings
+
+
+def _noting_failures(failures, debug):
+    _stage_failures.extend(failures)
+    return _failure_findings(failures, debug)
+
+
+pipeline.failure_findings = _noting_failures
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item):
     _running.append(item)
@@ -84,6 +106,10 @@ def pytest_runtest_call(item: pytest.Item):
         result = yield
     finally:
         _running.pop()
+        failed, _stage_failures[:] = list(_stage_failures), []
+    if failed and item.get_closest_marker("stage_failure") is None:
+        named = "; ".join(f"{f.stage} on {f.path or '(model)'}: {f.error!r}" for f in failed)
+        pytest.fail(f"{item.nodeid}: a stage failed on a layer (a bug in kerascope): {named}", pytrace=False)
     if item.stash.get(_ASSERTIONS, 0) == 0:
         pytest.fail(f"{item.nodeid} passed without reaching an assertion", pytrace=False)
     return result

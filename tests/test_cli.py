@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import time
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -205,6 +207,59 @@ def test_output_error_names_the_users_path(capsys, tmp_path, saved_pair):
     assert code == 2 and str(target) in one_line(err) and ".out.json." not in err
 
 
+@pytest.fixture
+def model_files(tmp_path):
+    """A saved model as a file, as an extracted folder (config.json, weights), and links to it."""
+    model = Path(shutil.copy(Path(kerascope.__file__).parent / "example_files" / "two_dense.keras", tmp_path))
+    folder = tmp_path / "extracted"
+    with zipfile.ZipFile(model) as archive:
+        archive.extractall(folder)
+    os.link(model, tmp_path / "hard.keras")
+    (tmp_path / "soft.keras").symlink_to(model)
+    return model, folder
+
+
+@pytest.mark.parametrize(
+    ("argv", "output"),
+    [
+        (["inspect", "{model}"], "{model}"),
+        (["inspect", "{model}", "--force"], "{tmp}/soft.keras"),  # written through, onto the model
+        (["check", "{tmp}/hard.keras"], "{model}"),  # another name of the same file
+        (["diff", "{model}", "{folder}"], "{folder}/config.json"),  # a member of a model folder
+        (
+            ["inspect", "{folder}/model.weights.h5", "--config", "{folder}/config.json"],
+            "{folder}/config.json",
+        ),
+        (["show", "{folder}", "dense"], "{folder}/metadata.json"),
+    ],
+    ids=[
+        "the-model",
+        "a-link-to-it-with-force",
+        "a-hard-link",
+        "inside-a-model-folder",
+        "the-config",
+        "show",
+    ],
+)
+def test_output_refuses_to_write_over_an_input(capsys, tmp_path, model_files, argv, output):
+    model, folder = model_files
+    names = {"model": model, "folder": folder, "tmp": tmp_path}
+    target = output.format(**names)
+    before = {path: path.read_bytes() for path in [model, *folder.iterdir()]}
+    code, out, err = run(capsys, *[arg.format(**names) for arg in argv], "-o", target)
+    assert code == 2 and out == ""
+    assert target in one_line(err) and "refusing to write over what the command reads" in err
+    assert {path: path.read_bytes() for path in before} == before
+
+
+def test_output_beside_an_input_is_written(capsys, tmp_path, model_files):
+    model, folder = model_files
+    code, _, _ = run(capsys, "inspect", str(model), "-f", "json", "-o", str(tmp_path / "report.json"))
+    assert code == 0 and json.loads((tmp_path / "report.json").read_text())["format"] == "keras"
+    code, _, _ = run(capsys, "inspect", str(folder), "-o", str(folder / "report.txt"))  # a new file
+    assert code == 0 and (folder / "report.txt").exists()
+
+
 # -- one-line errors ----------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("argv", "message"),
@@ -242,6 +297,14 @@ def test_argument_errors_are_one_line_with_exit_2(argv, message):
     assert done.returncode == 2 and done.stdout == ""
     assert message in one_line(done.stderr) and "--help" in done.stderr
     assert "Error" not in done.stderr
+
+
+def test_no_command_prints_short_usage_and_the_commands():
+    done = run_process()
+    assert done.returncode == 2 and done.stdout == ""
+    lines = done.stderr.strip().splitlines()
+    assert lines[0].startswith("usage: kerascope") and len(lines) <= 3
+    assert "inspect, show, diff, check, scan" in lines[-1] and "--help" in lines[-1]
 
 
 @pytest.mark.parametrize("argv", [["--help"], ["inspect", "--help"], ["diff", "--help"]])

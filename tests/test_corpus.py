@@ -13,6 +13,7 @@ from kerascope.model.records import json_schema
 
 from support.corpus import CORPUS, REPAIRED, classes_named, corpus_params, corpus_rows, require_corpus
 from support.fresh_process import frameworks_imported_reading
+from support.stages import assert_every_stage_ran
 
 ROWS = corpus_rows()
 
@@ -36,6 +37,7 @@ def test_corpus_file(row):
     require_corpus()
     path = CORPUS / row["file"]
     report = kerascope.inspect(path)
+    assert_every_stage_ran(report)
     assert ("FILE_REPAIRED" in {finding.code for finding in report.findings}) == (row["file"] in REPAIRED)
     top = report.children(report.root)
     stored = [node for node in top if node.origin.get("structure") != "weights"]
@@ -92,6 +94,7 @@ def test_every_corpus_file_through_the_cli(capsys):
         out, err = capsys.readouterr()
         assert code == 0, err
         assert json.loads(out)["source"] == path
+        assert_every_stage_ran(json.loads(out))
 
 
 def test_corpus_reads_import_nothing_and_run_nothing(tmp_path):

@@ -148,6 +148,48 @@ def infinite_float(folder: Path) -> Path:
     return keras_archive(folder / "inf.keras", json.dumps(functional(layers)).replace("Infinity", "1e999"))
 
 
+# The worst case for a backtracking scanner of JSON strings: one opened, never closed,
+# holding only escaped quotes (46 KiB once took the pre-scan 10 s; these are 4 MiB).
+ESCAPED_QUOTES = '{"class_name": "' + '\\"' * (2 << 20)
+
+
+def escaped_quotes_config(folder: Path) -> Path:
+    return keras_archive(folder / "quotes.keras", ESCAPED_QUOTES)
+
+
+def escaped_quotes_json(folder: Path) -> Path:
+    path = folder / "quotes.json"
+    path.write_text(ESCAPED_QUOTES)
+    return path
+
+
+def escaped_quotes_h5(folder: Path) -> Path:
+    path = folder / "quotes.h5"
+    with h5py.File(path, "w", libver="latest") as handle:
+        handle.attrs["model_config"] = np.bytes_(ESCAPED_QUOTES.encode())
+        handle.create_group("model_weights").attrs["layer_names"] = np.array([], dtype="S1")
+    return path
+
+
+def escaped_quotes_safetensors(folder: Path) -> Path:
+    checkpoint = folder / "checkpoint"
+    checkpoint.mkdir()
+    (checkpoint / "config.json").write_text(
+        json.dumps({"model_type": "gpt2", "architectures": ["GPT2Model"]})
+    )
+    header = ESCAPED_QUOTES.encode()
+    (checkpoint / "model.safetensors").write_bytes(len(header).to_bytes(8, "little") + header)
+    return checkpoint
+
+
+def json_in_a_json_string(folder: Path) -> Path:
+    """A model.to_json() file stored as a JSON string (as some Keras 1 tools wrote) that
+    holds 3.3 million empty lists: held to the item limit like the document around it."""
+    path = folder / "wrapped.json"
+    path.write_text(json.dumps("[" + "[]," * 3_300_000 + "[]]"))
+    return path
+
+
 HOSTILE = {
     "node-index-10^12": (huge_node_index, None),
     "tensor-index-10^12": (huge_tensor_index, None),
@@ -159,6 +201,11 @@ HOSTILE = {
     "tfjs-40000-scopes": (tfjs_many_scopes, None),
     "h5-30000-layer-names": (h5_many_layer_names, None),
     "1e999-in-a-config": (infinite_float, None),
+    "escaped-quotes-config.json": (escaped_quotes_config, "config.json is not valid JSON"),
+    "escaped-quotes-json-file": (escaped_quotes_json, "the file is not valid JSON"),
+    "escaped-quotes-model_config": (escaped_quotes_h5, "model_config is not valid JSON"),
+    "escaped-quotes-safetensors-header": (escaped_quotes_safetensors, "header is not valid JSON"),
+    "json-in-a-json-string": (json_in_a_json_string, "JSON inside a JSON string) holds more than 3,000,000"),
 }
 VIEWS = ["table", "json", "dot", "mermaid", "html"]
 

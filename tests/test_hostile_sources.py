@@ -18,6 +18,7 @@ from kerascope.cli import main
 
 from support.bounded import assert_bounded, one_line_error, run_cli
 from support.model_zoo import tiny_bert_backbone
+from support.pickles import system_pickle
 
 
 @pytest.fixture(scope="module")
@@ -127,3 +128,37 @@ def test_preset_metadata_cannot_drive_the_terminal(keras3, tmp_path):
         result = run_cli(["inspect", str(tmp_path / "preset"), "--format", view])
         assert result.returncode == 0, result.stderr
         assert "\x1b" not in result.stdout and "\x07" not in result.stdout, view
+
+
+@pytest.mark.parametrize("protocol", [0, 1, 2, 4, 5])
+@pytest.mark.parametrize("stored", ["object-array", "raw-member"])
+def test_a_pickle_of_any_protocol_in_an_npz_is_named(genuine, tmp_path, capsys, protocol, stored):
+    """Hand-made pickles of `os.system`, with and without a protocol marker, as numpy
+    stores an object array (after an `.npy` header) and as a bare member."""
+    _, folder = genuine
+    sentinel = tmp_path / "ran"
+    payload = system_pickle(protocol, f"touch {sentinel}")
+    member = npy_object_header() + payload if stored == "object-array" else payload
+    path = npz_keras(folder / "model.keras", tmp_path / "hostile.keras", {"layers/dense.npy": member})
+    assert main(["check", str(path), "-f", "json"]) == 1
+    (found,) = [f for f in json.loads(capsys.readouterr().out)["findings"] if f["code"] == "PICKLED_WEIGHTS"]
+    assert found["severity"] == "error" and "unpickling imports posix.system" in found["message"]
+    assert not sentinel.exists()
+
+
+@pytest.mark.parametrize("protocol", [0, 2, 4])
+def test_a_pickle_broken_after_its_call_is_a_finding_not_unreadable(genuine, tmp_path, protocol):
+    """`pickle.load` runs `posix.system` before it reaches the damage (a stack emptied
+    past its bottom), so the damage does not hide the call: exit 1 with the finding."""
+    _, folder = genuine
+    sentinel = tmp_path / "ran"
+    broken = system_pickle(protocol, f"touch {sentinel}")[:-1] + b"0000"
+    path = npz_keras(
+        folder / "model.keras", tmp_path / "broken.keras", {"layers/dense.npy": npy_object_header() + broken}
+    )
+    result = run_cli(["check", str(path), "-f", "json"], memory_mib=300)
+    assert_bounded(result)
+    assert result.returncode == 1, result.stderr
+    (found,) = [f for f in json.loads(result.stdout)["findings"] if f["code"] == "PICKLED_WEIGHTS"]
+    assert "unpickling imports posix.system" in found["message"] and "could not be read" in found["message"]
+    assert not sentinel.exists()

@@ -740,3 +740,67 @@ def test_a_served_name_with_terminal_escapes_is_one_escaped_error_row(saved, tmp
     assert rows.pop(f"{url}/models/k3_nested.keras") is None
     [(name, error)] = rows.items()
     assert name == f"{url}/models/\x1b[31mred\x07\r.keras" and "cannot be examined" in error
+
+
+def huge_weights_file(path: Path) -> Path:
+    """A legacy weights file whose one kernel declares 2^40 x 2^40 values (stores none)."""
+    import h5py
+    import numpy as np
+
+    with h5py.File(path, "w") as handle:
+        weights = handle.create_group("model_weights")
+        weights.attrs["layer_names"] = np.array([b"dense"])
+        layer = weights.create_group("dense")
+        layer.attrs["weight_names"] = np.array([b"dense/kernel:0"])
+        layer.create_group("dense").create_dataset(
+            "kernel:0", shape=(1 << 40, 1 << 40), dtype="f4", chunks=(1, 1)
+        )
+    return path
+
+
+def test_a_file_claiming_2_to_the_80_parameters_is_one_row_and_the_scan_goes_on(tmp_path, capsys):
+    """The count fits no catalog column: it is stored as NULL with a finding holding it
+    as text, and the batch commits with every other model in it (once the commit
+    raised and the scan ended with no rows, every rerun)."""
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    genuine = shutil.copy(
+        Path(kerascope.__file__).parent / "example_files" / "two_dense.keras", tree / "a.keras"
+    )
+    huge = huge_weights_file(tree / "huge.h5")
+    catalog = tmp_path / "catalog.duckdb"
+    assert cli(tree, "--catalog", catalog)[0] == 1  # the huge dataset is an error-level finding
+    capsys.readouterr()
+    found = query(catalog, "SELECT path, param_count, finding_count FROM files ORDER BY path")
+    assert found[0] == (str(genuine), kerascope.inspect(genuine).total_params, 0)
+    assert found[1][:2] == (str(huge), None)
+    huge_layer = query(
+        catalog,
+        "SELECT params FROM layers WHERE file_id = (SELECT file_id FROM files WHERE path = ?)",
+        [str(huge)],
+    )
+    assert huge_layer == [(None,)]
+    messages = [
+        m for (m,) in query(catalog, "SELECT message FROM findings WHERE code = 'SHAPE_OUT_OF_RANGE'")
+    ]
+    count = f"{1 << 80:,}"
+    assert sorted(messages) == [
+        f"param_count is {count}, more than the catalog's int64 column holds: stored as NULL",
+        f"params is {count}, more than the catalog's int64 column holds: stored as NULL",
+    ]
+    assert found[1][2] == len(kerascope.check(huge).findings) + 2
+
+
+def test_scan_refuses_a_database_that_is_not_a_catalog_before_writing(tmp_path, capsys):
+    """Someone else's DuckDB database is judged in a read-only open: left byte for byte as it was."""
+    theirs = tmp_path / "theirs.duckdb"
+    with duckdb.connect(str(theirs)) as db:
+        db.execute("CREATE TABLE accounts (id INTEGER, name VARCHAR)")
+        db.execute("INSERT INTO accounts VALUES (1, 'a')")
+    before = theirs.read_bytes()
+    shutil.copy(Path(kerascope.__file__).parent / "example_files" / "two_dense.keras", tmp_path / "m.keras")
+    assert cli(tmp_path / "m.keras", "--catalog", theirs)[0] == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "not a kerascope catalog" in err
+    assert theirs.read_bytes() == before
+    assert query(theirs, "SELECT table_name FROM information_schema.tables") == [("accounts",)]

@@ -106,3 +106,77 @@ def test_html_report_holds_no_raw_markup_from_the_file(hostile_file, tmp_path):
     page = target.read_text()
     assert "<img src=x" not in page and "&lt;img src=x" in page
     _no_raw_controls(page)
+
+
+# -- every string, every view ---------------------------------------------------------------
+# Markup of every medium a view writes (HTML, Rich, Markdown tables and code) and the
+# characters a terminal or a reader acts on: ESC, BEL, CR, NUL, a C1 control, a bidi override.
+MARKS = "<script>alert(1)</script>[bold]|`" + "\x1b[31m\x07\r\x00\x85\u202e"
+EVERY_RAW = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+@pytest.fixture(scope="module")
+def marked_file(keras3, tmp_path_factory):
+    """A nested model Keras saved, then every string it stores marked: the model's and
+    the inner model's names (the HTML page's level headings and breadcrumbs), layer
+    names, a class and a module outside Keras (whose findings quote them), a config
+    value, and the metadata."""
+    folder = tmp_path_factory.mktemp("marked")
+    inner = keras3.Sequential([keras3.Input((3,)), keras3.layers.Dense(2, name="first")], name="inner")
+    inputs = keras3.Input(shape=(3,), name="x")
+    outer = keras3.Model(inputs, keras3.layers.Dense(1, name="second")(inner(inputs)), name="outer")
+    outer.save(folder / "genuine.keras")
+    marked = folder / "marked.keras"
+    with zipfile.ZipFile(folder / "genuine.keras") as old, zipfile.ZipFile(marked, "w") as new:
+        for info in old.infolist():
+            data = old.read(info).decode() if info.filename.endswith(".json") else old.read(info)
+            if info.filename == "config.json":
+                for name in ("outer", "inner", "first", "second", "x"):
+                    data = data.replace(json.dumps(name), json.dumps(name + MARKS))
+                config = json.loads(data)
+                second = config["config"]["layers"][-1]
+                second.update(class_name="Custom" + MARKS, module="evil" + MARKS, registered_name=None)
+                second["config"]["note"] = MARKS
+                data = json.dumps(config)
+            if info.filename == "metadata.json":
+                data = json.dumps(
+                    {**json.loads(data), "keras_version": "3.15.1" + MARKS, "date_saved": MARKS}
+                )
+            new.writestr(info, data)
+    return folder / "genuine.keras", marked
+
+
+EVERY_VIEW = [
+    *(["inspect", "{marked}", "-f", view] for view in VIEWS),
+    *(["diff", "{genuine}", "{marked}", "-f", view] for view in ("text", "json", "markdown", "html")),
+    *(["check", "{marked}", "-f", view] for view in ("text", "json", "sarif")),
+    *(["show", "{marked}", "2", "-f", view] for view in ("yaml", "json")),
+]
+
+
+@pytest.mark.parametrize("argv", EVERY_VIEW, ids=["-".join(argv[::2][:1] + argv[-1:]) for argv in EVERY_VIEW])
+def test_every_string_in_every_view_is_escaped(marked_file, capsys, argv):
+    genuine, marked = marked_file
+    main([arg.format(genuine=genuine, marked=marked) for arg in argv])
+    out, err = capsys.readouterr()
+    assert out and "\u202e" not in err
+    found = EVERY_RAW.search(out)
+    assert found is None, f"{found.group()!r} raw at {out[max(found.start() - 60, 0) : found.end() + 20]!r}"
+    view = argv[-1]
+    if view in ("html", "mermaid"):
+        assert "<script>alert" not in out
+    if view == "markdown":  # a code span shows what it holds as text; outside one, HTML is escaped
+        assert "<script>" not in re.sub(r"(`+).+?\1", "", out)
+    if view in ("table", "tree", "text"):
+        assert "[bold]" in out, "Rich markup from the file is shown, not applied"
+    if view == "sarif":
+        texts = json.dumps(_strings(json.loads(out)), ensure_ascii=False)
+        assert not EVERY_RAW.search(texts), "SARIF text is shown to people: printable"
+
+
+def _strings(value):
+    if isinstance(value, dict):
+        return [text for item in value.values() for text in _strings(item)]
+    if isinstance(value, list):
+        return [text for item in value for text in _strings(item)]
+    return [value] if isinstance(value, str) else []

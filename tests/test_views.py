@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 
 import pytest
 import yaml
@@ -135,8 +136,58 @@ def test_mermaid_subgraphs_and_edges(keras3):
 
 def test_every_view_renders_every_example(capsys):
     from kerascope.cli.commands.demo import demo_reports
-    from kerascope.views import ReportView, render
+    from kerascope.views import REPORT_VIEWS as ReportView
+    from kerascope.views import render
 
     for _, report in demo_reports():
         for view in ReportView:
             assert render(report, view)
+
+
+def test_each_kind_of_record_has_one_table_whose_rows_are_functions_and_whose_names_are_the_choices():
+    """A view is one module and one row: the row's function draws it, and the
+    command's `--format` offers exactly the table's names, its first the default."""
+    from kerascope.cli.parser import build_parser
+    from kerascope.views.tables import TABLES
+
+    commands = build_parser()._subparsers._group_actions[0].choices
+    formats = {
+        name: next(action for action in command._actions if action.dest == "format")
+        for name, command in commands.items()
+        if name in ("inspect", "show", "diff", "check", "demo")
+    }
+    by_kind = {table.record.__name__: table for table in TABLES}
+    expected = {
+        "inspect": by_kind["ModelReport"],
+        "demo": by_kind["ModelReport"],
+        "show": by_kind["LayerNode"],
+        "diff": by_kind["ModelDiff"],
+        "check": by_kind["CheckResult"],
+    }
+    for command, table in expected.items():
+        assert formats[command].choices == list(table), command
+        assert formats[command].default == table.default == next(iter(table)), command
+    for table in TABLES:
+        for name in table:
+            assert callable(table[name].draw()), (table.record.__name__, name)
+
+
+def test_a_layer_shows_in_its_own_views(nested_file, capsys):
+    report = kerascope.inspect(nested_file)
+    from kerascope.views import render
+
+    record = report["middle/mid_dense"].to_dict()
+    assert json.loads(render(report["middle/mid_dense"], "json")) == record
+    assert yaml.safe_load(render(report["middle/mid_dense"], "yaml"))["path"] == "middle/mid_dense"
+    with pytest.raises(ValueError, match="no 'dot' view of a LayerNode"):
+        render(report["middle/mid_dense"], "dot")
+
+
+def test_import_and_help_load_no_view_module():
+    probe = (
+        "import sys, kerascope, kerascope.cli\n"
+        "try:\n    kerascope.cli.main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "print('VIEWS', sorted(m for m in sys.modules if m.startswith('kerascope.views.') and m.endswith('_view')))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert "VIEWS []" in done.stdout, done.stdout + done.stderr

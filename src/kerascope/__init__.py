@@ -19,9 +19,9 @@ from kerascope.model import (
     WeightInfo,
 )
 from kerascope.version import __version__
-from kerascope.views import presenter
+from kerascope.views import register_presenter
 
-presenter.register()
+register_presenter()
 
 __all__ = [
     "CheckResult",

@@ -1,4 +1,4 @@
-"""The public calls: resolve each target once, make its report, then analyse.
+"""The public calls: resolve each target once, make its report (`pipeline`), then analyse.
 
 Analyses receive reports (and, for live checks, the live objects), never raw
 targets. Every call takes `limits` and `time_limit`; the time limit is enforced
@@ -11,35 +11,14 @@ import gc
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from kerascope.errors import KerascopeError, TimeLimitExceeded
 from kerascope.limits import DEFAULT_LIMITS, Limits, time_limit
 from kerascope.model.records import ModelReport
 from kerascope.model.results import CheckResult, ModelDiff
-from kerascope.model.vocabulary import Format, Severity
-from kerascope.targets import (
-    CodeTarget,
-    FileTarget,
-    LiveTarget,
-    RemoteTarget,
-    ReportTarget,
-    SavedTarget,
-    Target,
-    resolve,
-    resolve_saved,
-)
-
-
-@dataclass(frozen=True)
-class Reading:
-    """How a saved target is read: the architecture a weights file is paired with,
-    and a folder keeping the bytes fetched from remote stores."""
-
-    config: Any = None
-    cache: str | os.PathLike[str] | None = None
+from kerascope.pipeline import Request, make_report
+from kerascope.targets import resolve
 
 
 def inspect(
@@ -53,6 +32,7 @@ def inspect(
     batch_size: int | None = None,
     config: Any = None,
     cache: str | os.PathLike[str] | None = None,
+    debug: bool = False,
 ) -> ModelReport:
     """One report of `target`: a Keras model or layer, a saved file or folder (a
     KerasHub preset among them), a URL (`https://`, `s3://`, `gs://`, `hf://`), or
@@ -69,13 +49,12 @@ def inspect(
     how long the whole call may take. Shapes, weight names, FLOPs and memory are
     derived for one forward pass at `batch_size` (default 1) and `input_shapes`
     (`{"input name": [None, 224, 224, 3]}`; the key None for a single input).
+    A step that fails on one layer leaves that layer's fact unknown and adds a
+    finding (`STAGE_FAILED`, `CHECK_FAILED`); `debug=True` puts the error in it.
     """
+    request = Request(load, trust, limits or DEFAULT_LIMITS, input_shapes, batch_size, config, cache, debug)
     with _bounded(target, time_limit):
-        reading = Reading(config, cache)
-        report = _report(
-            resolve(target), load, trust, limits or DEFAULT_LIMITS, input_shapes, batch_size, reading
-        )
-        return report[0]
+        return make_report(resolve(target), request).report
 
 
 def diff(
@@ -89,14 +68,14 @@ def diff(
     limits: Limits | None = None,
     time_limit: float | None = None,
     cache: str | os.PathLike[str] | None = None,
+    debug: bool = False,
 ) -> ModelDiff:
     """What changed from `a` to `b`: each a file, a URL, a live model or a `module:attr` reference."""
-    from kerascope.analysis.diff import diff_reports
+    from kerascope.analysis import diff_reports
 
-    chosen = limits or DEFAULT_LIMITS
+    request = Request(load, trust, limits or DEFAULT_LIMITS, cache=cache, debug=debug)
     with _bounded(a, time_limit):
-        reading = Reading(cache=cache)
-        reports = [_report(resolve(target), load, trust, chosen, reading=reading)[0] for target in (a, b)]
+        reports = [make_report(resolve(target), request).report for target in (a, b)]
         return diff_reports(*reports, normalize=normalize, ignore=ignore)
 
 
@@ -109,18 +88,21 @@ def check(
     time_limit: float | None = None,
     config: Any = None,
     cache: str | os.PathLike[str] | None = None,
+    debug: bool = False,
 ) -> CheckResult:
     """Findings for `target`. A file is checked statically (nothing runs); a live
     model, a `module:attr` reference or `load=True` adds the live checks, which
     run each layer's own `get_config`/`from_config`."""
+    request = Request(load, trust, limits or DEFAULT_LIMITS, config=config, cache=cache, debug=debug)
     with _bounded(target, time_limit):
-        reading = Reading(config, cache)
-        report, objects = _report(resolve(target), load, trust, limits or DEFAULT_LIMITS, reading=reading)
-        if objects is None:
-            return CheckResult(report, list(report.findings))
-        from kerascope.analysis.live_checks import live_findings
+        made = make_report(resolve(target), request)
+        if made.objects is None:
+            return CheckResult(made.report, list(made.report.findings))
+        from kerascope.analysis import live_findings
 
-        return CheckResult(report, report.findings + live_findings(report, objects), live=True)
+        return CheckResult(
+            made.report, made.report.findings + live_findings(made.report, made.objects), live=True
+        )
 
 
 @contextmanager
@@ -145,72 +127,3 @@ def _bounded(target: Any, seconds: float | None) -> Iterator[None]:
     finally:
         if collecting:
             gc.enable()
-
-
-def _report(
-    target: Target,
-    load: bool,
-    trust: bool,
-    limits: Limits,
-    input_shapes: dict[str | None, Any] | None = None,
-    batch_size: int | None = None,
-    reading: Reading = Reading(),
-) -> tuple[ModelReport, dict[str, Any] | None]:
-    """The report of a resolved target, and the live layer objects by path when it
-    was walked live. Every report comes out the same way, whichever call asked:
-    with the static findings of its configs, and with shapes and costs derived."""
-    from kerascope.analysis.static_checks import static_findings
-    from kerascope.shapes import annotate
-
-    if isinstance(target, ReportTarget):
-        return target.report, None
-    objects = None
-    if isinstance(target, CodeTarget):
-        target = target.load()
-    if isinstance(target, LiveTarget):
-        from kerascope.live.walk import walk_live
-
-        report, objects = walk_live(target.obj, target.source, limits)
-        report.findings = static_findings(report)
-    else:
-        from kerascope.readers import read
-
-        config = _source(resolve_saved(reading.config, "--config"), reading.cache) if reading.config else None
-        report = read(_source(target, reading.cache), limits, config)
-        report.findings = static_findings(report)
-        if load:
-            if isinstance(target, RemoteTarget):
-                raise KerascopeError(f"{target.url}: --load reads local files only; download it first")
-            report, objects = _load(target, report, trust, limits)
-    return annotate(report, input_shapes=input_shapes, batch_size=batch_size), objects
-
-
-def _source(target: SavedTarget, cache: str | os.PathLike[str] | None) -> Any:
-    from kerascope.decoders.source import LocalSource, RemoteSource
-
-    if isinstance(target, RemoteTarget):
-        return RemoteSource(target.url, Path(cache) if cache is not None else None)
-    return LocalSource(target.path)
-
-
-def _load(
-    target: FileTarget, report: ModelReport, trust: bool, limits: Limits
-) -> tuple[ModelReport, dict[str, Any]]:
-    """The file through Keras's own loader, chosen by the Keras that wrote it; the
-    report keeps what the static read found in the file."""
-    from kerascope.live.loader import KERAS_2, KERAS_3, load_model
-    from kerascope.live.walk import walk_live
-
-    if not trust:
-        unsafe = [f for f in report.findings if f.severity == Severity.ERROR]
-        if unsafe:
-            raise KerascopeError(
-                f"{target.path}: not loaded: {unsafe[0].code} ({len(unsafe)} error-level finding"
-                f"{'s' if len(unsafe) != 1 else ''}; see kerascope check); pass --trust to load it anyway"
-            )
-    written_by_keras_3 = (report.keras_version or "").startswith("3") or report.format == Format.KERAS
-    package = KERAS_3 if written_by_keras_3 and report.format != Format.SAVEDMODEL else KERAS_2
-    model = load_model(target.path, package, architecture_only=report.format == Format.JSON)
-    live, objects = walk_live(model, str(target.path), limits)
-    live.findings = report.findings  # what the file itself holds, found by reading it
-    return live, objects

@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from kerascope.errors import KerascopeError, TimeLimitExceeded
@@ -22,71 +22,118 @@ from kerascope.errors import KerascopeError, TimeLimitExceeded
 MiB = 1024 * 1024
 
 
-# The limits a user may raise from the command line (`--max-json-bytes`, ...), and
-# what each bounds, for the command's help.
-FLAG_LIMITS = {
-    "max_json_bytes": "largest JSON document read (bytes)",
-    "max_json_depth": "deepest JSON nesting",
-    "max_json_items": "most values (numbers, strings, lists, objects) in one JSON document",
-    "max_member_bytes": "largest archive member or metadata file read into memory (bytes)",
-    "max_layers": "most layers in one model",
-    "max_h5_objects": "most HDF5 groups, datasets and links",
-}
-
-
 class LimitExceeded(KerascopeError):
     """A file went over a limit. The message names the limit and its value; with the
     `Limits` field it went over, it says how to raise that limit."""
 
     def __init__(self, message: str, limit: str | None = None) -> None:
-        if limit in FLAG_LIMITS:
-            message += f" (to read it anyway: --{limit.replace('_', '-')}, or Limits({limit}=...))"
+        if limit in FLAGS:
+            message += f" (to read it anyway: {flag(limit)}, or Limits({limit}=...))"
         elif limit is not None:
             message += f" (to read it anyway: Limits({limit}=...))"
         super().__init__(message)
 
 
+def _limit(default: int, bounds: str, *, unit: str = "", on_command_line: bool = False) -> Any:
+    """A field of `Limits`: its default, what it bounds (the flag's help, SECURITY.md's
+    table), its unit (`bytes`, `×`, or none for a count) and whether the command
+    line has a flag for it."""
+    return field(default=default, metadata={"meaning": bounds, "unit": unit, "flag": on_command_line})
+
+
 @dataclass(frozen=True)
 class Limits:
-    """What one read may take. Most bounds are also command-line flags of the same name
-    (`cli/arguments.py` lists which).
-
-    The HDF5 bounds, for the pure-Python reader of `.h5` files and of the weights
-    inside `.keras` archives:
-      max_h5_objects: groups, datasets, links and attributes listed in one file.
-      max_h5_depth: groups nested in groups (Keras nests two levels per model).
-      max_h5_metadata_bytes: everything the reader takes from one file: object
-        headers, heaps, B-tree nodes, attribute values, and the paths it builds;
-        each read counts at least 64 bytes (256 inside pyfive's fractal heaps and
-        version 2 B-trees), so endless small reads run out too. It bounds memory
-        and time as well: about 500,000 objects' worth of a typical file.
-      max_h5_attribute_bytes: the text of one attribute (or of a list Keras split
-        over several), counted before it is decoded, each string at least 64 bytes,
-        with variable-length strings' heap objects followed. A legacy file's
-        `model_config` is also held to `max_json_bytes`.
+    """What one read may take. Each field says what it bounds, and which are also
+    command-line flags of the same name (`--max-json-bytes`): this class is the one
+    list of limits, from which the flags, their help and SECURITY.md's table come.
+    The HDF5 bounds hold the pure-Python reader of `.h5` files and of the weights
+    inside `.keras` archives.
     """
 
-    max_json_bytes: int = 64 * MiB
-    max_json_depth: int = 200
-    max_json_items: int = 3_000_000
-    max_member_bytes: int = 64 * MiB
-    max_layers: int = 100_000
-    max_h5_objects: int = 2_000_000
-    max_h5_depth: int = 256
-    max_h5_metadata_bytes: int = 256 * MiB
-    max_h5_attribute_bytes: int = 64 * MiB
-    max_compression_ratio: int = 1000
-    # A SavedModel's `saved_model.pb` (protobuf itself stops at 2 GiB).
-    max_protobuf_bytes: int = 1024 * MiB
-    # Tensors listed in a tensor-bundle index (`variables/variables.index`).
-    max_bundle_entries: int = 1_000_000
-    # Nodes of a SavedModel's object graph plus its graph's and functions' op nodes,
-    # and the steps of any walk over them.
-    max_graph_nodes: int = 5_000_000
+    max_json_bytes: int = _limit(
+        64 * MiB,
+        "largest JSON document read (config.json, model_config, a preset file)",
+        unit="bytes",
+        on_command_line=True,
+    )
+    max_json_depth: int = _limit(200, "deepest JSON nesting", on_command_line=True)
+    max_json_items: int = _limit(
+        3_000_000, "most values (numbers, strings, lists, objects) in one JSON document", on_command_line=True
+    )
+    max_member_bytes: int = _limit(
+        64 * MiB,
+        "largest archive member or metadata file read into memory",
+        unit="bytes",
+        on_command_line=True,
+    )
+    max_layers: int = _limit(100_000, "most layers in one model", on_command_line=True)
+    max_h5_objects: int = _limit(
+        2_000_000, "most HDF5 groups, datasets, links and attributes in one file", on_command_line=True
+    )
+    max_h5_depth: int = _limit(256, "deepest nesting of HDF5 groups (Keras nests two levels per model)")
+    # It bounds memory and time as well: about 500,000 objects' worth of a typical file.
+    max_h5_metadata_bytes: int = _limit(
+        256 * MiB,
+        "most HDF5 metadata read from one file: object headers, heaps, B-tree nodes, attribute values "
+        "and the paths built, each read counted as at least 64 bytes (256 in fractal heaps and "
+        "version 2 B-trees)",
+        unit="bytes",
+    )
+    # Counted before it is decoded, with variable-length strings' heap objects followed.
+    max_h5_attribute_bytes: int = _limit(
+        64 * MiB,
+        "largest HDF5 attribute text (or list Keras split over several), each string counted as at "
+        "least 64 bytes; a legacy file's model_config is also held to max_json_bytes",
+        unit="bytes",
+    )
+    max_compression_ratio: int = _limit(
+        1000, "largest expansion of a compressed zip member or HDF5 chunk over its stored size", unit="×"
+    )
+    # Protobuf itself stops at 2 GiB.
+    max_protobuf_bytes: int = _limit(1024 * MiB, "largest SavedModel saved_model.pb", unit="bytes")
+    max_bundle_entries: int = _limit(
+        1_000_000, "most tensors listed in a tensor-bundle index (variables/variables.index)"
+    )
+    max_graph_nodes: int = _limit(
+        5_000_000,
+        "most SavedModel graph nodes: its object graph's, its graph's and functions' op nodes, and "
+        "the steps of any walk over them",
+    )
+    max_tensor_bytes: int = _limit(
+        1024 * MiB,
+        "most bytes of one tensor's values held at once: an array read whole on request, or one decoded "
+        "HDF5 chunk while values stream (statistics never hold more)",
+        unit="bytes",
+    )
 
     def check_layers(self, count: int) -> None:
         if count > self.max_layers:
             raise LimitExceeded(f"more than {self.max_layers:,} layers (the layer limit)", "max_layers")
+
+
+# The limits the command line has a flag for, in the order of their fields.
+FLAGS = tuple(limit.name for limit in fields(Limits) if limit.metadata["flag"])
+
+
+def flag(name: str) -> str:
+    """The command-line flag of the `Limits` field `name`: `--max-json-bytes`."""
+    return "--" + name.replace("_", "-")
+
+
+def meaning(name: str) -> str:
+    """What the `Limits` field `name` bounds, in words."""
+    return Limits.__dataclass_fields__[name].metadata["meaning"]
+
+
+def unit(name: str) -> str:
+    """The unit of the `Limits` field `name`: `bytes`, `×`, or "" for a count."""
+    return Limits.__dataclass_fields__[name].metadata["unit"]
+
+
+def described(name: str) -> str:
+    """What the `Limits` field `name` bounds and its default, for a flag's help."""
+    default = getattr(DEFAULT_LIMITS, name)
+    return f"{meaning(name)} ({default:,}{' bytes' if unit(name) == 'bytes' else unit(name)})"
 
 
 DEFAULT_LIMITS = Limits()

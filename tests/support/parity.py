@@ -18,6 +18,8 @@ from typing import Any
 
 from kerascope.model import Fact, Format, LayerNode, ModelReport, Role, topology
 
+from support.stages import assert_every_stage_ran
+
 
 @dataclass(frozen=True)
 class Stores:
@@ -106,7 +108,10 @@ _KERAS3_ONLY_KEYS = ("shared_object_id", "module", "registered_name", "build_con
 
 def assert_static_matches_live(static: ModelReport, live: ModelReport, stores: Stores | None = None) -> None:
     """Every fact `static`'s format stores equals the live one; the layer set is the
-    live one less exactly the layers the format cannot show."""
+    live one less exactly the layers the format cannot show; every stage ran on
+    every layer of both."""
+    assert_every_stage_ran(static)
+    assert_every_stage_ran(live)
     stores = stores or STORES[static.format]
     expected = {node.path for node in live.nodes if not stores.blind_to(node, live)}
     found = {node.path for node in static.nodes}

@@ -182,6 +182,21 @@ def sequential(keras: Any) -> Any:
     )
 
 
+def sequential_same_shape_first(keras: Any) -> Any:
+    """An InputLayer followed by layers that pass its shape on unchanged: the stored
+    input shape reaches them as the file spells it (a real Keras 2.12 file's pattern)."""
+    L = keras.layers
+    return keras.Sequential(
+        [
+            keras.Input((19,)),
+            L.Normalization(axis=-1, name="norm"),
+            L.Dropout(0.1, name="drop"),
+            L.Dense(4, activation="elu", name="dense"),
+        ],
+        name="seq_same_first",
+    )
+
+
 BUILDERS = {
     "core": core,
     "conv2d": conv2d,
@@ -193,6 +208,7 @@ BUILDERS = {
     "prep": embedding_and_preprocessing,
     "ops": keras3_ops,
     "sequential": sequential,
+    "sequential_same_shape_first": sequential_same_shape_first,
 }
 
 

@@ -1,3 +1,14 @@
 """Analyses that read ModelReports: `diff` compares two, `check` finds what will
 not survive saving and loading, and what is unsafe to load. Reports in, findings
-(or a diff) out; nothing here opens a file or resolves a target."""
+(or a diff) out; nothing here opens a file or resolves a target.
+
+Other parts use the names below, never the modules inside (an import contract
+says so).
+"""
+
+from kerascope.analysis.diff import diff_reports
+from kerascope.analysis.live_checks import live_findings
+from kerascope.analysis.references import DANGEROUS_MODULES, KERAS_PACKAGES
+from kerascope.analysis.static_checks import static_findings
+
+__all__ = ["DANGEROUS_MODULES", "KERAS_PACKAGES", "diff_reports", "live_findings", "static_findings"]

@@ -31,6 +31,7 @@ def main_exit() -> None:
 
 def run_command(args: argparse.Namespace) -> int:
     from kerascope.cli.commands import COMMANDS
+    from kerascope.cli.output import refuse_overwriting_inputs
     from kerascope.errors import KerascopeError, TimeLimitExceeded
     from kerascope.model.records import LayerLookupError
 
@@ -40,9 +41,13 @@ def run_command(args: argparse.Namespace) -> int:
         print(f"kerascope {__version__}")
         return exits.OK
     if args.command is None:
-        build_parser().print_help()
+        parser = build_parser()
+        parser.print_usage(sys.stderr)
+        commands = ", ".join(COMMANDS)
+        print(f"kerascope: name a command ({commands}); kerascope --help says more", file=sys.stderr)
         return exits.ERROR
     try:
+        refuse_overwriting_inputs(args)
         return COMMANDS[args.command].run(args)
     except KeyboardInterrupt:
         return exits.INTERRUPTED
@@ -59,6 +64,6 @@ def run_command(args: argparse.Namespace) -> int:
 
 def _say(message: str) -> None:
     from kerascope.errors import one_line
-    from kerascope.views.text import printable
+    from kerascope.views import printable
 
     print(f"kerascope: {printable(one_line(message))}", file=sys.stderr)

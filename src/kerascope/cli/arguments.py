@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from kerascope.limits import DEFAULT_LIMITS, FLAG_LIMITS, Limits
+from kerascope.limits import DEFAULT_LIMITS, FLAGS, Limits, described, flag
 
 TARGET_HELP = (
     "a saved model file or folder (a KerasHub preset among them), a URL (https://, s3://, gs://, hf://org/repo), "
@@ -69,15 +69,7 @@ def add_output_option(command: argparse.ArgumentParser) -> None:
 
 def add_limit_options(command: argparse.ArgumentParser) -> None:
     group = command.add_argument_group("limits on what a file may make kerascope do")
-    for name, meaning in FLAG_LIMITS.items():
-        default = getattr(DEFAULT_LIMITS, name)
-        group.add_argument(
-            "--" + name.replace("_", "-"),
-            type=positive_int,
-            default=default,
-            metavar="N",
-            help=f"{meaning} ({default:,})",
-        )
+    add_limit_flags(group)
     group.add_argument(
         "--time-limit",
         type=positive_float,
@@ -87,13 +79,26 @@ def add_limit_options(command: argparse.ArgumentParser) -> None:
     )
 
 
+def add_limit_flags(group: argparse._ArgumentGroup) -> None:
+    """A flag for each limit `Limits` says the command line has, with its help and default."""
+    for name in FLAGS:
+        group.add_argument(
+            flag(name),
+            type=positive_int,
+            default=getattr(DEFAULT_LIMITS, name),
+            metavar="N",
+            help=described(name),
+        )
+
+
 def reading_of(args: argparse.Namespace) -> dict[str, Any]:
-    """The reading options of a command, as keyword arguments of the API calls."""
-    options = {"cache": args.cache, "load": args.load, "trust": args.trust}
+    """The reading options of a command, as keyword arguments of the API calls
+    (`--debug` puts the error of a step that failed on a layer in its finding)."""
+    options = {"cache": args.cache, "load": args.load, "trust": args.trust, "debug": args.debug}
     if hasattr(args, "config"):
         options["config"] = args.config
     return options
 
 
 def limits_of(args: argparse.Namespace) -> Limits:
-    return Limits(**{name: getattr(args, name) for name in FLAG_LIMITS})
+    return Limits(**{name: getattr(args, name) for name in FLAGS})

@@ -6,6 +6,10 @@ regular file (or a new one) is replaced that way; anything else at the path (a
 symbolic link, a FIFO, a device) is refused unless `--force`, and then written
 through, as the user named it. Errors name the user's path, never the
 temporary file.
+
+An output that is one of the command's inputs (the model file by any name, a hard
+link or a symbolic link to it, a file inside a model folder such as a preset's
+`config.json`, the `--config` file) is refused before anything is read.
 """
 
 from __future__ import annotations
@@ -22,6 +26,44 @@ from kerascope.errors import KerascopeError
 def to_terminal(path: str | None) -> bool:
     """Whether output to `path` (None: standard output) reaches a terminal, so may be coloured."""
     return path is None and sys.stdout.isatty()
+
+
+# The arguments that name what a command reads, and those that name what it writes.
+INPUT_ARGUMENTS = ("target", "a", "b", "config", "targets")
+OUTPUT_ARGUMENTS = ("output", "sarif")
+
+
+def refuse_overwriting_inputs(args: object) -> None:
+    """Refuse, in one line, an output that is one of the inputs: same file (same device
+    and inode, however it is named) or a file inside an input folder."""
+    inputs: list[str] = []
+    for name in INPUT_ARGUMENTS:
+        value = getattr(args, name, None)
+        inputs += value if isinstance(value, list) else [value] if isinstance(value, str) else []
+    for name in OUTPUT_ARGUMENTS:
+        output = getattr(args, name, None)
+        if not isinstance(output, str):
+            continue
+        written = _identity(output)
+        if written is None:
+            continue
+        within = {_identity(str(folder)) for folder in Path(os.path.realpath(output)).parents}
+        for path in inputs:
+            read = _identity(path)
+            if read is not None and (read == written or (os.path.isdir(path) and read in within)):
+                raise KerascopeError(
+                    f"{output}: is {'inside ' if read != written else ''}the input {path}; "
+                    "refusing to write over what the command reads"
+                )
+
+
+def _identity(path: str) -> tuple[int, int] | None:
+    """`(device, inode)` of what `path` names, links followed; None when there is nothing there."""
+    try:
+        found = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return found.st_dev, found.st_ino
 
 
 def emit(text: str, path: str | None, force: bool = False) -> None:

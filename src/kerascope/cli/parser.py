@@ -18,7 +18,7 @@ class OneLineParser(argparse.ArgumentParser):
     """Argument errors as one line on stderr and exit 2; `--help` still shows usage."""
 
     def error(self, message: str) -> NoReturn:
-        from kerascope.views.text import printable
+        from kerascope.views import printable
 
         sys.stderr.write(f"{self.prog}: {printable(message)} (see {self.prog} --help)\n")
         sys.exit(exits.ERROR)

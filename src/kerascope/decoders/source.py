@@ -5,6 +5,11 @@ file on disk, an object in a bucket and a file on a hub. A remote source reads
 only the ranges a reader asks for (a zip's central directory, `config.json`, the
 HDF5 object headers of a weights file), never a whole file, and counts the bytes
 it fetched; with a cache folder, what it fetched is kept for the next read.
+
+A server is held to what was asked (`remote_http.py`: no inflating, no body longer
+than its range, no silence longer than `RESPONSE_SECONDS`); each call to it has a
+deadline (`RESPONSE_SECONDS` plus its bytes at `MIN_RATE`), and one command fetches
+at most `MAX_FETCHED` bytes. The command's time limit bounds the whole.
 """
 
 from __future__ import annotations
@@ -26,6 +31,12 @@ BLOCK = 4096
 MAX_LISTING = 10_000  # entries listed from one remote folder
 MAX_BLOCKS = 16_384  # blocks kept in memory (64 MiB)
 MAX_LISTING_PAGE = 4 * 1024 * 1024  # an HTTP server's page listing a folder
+MAX_FETCHED = 1 << 30  # bytes one command fetches from remote stores
+# A server must begin answering within this, and then send at least MIN_RATE bytes a
+# second (the same values remote_http.py holds each HTTP response to).
+RESPONSE_SECONDS = 2.5
+MIN_RATE = 256 * 1024
+HTTP = ("http", "https")
 
 
 class Source:
@@ -139,18 +150,56 @@ class RemoteSource(Source):
                     f"{url}: reading a URL needs fsspec: pip install 'kerascope[remote]'"
                 ) from None
             try:
-                _fs, _path = url_to_fs(url)
+                _fs, _path = url_to_fs(url, **_options(url))
             except (ImportError, ValueError) as error:
                 raise KerascopeError(f"{url}: {remote_error(error)}") from None
         self.fs, self.path = _fs, _path or ""
         self.counter = _Counter()
+
+    @property
+    def over_http(self) -> bool:
+        protocol = self.fs.protocol
+        return bool(set(protocol if isinstance(protocol, (tuple, list)) else [protocol]) & set(HTTP))
+
+    def call(self, method: str, *args: Any, expected: int = 0, **kwargs: Any) -> Any:
+        """`fs.method(*args)`; over HTTP within a deadline: `RESPONSE_SECONDS`, plus the
+        `expected` bytes at `MIN_RATE`. (A bucket's or a hub's own client keeps its own
+        timeouts.)"""
+        if not self.over_http:
+            return getattr(self.fs, method)(*args, **kwargs)
+        return self._in_time(getattr(self.fs, f"_{method}"), *args, expected=expected, **kwargs)
+
+    def _in_time(self, coroutine: Any, *args: Any, expected: int, **kwargs: Any) -> Any:
+        from fsspec.asyn import sync
+        from fsspec.exceptions import FSTimeoutError
+
+        seconds = RESPONSE_SECONDS + expected / MIN_RATE
+        try:
+            return sync(self.fs.loop, coroutine, *args, timeout=seconds, **kwargs)
+        except FSTimeoutError:
+            raise KerascopeError(
+                f"the server did not answer within {seconds:.3g} s "
+                f"(kerascope gives a server {RESPONSE_SECONDS:g} s to begin and {MIN_RATE // 1024} KiB/s after)"
+            ) from None
+
+    def fetch(self, path: str, start: int, end: int) -> bytes:
+        """Bytes `start:end` of the file at `path` on this store, by one range request."""
+        self.counter.allow(end - start)
+        try:
+            return self.call("cat_file", path, start=start, end=end, expected=end - start)
+        except KerascopeError:
+            raise
+        except Exception as error:  # noqa: BLE001 - each filesystem raises its own kinds
+            raise KerascopeError(remote_error(error)) from None
 
     def _at(self, member: str) -> str:
         return f"{self.path.rstrip('/')}/{member}" if member else self.path
 
     def _info(self, member: str) -> dict[str, Any]:
         try:
-            return self.fs.info(self._at(member))
+            return self.call("info", self._at(member))
+        except KerascopeError:
+            raise
         except Exception as error:  # noqa: BLE001 - each filesystem raises its own kinds
             raise KerascopeError(f"{member + ': ' if member else ''}{remote_error(error)}") from None
 
@@ -165,12 +214,8 @@ class RemoteSource(Source):
 
     def open(self, member: str = "") -> IO[bytes]:
         size = self.size(member)
-        try:
-            raw = self.fs.open(self._at(member), "rb", block_size=BLOCK, cache_type="none")
-        except Exception as error:  # noqa: BLE001
-            raise KerascopeError(f"{self.name}: {remote_error(error)}") from None
         key = f"{self.name}/{member}" if member else self.name
-        return _BlockReader(raw, size, self.counter, self.cache, key, self.fs, self._at(member))
+        return _BlockReader(self, self._at(member), size, self.cache, key)
 
     def is_dir(self, member: str = "") -> bool:
         info = self._info(member) if not member else self._info_or_none(member)
@@ -191,7 +236,9 @@ class RemoteSource(Source):
         if isinstance(info.get("size"), int) and info["size"] > MAX_LISTING_PAGE:
             raise KerascopeError(f"{member or 'the folder'}: a listing of {info['size']:,} bytes")
         try:
-            entries = self.fs.ls(self._at(member), detail=False)
+            entries = self._entries(self._at(member))
+        except KerascopeError:
+            raise
         except Exception as error:  # noqa: BLE001
             raise KerascopeError(remote_error(error)) from None
         if len(entries) > MAX_LISTING:
@@ -203,6 +250,16 @@ class RemoteSource(Source):
             if str(entry).startswith(inside) or "://" not in str(entry)
         }
         return sorted(name for name in names if name not in ("", ".", ".."))
+
+    def _entries(self, path: str) -> list[str]:
+        """What a folder lists: over HTTP, the links of its page, read within bounds and
+        scanned in one pass (`remote_http.py`); elsewhere, what the store says."""
+        if not self.over_http:
+            return self.fs.ls(path, detail=False)
+        from kerascope.decoders import remote_http
+
+        page = self._in_time(remote_http.listing_page, self.fs, path, expected=MAX_LISTING_PAGE)
+        return remote_http.page_links(page, path)
 
     def size(self, member: str = "") -> int:
         size = self._info(member).get("size")
@@ -227,20 +284,27 @@ class RemoteSource(Source):
 
 
 class _Counter:
+    """The bytes one command fetched from one store, held to `MAX_FETCHED`."""
+
     def __init__(self) -> None:
         self.bytes = 0
+
+    def allow(self, count: int) -> None:
+        if self.bytes + count > MAX_FETCHED:
+            raise KerascopeError(
+                f"fetched {self.bytes:,} bytes already; {count:,} more would pass the "
+                f"{MAX_FETCHED:,}-byte budget of one command"
+            )
 
 
 class _BlockReader(io.RawIOBase):
     """A remote file read in aligned blocks, each fetched once (from the cache folder
     when it holds it), and counted."""
 
-    def __init__(
-        self, raw: Any, size: int, counter: _Counter, cache: Path | None, key: str, fs: Any, path: str
-    ) -> None:
+    def __init__(self, source: RemoteSource, path: str, size: int, cache: Path | None, key: str) -> None:
         super().__init__()
-        self._raw, self._size, self._counter = raw, size, counter
-        self._fs, self._path = fs, path
+        self._source, self._path, self._size = source, path, size
+        self._counter = source.counter
         self._position = 0
         self._blocks: dict[int, bytes] = {}
         self._cache = cache / hashlib.sha256(key.encode()).hexdigest()[:32] if cache else None
@@ -294,8 +358,14 @@ class _BlockReader(io.RawIOBase):
             return
         starts = [first * BLOCK for first, _ in runs]
         ends = [min((last + 1) * BLOCK, self._size) for _, last in runs]
+        wanted_bytes = sum(ends) - sum(starts)
+        self._counter.allow(wanted_bytes)
         try:
-            parts = self._fs.cat_ranges([self._path] * len(runs), starts, ends)
+            parts = self._source.call(
+                "cat_ranges", [self._path] * len(runs), starts, ends, expected=wanted_bytes
+            )
+        except KerascopeError:
+            raise
         except Exception as error:  # noqa: BLE001 - each filesystem raises its own kinds
             raise KerascopeError(remote_error(error)) from None
         for (first, last), data in zip(runs, parts, strict=True):
@@ -330,11 +400,7 @@ class _BlockReader(io.RawIOBase):
 
     def _fetch(self, first: int, last: int) -> dict[int, bytes]:
         start = first * BLOCK
-        self._raw.seek(start)
-        try:
-            data = self._raw.read(min((last + 1) * BLOCK, self._size) - start)
-        except Exception as error:  # noqa: BLE001 - each filesystem raises its own kinds
-            raise KerascopeError(remote_error(error)) from None
+        data = self._source.fetch(self._path, start, min((last + 1) * BLOCK, self._size))
         self._counter.bytes += len(data)
         blocks = {
             index: data[(index - first) * BLOCK : (index - first + 1) * BLOCK]
@@ -367,14 +433,26 @@ class _BlockReader(io.RawIOBase):
         temporary.write_bytes(block)
         os.replace(temporary, self._cache / str(index))
 
-    def close(self) -> None:
-        if not self.closed:
-            self._raw.close()
-        super().close()
+
+def _options(url: str) -> dict[str, Any]:
+    """fsspec storage options: over HTTP, those that bound every response."""
+    if url.partition("://")[0].lower() not in HTTP:
+        return {}
+    from kerascope.decoders import remote_http
+
+    return remote_http.options()
 
 
 def remote_error(error: BaseException) -> str:
-    """One line for what a remote store said: not found, not allowed, no ranges."""
+    """One line for what a remote store said: not found, not allowed, no ranges; or why
+    kerascope refused what it sent (found anywhere in the chain of causes)."""
+    cause: BaseException | None = error
+    for _ in range(16):
+        if cause is None:
+            break
+        if getattr(cause, "refusal", False):
+            return one_line(str(cause))
+        cause = cause.__cause__ or cause.__context__
     status = getattr(error, "status", None) or getattr(getattr(error, "response", None), "status_code", None)
     text = one_line(str(error)) or type(error).__name__
     if status == 404 or isinstance(error, FileNotFoundError):

@@ -5,7 +5,7 @@ Nothing here imports another part of kerascope; every other part imports this.
 
 from kerascope.model.records import Finding, InboundLink, LayerLookupError, LayerNode, ModelReport, WeightInfo
 from kerascope.model.results import Change, CheckResult, LayerDiff, ModelDiff
-from kerascope.model.vocabulary import Code, DiffStatus, Fact, Format, Origin, Role, Severity
+from kerascope.model.vocabulary import Code, DiffStatus, Fact, Format, Origin, Role, Severity, Stage
 
 __all__ = [
     "Change",
@@ -24,5 +24,6 @@ __all__ = [
     "Origin",
     "Role",
     "Severity",
+    "Stage",
     "WeightInfo",
 ]

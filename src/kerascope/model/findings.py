@@ -121,6 +121,17 @@ MEANINGS: dict[Code, Meaning] = {
     Code.SHAPE_OUT_OF_RANGE: Meaning(
         WARNING, "no real model has such a size; the file may be corrupt or crafted"
     ),
+    # -- a stage of the pipeline that failed on one layer ---------------------------------
+    Code.STAGE_FAILED: Meaning(
+        WARNING,
+        "a bug in kerascope, not in the file: the rest of the report stands; please report it with the "
+        "output of `kerascope --debug`",
+    ),
+    Code.CHECK_FAILED: Meaning(
+        ERROR,
+        "a layer that could not be checked is not known to be safe: do not load the file until it is; "
+        "please report it with the output of `kerascope --debug`",
+    ),
 }
 
 

@@ -158,6 +158,20 @@ class Code(Vocabulary):
     # Shapes: a layer's rule and the file disagree, or a file's number is beyond reason.
     SHAPE_MISMATCH = "SHAPE_MISMATCH"
     SHAPE_OUT_OF_RANGE = "SHAPE_OUT_OF_RANGE"
+    # A stage of the pipeline failed on one layer; the report went on without it.
+    STAGE_FAILED = "STAGE_FAILED"
+    CHECK_FAILED = "CHECK_FAILED"
+
+
+@unique
+class Stage(Vocabulary):
+    """The stages of the pipeline that work layer by layer after the read, in order
+    (`kerascope/pipeline.py`): each fills one kind of fact, or finds findings."""
+
+    SHAPES = "shapes"
+    WEIGHT_NAMES = "weight names"
+    COSTS = "costs"
+    CHECKS = "checks"
 
 
 @unique

@@ -20,6 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from kerascope.errors import KerascopeError, one_line
+from kerascope.model.findings import finding
+from kerascope.model.records import Finding
+from kerascope.model.vocabulary import Code, Severity
 
 SCHEMA_VERSION = "1"
 
@@ -120,6 +123,8 @@ class Catalog:
             ) from None
 
         self.path = Path(path)
+        if not read_only:
+            self._refuse_foreign(duckdb)
         try:
             self._db = duckdb.connect(str(self.path), read_only=read_only)
         except duckdb.Error as error:
@@ -151,6 +156,7 @@ class Catalog:
 
     def commit(self, batch: Batch) -> None:
         """Every row of `batch`, in one transaction; old rows of the same models replaced."""
+        fit_numbers(batch)
         tables = {
             "incoming_files": _arrow(FILES, batch.files),
             "incoming_layers": _arrow(LAYERS, batch.layers),
@@ -232,15 +238,31 @@ class Catalog:
                 body = ", ".join(f"{name} {kind}" for name, kind, _ in columns)
                 self._db.execute(f"CREATE TABLE IF NOT EXISTS {table} ({body})")
 
-    def _check_schema(self) -> None:
+    def _refuse_foreign(self, duckdb: Any) -> None:
+        """An existing database is judged in a read-only open before anything is written
+        to it: one holding tables but no kerascope catalog is someone else's, and is left
+        as it was."""
+        if not self.path.exists():
+            return
         try:
-            found = self._db.execute("SELECT value FROM catalog_info WHERE key = 'schema_version'").fetchone()
-        except Exception:  # noqa: BLE001 - any failure here means the file is no catalog of ours
-            found = None
-        if found is None or found[0] != SCHEMA_VERSION:
-            raise KerascopeError(
-                f"{self.path}: not a kerascope catalog of schema {SCHEMA_VERSION}; scan into a new file"
-            )
+            existing = duckdb.connect(str(self.path), read_only=True)
+        except duckdb.Error as error:
+            raise KerascopeError(f"{self.path}: cannot open the catalog ({one_line(str(error))})") from None
+        try:
+            tables = existing.execute("SELECT count(*) FROM information_schema.tables").fetchone()[0]
+            if tables and not _is_catalog(existing):
+                raise self._not_ours()
+        finally:
+            existing.close()
+
+    def _check_schema(self) -> None:
+        if not _is_catalog(self._db):
+            raise self._not_ours()
+
+    def _not_ours(self) -> KerascopeError:
+        return KerascopeError(
+            f"{self.path}: not a kerascope catalog of schema {SCHEMA_VERSION}; scan into a new file"
+        )
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:
@@ -261,6 +283,65 @@ _TOUCHED = (
     ("stat_key", "", "string"),
 )
 _IDS = (("file_id", "", "string"),)
+
+
+def _is_catalog(db: Any) -> bool:
+    """Whether an open database is a kerascope catalog of this schema."""
+    try:
+        found = db.execute("SELECT value FROM catalog_info WHERE key = 'schema_version'").fetchone()
+    except Exception:  # noqa: BLE001 - any failure here means the file is no catalog of ours
+        return False
+    return found is not None and found[0] == SCHEMA_VERSION
+
+
+# The integers each Arrow type holds (timestamps are microseconds in an int64).
+_INTEGER_RANGES = {
+    "int32": (-(1 << 31), (1 << 31) - 1),
+    "int64": (-(1 << 63), (1 << 63) - 1),
+    "timestamp": (-(1 << 63), (1 << 63) - 1),
+}
+
+
+def fit_numbers(batch: Batch) -> None:
+    """Numbers a file made larger than their catalog column holds (a layer declaring 2^80
+    parameters) are stored as NULL, each with a SHAPE_OUT_OF_RANGE finding that holds
+    the number as text: one file never fails the commit of a batch."""
+    found: dict[str, list[Finding]] = {}
+    for row in batch.files:
+        for name, _, kind in FILES:
+            if _beyond(row.get(name), kind):
+                found.setdefault(row["file_id"], []).append(_too_large(None, name, row[name], kind))
+                row[name] = None
+    for layer in batch.layers:
+        for index, (name, _, kind) in enumerate(LAYERS):
+            if _beyond(layer[index], kind):
+                found.setdefault(layer[0], []).append(_too_large(layer[1], name, layer[index], kind))
+                layer[index] = None
+    for row in batch.files:
+        added = found.get(row["file_id"], [])
+        if not added:
+            continue
+        batch.findings += [
+            [row["file_id"], f.code.value, f.severity.value, f.path, f.message, f.hint] for f in added
+        ]
+        severities = [finding.severity for finding in added]
+        if row.get("worst_severity"):
+            severities.append(Severity(row["worst_severity"]))
+        row["finding_count"] = (row.get("finding_count") or 0) + len(added)
+        row["worst_severity"] = max(severities, key=lambda severity: severity.rank).value
+
+
+def _beyond(value: Any, kind: str) -> bool:
+    bounds = _INTEGER_RANGES.get(kind)
+    return bounds is not None and isinstance(value, int) and not bounds[0] <= value <= bounds[1]
+
+
+def _too_large(path: str | None, column: str, value: int, kind: str) -> Finding:
+    return finding(
+        Code.SHAPE_OUT_OF_RANGE,
+        path,
+        f"{column} is {value:,}, more than the catalog's {kind} column holds: stored as NULL",
+    )
 
 
 def in_scope(roots: Sequence[str], column: str = "path") -> tuple[str, list[str]]:

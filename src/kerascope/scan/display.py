@@ -12,7 +12,7 @@ from typing import IO, Any
 
 from kerascope.scan.runner import ScanCounts
 from kerascope.scan.summary import ScanSummary
-from kerascope.views.text import plural, printable
+from kerascope.views import plural, printable
 
 VERSIONS_SHOWN = 8
 

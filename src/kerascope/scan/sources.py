@@ -10,17 +10,22 @@ one or, over plain HTTP, a page listing one, and only range requests read it.
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 from typing import IO, Any
 
 from kerascope.decoders.source import LocalSource, RemoteSource, Source
 from kerascope.errors import KerascopeError
+from kerascope.scan.defaults import DEFAULT_TIME_LIMIT
 
 LOCAL = "file"
 # A remote tree is what its server says: a server can list a folder inside every
 # folder forever. Walks and folder models go no deeper, and list no more, than this.
 MAX_DEPTH = 256
 MAX_REMOTE_ENTRIES = 1_000_000
+# The scanning process describes a remote folder's entries itself (one request each):
+# past this, the folder is an error row, as a worker's file past its time limit is.
+LISTING_SECONDS = DEFAULT_TIME_LIMIT
 
 
 def filesystem(protocol: str) -> Any:
@@ -74,7 +79,19 @@ class RemoteTree:
         return found
 
     def ls(self, url: str, detail: bool = True) -> list[dict[str, Any]]:
-        return [self._entry(f"{url}/{name}") for name in RemoteSource(url).listing()]
+        """The folder's entries, described within `LISTING_SECONDS` (each request to the
+        server is bounded in time and bytes by `RemoteSource`; this bounds them all)."""
+        names = RemoteSource(url).listing()
+        deadline = time.monotonic() + LISTING_SECONDS
+        entries = []
+        for name in names:
+            if time.monotonic() > deadline:
+                raise KerascopeError(
+                    f"its server took more than {LISTING_SECONDS:g} s to describe its entries "
+                    f"({len(entries):,} of {len(names):,})"
+                )
+            entries.append(self._entry(f"{url}/{name}"))
+        return entries
 
     def _entry(self, url: str) -> dict[str, Any]:
         """A listed entry the store will not describe (a name it cannot serve) is taken

@@ -66,7 +66,7 @@ def summarize(catalog: Catalog, roots: Sequence[str], counts: ScanCounts) -> Sca
 
 def sarif_document(catalog: Catalog, roots: Sequence[str]) -> dict[str, Any]:
     """The findings under `roots` as one SARIF 2.1.0 log; unreadable models as notifications."""
-    from kerascope.views.check_view import sarif_log
+    from kerascope.views import sarif_log
 
     scope, parameters = in_scope(roots, "files.path")
     by_file: dict[str, list[Finding]] = {}

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from kerascope.analysis.references import DANGEROUS_MODULES, KERAS_PACKAGES
+from kerascope.analysis import DANGEROUS_MODULES, KERAS_PACKAGES
 from kerascope.api import check
 from kerascope.errors import KerascopeError, TimeLimitExceeded, one_line
 from kerascope.limits import Limits, time_limit
@@ -21,7 +21,7 @@ from kerascope.model.topology import MODEL_KEYS
 from kerascope.model.vocabulary import Code
 from kerascope.scan.fingerprint import content_hash
 from kerascope.scan.sources import filesystem
-from kerascope.views.columns import COLUMNS
+from kerascope.views import COLUMNS
 
 LAYER_COLUMNS = ("path", "name", "class", "module", "role", "depth", "params", "output_shape")
 _CUSTOM_CODES = (Code.CUSTOM_CLASS, Code.FOREIGN_MODULE)

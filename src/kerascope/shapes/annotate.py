@@ -11,7 +11,10 @@ Two passes over the report's graphs:
    activation bytes); when the caller asked for them (`input_shapes`,
    `batch_size`), a static report shows them as its shapes.
 
-`report.assumptions` says what pass 2 assumed.
+`report.assumptions` says what pass 2 assumed. Then each layer's weights are
+named and its cost priced. A layer whose work raises in any of these steps is
+handed to `failures` with the step's `Stage` and keeps that fact unknown; the
+other layers go on (without `failures`, the error is raised).
 """
 
 from __future__ import annotations
@@ -22,25 +25,28 @@ from typing import Any
 from kerascope.errors import KerascopeError
 from kerascope.families import dims
 from kerascope.families.dims import OutOfRange, Shape
+from kerascope.model.failures import RAISE, Failures
 from kerascope.model.findings import finding
 from kerascope.model.records import ModelReport
-from kerascope.model.vocabulary import Code, Fact, Format, Origin
+from kerascope.model.vocabulary import Code, Fact, Format, Origin, Stage
 from kerascope.shapes.cost import price
 from kerascope.shapes.graph import Pass
-from kerascope.shapes.weight_names import name_weights
+from kerascope.shapes.weight_names import name_layer_weights
 
 
 def annotate(
     report: ModelReport,
     input_shapes: dict[str | None, Any] | None = None,
     batch_size: int | None = None,
+    failures: Failures = RAISE,
 ) -> ModelReport:
     """Fill `report`'s shapes, weight names, FLOPs, MACs and memory, in place; returns it.
 
     `input_shapes` maps an input's name to its shape (batch dimension included,
     None for unknown dimensions); the key None stands for the only input of a
     single-input model. `batch_size` fills every unknown batch dimension
-    (default 1 for the figures, which are then per example).
+    (default 1 for the figures, which are then per example). `failures` collects
+    the layers a step failed on (by default, the failure is raised).
     """
     if batch_size is not None and (not dims.is_int(batch_size) or not 1 <= batch_size <= dims.MAX_DIM):
         raise KerascopeError(f"batch size {batch_size!r}: give a whole number from 1 to {dims.MAX_DIM:,}")
@@ -49,20 +55,23 @@ def annotate(
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _annotate(report, input_shapes, batch_size)
+        return _annotate(report, input_shapes, batch_size, failures)
     finally:
         if collecting:
             gc.enable()
 
 
 def _annotate(
-    report: ModelReport, input_shapes: dict[str | None, Any] | None, batch_size: int | None
+    report: ModelReport,
+    input_shapes: dict[str | None, Any] | None,
+    batch_size: int | None,
+    failures: Failures,
 ) -> ModelReport:
     live = report.format == Format.LIVE
-    overrides = _overrides(report, input_shapes or {})
+    overrides = _overrides(report, input_shapes or {}, failures)
     stored = None
     if not live:
-        stored = Pass(report).run()
+        stored = Pass(report, failures=failures).run()
         for path in stored.unusable_stored:  # what the file stores is no shape: derive one, or none
             report[path].output_shapes = None
             report[path].origin.pop(Fact.SHAPES, None)
@@ -70,27 +79,33 @@ def _annotate(
         _report_findings(report, stored)
     assumed = stored.at_batch(batch_size or 1) if stored is not None and not overrides else None
     if assumed is None:
-        assumed = Pass(report, inputs=overrides, batch=batch_size or 1, resume=not overrides)
+        assumed = Pass(
+            report, inputs=overrides, batch=batch_size or 1, resume=not overrides, failures=failures
+        )
         if stored is not None:
             assumed.parsed = stored.parsed  # the file's shapes, parsed once
         assumed.run()
     if not live and (overrides or batch_size is not None):
         _fill(report, assumed, replace=True)
-    name_weights(report)
-    price(report, assumed.sites, batch_size or 1, use_stored=not overrides)
+    for node in report.nodes:
+        try:
+            name_layer_weights(report, node)
+        except Exception as error:  # noqa: BLE001 - one layer degrades (model/failures.py)
+            failures.add(Stage.WEIGHT_NAMES, node.path, error)
+    price(report, assumed.sites, batch_size or 1, use_stored=not overrides, failures=failures)
     report.assumptions = _assumptions(assumed, batch_size)
     return report
 
 
-def input_names(report: ModelReport) -> list[str]:
+def input_names(report: ModelReport, failures: Failures = RAISE) -> list[str]:
     """The names the root's inputs answer to, in order (for `--input-shape NAME=...`)."""
-    return [name for name, _ in Pass(report).run().root_inputs]
+    return [name for name, _ in Pass(report, failures=failures).run().root_inputs]
 
 
-def _overrides(report: ModelReport, given: dict[str | None, Any]) -> dict[str, Shape]:
+def _overrides(report: ModelReport, given: dict[str | None, Any], failures: Failures) -> dict[str, Shape]:
     if not given:
         return {}
-    names = input_names(report)
+    names = input_names(report, failures)
     found: dict[str, Shape] = {}
     for name, value in given.items():
         if name is None:
@@ -119,15 +134,19 @@ def _fill(report: ModelReport, done: Pass, replace: bool = False) -> None:
         if not sites or path not in report:
             continue
         node = report[path]
-        if replace or node.output_shapes is None:
-            outputs = [_encode(site.outputs) for site in sites]
-            if any(value is not None for value in outputs):
-                node.output_shapes = outputs
-                node.origin[Fact.SHAPES] = Origin.DERIVED
-        if replace or node.input_shapes is None:
-            inputs = [_encode(site.inputs) for site in sites]
-            if any(value is not None for value in inputs):
-                node.input_shapes = inputs
+        try:
+            outputs = (
+                [_encode(site.outputs) for site in sites] if replace or node.output_shapes is None else []
+            )
+            inputs = [_encode(site.inputs) for site in sites] if replace or node.input_shapes is None else []
+        except Exception as error:  # noqa: BLE001 - the layer keeps the shapes it had (model/failures.py)
+            done.failures.add(Stage.SHAPES, path, error)
+            continue
+        if any(value is not None for value in outputs):
+            node.output_shapes = outputs
+            node.origin[Fact.SHAPES] = Origin.DERIVED
+        if any(value is not None for value in inputs):
+            node.input_shapes = inputs
 
 
 def _encode(shapes: list[Shape] | None) -> Any:
@@ -141,15 +160,15 @@ def _encode(shapes: list[Shape] | None) -> Any:
 
 def _report_findings(report: ModelReport, done: Pass) -> None:
     for path, index, stored, derived in done.mismatches:
-        node = report[path]
-        report.findings.append(
-            finding(
-                Code.SHAPE_MISMATCH,
-                path,
-                f"the file stores output shape {_text(stored)} for call {index} of {node.class_name}, "
-                f"but Keras's rule for it gives {_text(derived)}; the stored shape is kept",
+        try:
+            message = (
+                f"the file stores output shape {_text(stored)} for call {index} of {report[path].class_name}, "
+                f"but Keras's rule for it gives {_text(derived)}; the stored shape is kept"
             )
-        )
+        except Exception as error:  # noqa: BLE001 - one layer degrades (model/failures.py)
+            done.failures.add(Stage.SHAPES, path, error)
+            continue
+        report.findings.append(finding(Code.SHAPE_MISMATCH, path, message))
     seen = set()
     for path, message in done.out_of_range:
         if path in seen:

@@ -67,8 +67,9 @@ from kerascope.families.call import Call
 from kerascope.families.knowledge import LayerKnowledge, Price
 from kerascope.families.registry import known, known_class, price_call
 from kerascope.families.spelling import canonical_config, rule_key
+from kerascope.model.failures import RAISE, Failures
 from kerascope.model.records import LayerNode, ModelReport
-from kerascope.model.vocabulary import Fact, Origin, Role
+from kerascope.model.vocabulary import Fact, Origin, Role, Stage
 from kerascope.shapes.graph import Site, is_shape_list
 
 _DTYPE_BYTES = {
@@ -99,22 +100,41 @@ class _Totals:
     estimated: bool = False
 
 
-def price(report: ModelReport, sites: dict[str, list[Site]], batch: int, use_stored: bool) -> None:
-    """Fill macs, flops, weight_bytes and activation_bytes on every node, children first."""
+def price(
+    report: ModelReport,
+    sites: dict[str, list[Site]],
+    batch: int,
+    use_stored: bool,
+    failures: Failures = RAISE,
+) -> None:
+    """Fill macs, flops, weight_bytes and activation_bytes on every node, children first.
+    A node whose pricing raises is handed to `failures` and left unpriced (and so
+    is every parent whose sum needs it)."""
     for node in reversed(report.nodes):
-        children = report.children(node) if node.children else []
-        node_sites = sites.get(node.path) or _own_sites(node, batch, use_stored)
-        estimated: set[str] = set()
-        work = _work(node, node_sites, children, estimated)
-        node.macs, node.flops = work.macs, work.flops
-        if work.estimated and work.flops is not None:
-            estimated.update(("macs", "flops"))
-        node.weight_bytes = _weight_bytes(node, children)
-        node.activation_bytes = _activation_bytes(node, node_sites, children)
-        if node.activation_bytes is not None:
-            estimated.add("activation_bytes")
-        node.estimated = sorted(estimated)
-        node.origin[Fact.COST] = Origin.DERIVED
+        try:
+            _price_node(report, node, sites, batch, use_stored)
+        except Exception as error:  # noqa: BLE001 - one layer degrades (model/failures.py)
+            failures.add(Stage.COSTS, node.path, error)
+            node.macs = node.flops = node.weight_bytes = node.activation_bytes = None
+            node.estimated = []
+
+
+def _price_node(
+    report: ModelReport, node: LayerNode, sites: dict[str, list[Site]], batch: int, use_stored: bool
+) -> None:
+    children = report.children(node) if node.children else []
+    node_sites = sites.get(node.path) or _own_sites(node, batch, use_stored)
+    estimated: set[str] = set()
+    work = _work(node, node_sites, children, estimated)
+    node.macs, node.flops = work.macs, work.flops
+    if work.estimated and work.flops is not None:
+        estimated.update(("macs", "flops"))
+    node.weight_bytes = _weight_bytes(node, children)
+    node.activation_bytes = _activation_bytes(node, node_sites, children)
+    if node.activation_bytes is not None:
+        estimated.add("activation_bytes")
+    node.estimated = sorted(estimated)
+    node.origin[Fact.COST] = Origin.DERIVED
 
 
 def _work(node: LayerNode, sites: list[Site], children: list[LayerNode], estimated: set[str]) -> _Totals:

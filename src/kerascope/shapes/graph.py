@@ -25,8 +25,9 @@ from kerascope.families.knowledge import LayerKnowledge
 from kerascope.families.registry import known_class, outputs_of
 from kerascope.families.spelling import OP_PREFIX, canonical_config, rule_key
 from kerascope.model import topology
+from kerascope.model.failures import RAISE, Failures
 from kerascope.model.records import LayerNode, ModelReport
-from kerascope.model.vocabulary import Format, Kind, Role
+from kerascope.model.vocabulary import Format, Kind, Role, Stage
 
 
 @dataclass
@@ -47,7 +48,8 @@ class Pass:
     replace the stored ones; `batch`: the batch size set on every unknown leading
     dimension of an input; `resume`: whether a stored shape may stand in where
     no rule knows a layer (not when the inputs were changed, since the stored
-    shapes describe other inputs).
+    shapes describe other inputs); `failures`: where a call site that raises is
+    noted (its outputs then unknown), instead of ending the pass.
     """
 
     report: ModelReport
@@ -63,6 +65,7 @@ class Pass:
     keras3: bool = True
     parsed: dict[str, list[Outputs | None]] = field(default_factory=dict)
     batch_leading: bool = True
+    failures: Failures = RAISE
 
     def at_batch(self, batch: int) -> Pass | None:
         """This pass's shapes with `batch` as every unknown leading dimension, when
@@ -70,21 +73,32 @@ class Pass:
         axis: no Keras 3 operation, no time-major recurrent layer); else None."""
         if not self.batch_leading or self.batch is not None:
             return None
-        moved = Pass(self.report, batch=batch, resume=self.resume, keras3=self.keras3, parsed=self.parsed)
+        moved = Pass(
+            self.report,
+            batch=batch,
+            resume=self.resume,
+            keras3=self.keras3,
+            parsed=self.parsed,
+            failures=self.failures,
+        )
         for path, sites in self.sites.items():
             if all(site.outputs is None and not any(site.inputs) for site in sites):
                 moved.sites[path] = sites
                 continue
-            moved.sites[path] = [
-                Site(
-                    [dims.with_batch(shape, batch) for shape in site.inputs],
-                    None
-                    if site.outputs is None
-                    else [dims.with_batch(shape, batch) for shape in site.outputs],
-                    site.kwargs,
-                )
-                for site in sites
-            ]
+            try:
+                moved.sites[path] = [
+                    Site(
+                        [dims.with_batch(shape, batch) for shape in site.inputs],
+                        None
+                        if site.outputs is None
+                        else [dims.with_batch(shape, batch) for shape in site.outputs],
+                        site.kwargs,
+                    )
+                    for site in sites
+                ]
+            except Exception as error:  # noqa: BLE001 - one layer degrades (model/failures.py)
+                self.failures.add(Stage.SHAPES, path, error)
+                moved.sites[path] = [Site(site.inputs, None, site.kwargs) for site in sites]
         for name, shape in self.root_inputs:
             moved.root_inputs.append((name, dims.with_batch(shape, batch)))
             if shape and shape[0] is None:
@@ -96,7 +110,10 @@ class Pass:
         self.keras3 = version.startswith("3") or (not version and self.report.format == Format.KERAS)
         root = self.report.root
         if topology.layer_entries(root.config):
-            self._model(root, None, top=True)
+            try:
+                self._model(root, None, top=True)
+            except Exception as error:  # noqa: BLE001 - the root's own graph, outside any call site
+                self.failures.add(Stage.SHAPES, root.path, error)
         return self
 
     # -- one model --------------------------------------------------------------
@@ -202,7 +219,22 @@ class Pass:
         kwargs: dict[str, Any],
         own: LayerKnowledge | None,
     ) -> Outputs | None:
-        """One call's outputs; `own` is what the families know of the node's class."""
+        """One call's outputs: the layer's rule, or a stored shape where the file keeps one.
+        A call whose work raises is noted and left unknown, and the pass goes on. `own` is
+        what the families know of the node's class."""
+        try:
+            derived = self._derived(node, inputs, kwargs, own)
+            outputs = self._kept(node, index, derived)
+        except Exception as error:  # noqa: BLE001 - one layer degrades (model/failures.py)
+            self.failures.add(Stage.SHAPES, node.path, error)
+            self._record(node, index, inputs, None, kwargs)
+            return None
+        self._record(node, index, inputs, outputs, kwargs, derived)
+        return outputs
+
+    def _derived(
+        self, node: LayerNode, inputs: list[Shape], kwargs: dict[str, Any], own: LayerKnowledge | None
+    ) -> Outputs | None:
         derived: Outputs | None = None
         if node.role == Role.MODEL and topology.layer_entries(node.config):
             derived = self._model(node, inputs)
@@ -227,20 +259,21 @@ class Pass:
                     derived = None
         if derived is not None and all(shape is None for shape in derived):
             derived = None
+        return derived
+
+    def _kept(self, node: LayerNode, index: int, derived: Outputs | None) -> Outputs | None:
+        """The outputs a call keeps: the stored shape where the file has one (noting a
+        disagreement with the rule), merged with the derived one where they agree."""
         stored = self._stored(node, index)
-        outputs = derived
-        if stored is not None:
-            if derived is None:
-                outputs = stored
-            else:
-                merged, agree = _merge_all(stored, derived)
-                if not agree:
-                    self.mismatches.append((node.path, index, stored, derived))
-                    outputs = stored
-                else:
-                    outputs = merged
-        self._record(node, index, inputs, outputs, kwargs, derived)
-        return outputs
+        if stored is None:
+            return derived
+        if derived is None:
+            return stored
+        merged, agree = _merge_all(stored, derived)
+        if not agree:
+            self.mismatches.append((node.path, index, stored, derived))
+            return stored
+        return merged
 
     def _stored(self, node: LayerNode, index: int) -> Outputs | None:
         if not self.resume or not node.output_shapes or index >= len(node.output_shapes):

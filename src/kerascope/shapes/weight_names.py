@@ -27,27 +27,24 @@ from kerascope.model.records import LayerNode, ModelReport, WeightInfo
 from kerascope.model.vocabulary import Fact, Origin
 
 
-def name_weights(report: ModelReport) -> None:
-    """Set the names of built-in layers' weights where the file stores none."""
-    for node in report.nodes:
-        if not node.weights or all(weight.name is not None for weight in node.weights):
-            continue
-        found = _rule_for(report, node)
-        if found is None:
-            continue
-        rule, config = found
-        try:
-            variables = rule(Build(config, stored=node.weights))
-        except MALFORMED:  # includes OutOfRange: a number no real layer has
-            continue
-        if variables is None or len(variables) != len(node.weights):
-            continue
-        if all(
-            _fits(weight, variable.shape) for weight, variable in zip(node.weights, variables, strict=True)
-        ):
-            for weight, variable in zip(node.weights, variables, strict=True):
-                weight.name = variable.name
-            node.origin[Fact.WEIGHT_NAMES] = Origin.DERIVED
+def name_layer_weights(report: ModelReport, node: LayerNode) -> None:
+    """Set the names of a built-in layer's weights where the file stores none."""
+    if not node.weights or all(weight.name is not None for weight in node.weights):
+        return
+    found = _rule_for(report, node)
+    if found is None:
+        return
+    rule, config = found
+    try:
+        variables = rule(Build(config, stored=node.weights))
+    except MALFORMED:  # includes OutOfRange: a number no real layer has
+        return
+    if variables is None or len(variables) != len(node.weights):
+        return
+    if all(_fits(weight, variable.shape) for weight, variable in zip(node.weights, variables, strict=True)):
+        for weight, variable in zip(node.weights, variables, strict=True):
+            weight.name = variable.name
+        node.origin[Fact.WEIGHT_NAMES] = Origin.DERIVED
 
 
 def _rule_for(report: ModelReport, node: LayerNode) -> tuple[WeightRule, dict[str, Any]] | None:

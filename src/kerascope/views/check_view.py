@@ -1,33 +1,23 @@
-"""Check findings as text (coloured on a terminal), JSON, or SARIF 2.1.0 for code review."""
+"""Check findings as text (coloured on a terminal) or JSON; SARIF is `sarif.py`."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
-from typing import Any
 
 from rich.text import Text
 
-from kerascope.model.records import Finding
 from kerascope.model.results import CheckResult
 from kerascope.model.vocabulary import Severity
-from kerascope.views.options import CheckView
 from kerascope.views.text import plural, printable
 
 _COLOURS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
-_SARIF_LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 
 
-def render_check(result: CheckResult, view: CheckView | str) -> Any:
-    view = CheckView(view)
-    if view == CheckView.JSON:
-        return json.dumps(result.to_dict(), indent=2) + "\n"
-    if view == CheckView.SARIF:
-        return json.dumps(sarif(result), indent=2) + "\n"
-    return _text(result)
+def render_json(result: CheckResult) -> str:
+    return json.dumps(result.to_dict(), indent=2) + "\n"
 
 
-def _text(result: CheckResult) -> Text:
+def render_text(result: CheckResult) -> Text:
     mode = "static and live checks" if result.live else "static checks, nothing executed"
     count = len(result.findings)
     out = Text()
@@ -41,62 +31,3 @@ def _text(result: CheckResult) -> Text:
             out.append(f"        fix: {printable(finding.hint)}\n", style="dim")
     out.rstrip()
     return out
-
-
-def sarif(result: CheckResult) -> dict[str, Any]:
-    """One check's findings as a SARIF 2.1.0 log."""
-    return sarif_log([(result.report.source, result.findings)])
-
-
-def sarif_log(
-    artifacts: Iterable[tuple[str, Sequence[Finding]]], notifications: Iterable[tuple[str, str]] = ()
-) -> dict[str, Any]:
-    """A SARIF 2.1.0 log of the findings of many files: `(uri, findings)` per file.
-
-    `notifications` are `(uri, message)` for files that could not be checked at
-    all; SARIF reports them as tool execution notifications, not as results.
-    """
-    from kerascope.version import __version__
-
-    rules: dict[str, dict[str, Any]] = {}
-    results = []
-    for uri, findings in artifacts:
-        for finding in findings:
-            rules.setdefault(
-                finding.code,
-                {"id": finding.code, "shortDescription": {"text": finding.code.replace("_", " ").lower()}},
-            )
-            if finding.hint:
-                rules[finding.code].setdefault("help", {"text": finding.hint})
-            results.append(_sarif_result(uri, finding))
-    run: dict[str, Any] = {
-        "tool": {"driver": {"name": "kerascope", "version": __version__, "rules": list(rules.values())}},
-        "results": results,
-    }
-    failures = [
-        {
-            "level": "error",
-            "message": {"text": message},
-            "locations": [{"physicalLocation": {"artifactLocation": {"uri": uri}}}],
-        }
-        for uri, message in notifications
-    ]
-    if failures:
-        run["invocations"] = [{"executionSuccessful": True, "toolExecutionNotifications": failures}]
-    return {
-        "version": "2.1.0",
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "runs": [run],
-    }
-
-
-def _sarif_result(uri: str, finding: Finding) -> dict[str, Any]:
-    location: dict[str, Any] = {"physicalLocation": {"artifactLocation": {"uri": uri}}}
-    if finding.path is not None:
-        location["logicalLocations"] = [{"fullyQualifiedName": finding.path or "(model)", "kind": "member"}]
-    return {
-        "ruleId": finding.code,
-        "level": _SARIF_LEVELS[finding.severity],
-        "message": {"text": finding.message + (f" Fix: {finding.hint}" if finding.hint else "")},
-        "locations": [location],
-    }

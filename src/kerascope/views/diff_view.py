@@ -1,4 +1,4 @@
-"""A ModelDiff as text (coloured on a terminal), JSON or Markdown."""
+"""A ModelDiff as text (coloured on a terminal), JSON, Markdown or an HTML page."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from rich.text import Text
 from kerascope.model.results import LayerDiff, ModelDiff
 from kerascope.model.vocabulary import DiffStatus
 from kerascope.views.markdown_view import markdown_code, markdown_text
-from kerascope.views.options import DiffView
 from kerascope.views.text import compact, count_text, plural, printable
 
 _MARKS = {
@@ -20,18 +19,31 @@ _MARKS = {
 }
 
 
-def render_diff(diff: ModelDiff, view: DiffView | str) -> Any:
-    view = DiffView(view)
-    if view == DiffView.JSON:
-        return diff.to_json() + "\n"
-    if view == DiffView.MARKDOWN:
-        return _markdown(diff)
-    if view == DiffView.HTML:
-        return diff_html(diff)
-    return _text(diff)
+def render_text(diff: ModelDiff) -> Text:
+    out = Text()
+    out.append(_headline(diff) + "\n", style="bold")
+    for layer in diff.layers:
+        mark, colour = _MARKS[layer.status]
+        out.append(f"{mark} {_layer_title(layer)}\n", style=colour)
+        for change in layer.changes:
+            out.append(f"    {printable(change.key)}: ")
+            out.append(_value(change.old), style="red")
+            out.append(" → ")
+            out.append(_value(change.new), style="green")
+            out.append("\n")
+    if diff.a_params != diff.b_params:
+        out.append(f"Params: {count_text(diff.a_params)} → {count_text(diff.b_params)}\n")
+    for note in diff.notes:
+        out.append(f"note: {printable(note)}\n", style="dim")
+    out.rstrip()
+    return out
 
 
-def diff_html(diff: ModelDiff) -> str:
+def render_json(diff: ModelDiff) -> str:
+    return diff.to_json() + "\n"
+
+
+def render_html(diff: ModelDiff) -> str:
     """A standalone page: each change side by side, A's value beside B's."""
     from kerascope.views.html_view import page
 
@@ -73,27 +85,7 @@ def _value(value: Any) -> str:
     return printable(shown if isinstance(shown, str) else json.dumps(shown, default=repr))
 
 
-def _text(diff: ModelDiff) -> Text:
-    out = Text()
-    out.append(_headline(diff) + "\n", style="bold")
-    for layer in diff.layers:
-        mark, colour = _MARKS[layer.status]
-        out.append(f"{mark} {_layer_title(layer)}\n", style=colour)
-        for change in layer.changes:
-            out.append(f"    {printable(change.key)}: ")
-            out.append(_value(change.old), style="red")
-            out.append(" → ")
-            out.append(_value(change.new), style="green")
-            out.append("\n")
-    if diff.a_params != diff.b_params:
-        out.append(f"Params: {count_text(diff.a_params)} → {count_text(diff.b_params)}\n")
-    for note in diff.notes:
-        out.append(f"note: {printable(note)}\n", style="dim")
-    out.rstrip()
-    return out
-
-
-def _markdown(diff: ModelDiff) -> str:
+def render_markdown(diff: ModelDiff) -> str:
     lines = [f"**{markdown_text(_headline(diff))}**", ""]
     if diff.layers:
         lines += ["| | layer | class | change | old | new |", "|---|---|---|---|---|---|"]

@@ -7,17 +7,17 @@ from __future__ import annotations
 
 import html
 import json
-import re
 from importlib.resources import files
 from typing import Any
 
 from jinja2 import Environment, select_autoescape
+from markupsafe import Markup
 
 from kerascope.model.records import Finding, LayerNode, ModelReport
 from kerascope.model.topology import MODEL_KEYS
 from kerascope.views.graph import graph_nodes, is_cluster, layered_layout, level_edges
 from kerascope.views.options import ViewOptions
-from kerascope.views.text import class_text, count_text, plural, printable, source_lines
+from kerascope.views.text import UNPRINTABLE, class_text, count_text, plural, printable, source_lines
 
 BOX_WIDTH, BOX_HEIGHT, GAP_X, GAP_Y, MARGIN = 180, 38, 24, 34, 16
 
@@ -27,12 +27,21 @@ def render(report: ModelReport, options: ViewOptions | None = None) -> str:
 
 
 def page(template: str, **context: Any) -> str:
-    environment = Environment(autoescape=select_autoescape(default=True), keep_trailing_newline=True)
+    """A template rendered with every value it writes printable, then HTML-escaped:
+    whatever a template shows, nothing from a file reaches the page raw. Only what
+    a view marks safe (markup it built itself, attribute values it escaped) passes."""
+    environment = Environment(
+        autoescape=select_autoescape(default=True), keep_trailing_newline=True, finalize=_shown
+    )
     folder = files("kerascope").joinpath("templates")
     source = folder.joinpath(template).read_text("utf-8")
-    css = folder.joinpath("report.css").read_text("utf-8")
-    js = folder.joinpath("report.js").read_text("utf-8")
+    css = Markup(folder.joinpath("report.css").read_text("utf-8"))  # kerascope's own, whole
+    js = Markup(folder.joinpath("report.js").read_text("utf-8"))
     return environment.from_string(source).render(css=css, js=js, **context)
+
+
+def _shown(value: Any) -> Any:
+    return printable(value) if isinstance(value, str) and not isinstance(value, Markup) else value
 
 
 def report_context(report: ModelReport) -> dict[str, Any]:
@@ -94,10 +103,10 @@ def _levels(report: ModelReport) -> list[dict[str, Any]]:
         crumbs = []
         parent = report.parent(node)
         while parent is not None:
-            crumbs.insert(0, {"path": parent.path, "name": parent.name})
+            crumbs.insert(0, {"path": attribute(parent.path), "name": parent.name})
             parent = report.parent(parent)
         svg = _svg(report, node, marker=f"arrow-{len(levels)}")
-        levels.append({"path": node.path, "name": node.name, "crumbs": crumbs, "svg": svg})
+        levels.append({"path": attribute(node.path), "name": node.name, "crumbs": crumbs, "svg": svg})
     return levels
 
 
@@ -135,7 +144,7 @@ def _svg(report: ModelReport, model: LayerNode, marker: str) -> str:
         kind = "node model" if is_cluster(report, node) else "node"
         marker = " ▸" if is_cluster(report, node) else ""
         parts.append(
-            f'<g class="{kind}" data-path="{_attribute(node.path)}" transform="translate({x},{y})">'
+            f'<g class="{kind}" data-path="{attribute(node.path)}" transform="translate({x},{y})">'
             f'<rect width="{BOX_WIDTH}" height="{BOX_HEIGHT}"/>'
             f'<text x="8" y="15">{html.escape(_clip(printable(node.name)))}{marker}</text>'
             f'<text class="cls" x="8" y="30">{html.escape(_clip(class_text(node)))}</text>'
@@ -145,10 +154,11 @@ def _svg(report: ModelReport, model: LayerNode, marker: str) -> str:
     return "".join(parts)
 
 
-def _attribute(text: str) -> str:
+def attribute(text: str) -> Markup:
     """An attribute value that holds the text exactly (the page's script finds layers
-    by it) with no raw control character in the page: those become character references."""
-    return re.sub("[\x00-\x1f\x7f-\x9f]", lambda match: f"&#x{ord(match.group()):x};", html.escape(text))
+    by it) with no raw character a reader acts on in the page: those become character
+    references, from the one set `printable` escapes."""
+    return Markup(UNPRINTABLE.sub(lambda match: f"&#x{ord(match.group()):x};", html.escape(text)))
 
 
 def _clip(text: str, limit: int = 26) -> str:

@@ -1,4 +1,4 @@
-"""What a view is asked for: which view, and which layers, columns and config keys."""
+"""What a report view is asked for: which layers, columns and config keys."""
 
 from __future__ import annotations
 
@@ -6,45 +6,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kerascope.model.records import ModelReport
-from kerascope.model.vocabulary import Vocabulary
-
-
-class ReportView(Vocabulary):
-    """The views of one report (`inspect --format`)."""
-
-    TABLE = "table"
-    TREE = "tree"
-    JSON = "json"
-    YAML = "yaml"
-    CSV = "csv"
-    MARKDOWN = "markdown"
-    DOT = "dot"
-    MERMAID = "mermaid"
-    HTML = "html"
-
-
-class LayerView(Vocabulary):
-    """The views of one layer's record (`show --format`)."""
-
-    YAML = "yaml"
-    JSON = "json"
-
-
-class DiffView(Vocabulary):
-    """The views of a diff (`diff --format`)."""
-
-    TEXT = "text"
-    JSON = "json"
-    MARKDOWN = "markdown"
-    HTML = "html"
-
-
-class CheckView(Vocabulary):
-    """The views of a check's findings (`check --format`)."""
-
-    TEXT = "text"
-    JSON = "json"
-    SARIF = "sarif"
 
 
 @dataclass

@@ -1,5 +1,6 @@
 """How records show themselves: plain text, the HTML page, notebook frames and
-DataFrames, registered with the model layer when kerascope is imported.
+DataFrames, registered with the model layer when kerascope is imported. Which
+view each kind of record uses is its view table's (`tables.py`).
 
 Importing this module imports no view: each is loaded on first use.
 """
@@ -10,49 +11,37 @@ from typing import Any
 
 from kerascope.model import display
 from kerascope.model.records import ModelReport
-from kerascope.model.results import CheckResult, ModelDiff
+from kerascope.views.options import ViewOptions
+from kerascope.views.tables import table_of
 
 
 class _Presenter:
     def text(self, record: Any, **options: Any) -> str:
         from kerascope.views.console import as_text
 
-        if isinstance(record, ModelReport):
-            from kerascope.views import render
-            from kerascope.views.options import ReportView, ViewOptions
-
-            return as_text(render(record, ReportView.TABLE, ViewOptions.of(**options))).rstrip("\n")
-        if options:
+        table = table_of(record)
+        if table.text is None:
+            raise TypeError(f"no text view of {type(record).__name__}")
+        if options and not table.options:
             raise TypeError(f"{type(record).__name__} text takes no view options")
-        if isinstance(record, ModelDiff):
-            from kerascope.views.diff_view import render_diff
-
-            return as_text(render_diff(record, "text")).rstrip("\n")
-        if isinstance(record, CheckResult):
-            from kerascope.views.check_view import render_check
-
-            return as_text(render_check(record, "text")).rstrip("\n")
-        raise TypeError(f"no text view of {type(record).__name__}")
+        chosen = ViewOptions.of(**options) if table.options else None
+        return as_text(table.render(record, table.text, chosen)).rstrip("\n")
 
     def html(self, record: Any) -> str:
-        if isinstance(record, ModelReport):
-            from kerascope.views.html_view import render
-
-            return render(record)
-        if isinstance(record, ModelDiff):
-            from kerascope.views.diff_view import diff_html
-
-            return diff_html(record)
-        raise TypeError(f"no HTML view of {type(record).__name__}")
+        table = table_of(record)
+        if table.html is None:
+            raise TypeError(f"no HTML view of {type(record).__name__}")
+        return table.render(record, table.html)
 
     def notebook(self, record: Any) -> str:
         from kerascope.views.html_view import notebook_frame
 
-        if isinstance(record, CheckResult):
+        table = table_of(record)
+        if table.html is None:
             from html import escape
 
             return f"<pre>{escape(self.text(record))}</pre>"
-        return notebook_frame(self.html(record), height=400 if isinstance(record, ModelDiff) else 640)
+        return notebook_frame(self.html(record), height=table.notebook_height)
 
     def dataframe(self, record: ModelReport, columns: list[str] | None, keys: list[str] | None) -> Any:
         try:

@@ -16,7 +16,7 @@ UNKNOWN = "?"
 # Characters a terminal acts on rather than shows: C0 controls (ESC, BEL, CR, ...),
 # DEL, C1 controls (CSI, OSC as single bytes), and the bidirectional overrides that
 # reorder what is shown ("Trojan source").
-_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def printable(text: str) -> str:
@@ -25,7 +25,7 @@ def printable(text: str) -> str:
     The one sanitizer for anything from a file on its way to a terminal or a
     text document: names, classes, messages, config values, errors.
     """
-    return _UNPRINTABLE.sub(_escaped, text)
+    return UNPRINTABLE.sub(_escaped, text)
 
 
 def _escaped(match: re.Match[str]) -> str:

@@ -6,13 +6,11 @@ import argparse
 
 from kerascope.cli.arguments import positive_int
 from kerascope.model.records import ModelReport
-from kerascope.views.options import ReportView, ViewOptions
+from kerascope.views import REPORT_VIEWS, ViewOptions
 
 
 def add_view_options(command: argparse.ArgumentParser) -> None:
-    command.add_argument(
-        "--format", "-f", choices=[view.value for view in ReportView], default=ReportView.TABLE.value
-    )
+    command.add_argument("--format", "-f", choices=list(REPORT_VIEWS), default=REPORT_VIEWS.default)
     command.add_argument(
         "--depth", type=positive_int, metavar="N", help="fold layers deeper than N (top level is 1)"
     )
@@ -42,7 +40,7 @@ def add_view_options(command: argparse.ArgumentParser) -> None:
 
 
 def _columns(text: str) -> list[str]:
-    from kerascope.views.columns import COLUMNS
+    from kerascope.views import COLUMNS
 
     names = [name.strip() for name in text.split(",") if name.strip()]
     unknown = [name for name in names if name not in COLUMNS]
@@ -62,7 +60,6 @@ def view_options(args: argparse.Namespace) -> ViewOptions:
 
 
 def report_text(report: ModelReport, args: argparse.Namespace, to_terminal: bool) -> str:
-    from kerascope.views import render
-    from kerascope.views.console import as_text
+    from kerascope.views import as_text, render
 
     return as_text(render(report, args.format, view_options(args)), to_terminal)

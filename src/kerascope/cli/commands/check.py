@@ -15,7 +15,7 @@ from kerascope.cli.arguments import (
 )
 from kerascope.cli.output import emit, to_terminal
 from kerascope.model.vocabulary import Severity
-from kerascope.views.options import CheckView
+from kerascope.views import CHECK_VIEWS
 
 NAME = "check"
 
@@ -25,9 +25,7 @@ def add_to(subparsers: argparse._SubParsersAction) -> None:
         NAME, help="find layers that will not round-trip, and unsafe content in files"
     )
     command.add_argument("target", metavar="TARGET", help=TARGET_HELP)
-    command.add_argument(
-        "--format", "-f", choices=[view.value for view in CheckView], default=CheckView.TEXT.value
-    )
+    command.add_argument("--format", "-f", choices=list(CHECK_VIEWS), default=CHECK_VIEWS.default)
     command.add_argument(
         "--fail-on",
         choices=[Severity.WARNING.value, Severity.ERROR.value],
@@ -41,9 +39,8 @@ def add_to(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from kerascope.api import check
-    from kerascope.views.check_view import render_check
-    from kerascope.views.console import as_text
+    from kerascope.views import as_text, render
 
     result = check(args.target, **reading_of(args), limits=limits_of(args), time_limit=args.time_limit)
-    emit(as_text(render_check(result, args.format), to_terminal(args.output)), args.output, args.force)
+    emit(as_text(render(result, args.format), to_terminal(args.output)), args.output, args.force)
     return exits.DIFFERENT if result.fails(args.fail_on) else exits.OK

@@ -14,7 +14,7 @@ from kerascope.cli.arguments import add_output_option
 from kerascope.cli.commands._report_views import add_view_options, report_text
 from kerascope.cli.output import emit, to_terminal
 from kerascope.model.records import ModelReport
-from kerascope.views.options import ReportView
+from kerascope.views import REPORT_VIEWS
 
 NAME = "demo"
 
@@ -36,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
     terminal = to_terminal(args.output)
     parts = []
     for heading, report in demo_reports():
-        if args.format in (ReportView.TABLE, ReportView.TREE):
+        if REPORT_VIEWS[args.format].for_reading:
             parts.append(f"── {heading}\n")
         parts.append(report_text(report, args, terminal))
     emit("".join(parts), args.output, args.force)

@@ -14,7 +14,7 @@ from kerascope.cli.arguments import (
     reading_of,
 )
 from kerascope.cli.output import emit, to_terminal
-from kerascope.views.options import DiffView
+from kerascope.views import DIFF_VIEWS
 
 NAME = "diff"
 
@@ -25,9 +25,7 @@ def add_to(subparsers: argparse._SubParsersAction) -> None:
     )
     command.add_argument("a", metavar="A", help=TARGET_HELP)
     command.add_argument("b", metavar="B", help=TARGET_HELP)
-    command.add_argument(
-        "--format", "-f", choices=[view.value for view in DiffView], default=DiffView.TEXT.value
-    )
+    command.add_argument("--format", "-f", choices=list(DIFF_VIEWS), default=DIFF_VIEWS.default)
     command.add_argument(
         "--ignore", action="append", default=[], metavar="KEY", help="config key to leave out (repeatable)"
     )
@@ -44,8 +42,7 @@ def add_to(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from kerascope.api import diff
-    from kerascope.views.console import as_text
-    from kerascope.views.diff_view import render_diff
+    from kerascope.views import as_text, render
 
     result = diff(
         args.a,
@@ -56,5 +53,5 @@ def run(args: argparse.Namespace) -> int:
         limits=limits_of(args),
         time_limit=args.time_limit,
     )
-    emit(as_text(render_diff(result, args.format), to_terminal(args.output)), args.output, args.force)
+    emit(as_text(render(result, args.format), to_terminal(args.output)), args.output, args.force)
     return exits.OK if result.same else exits.DIFFERENT

@@ -8,9 +8,8 @@ import re
 import sys
 
 from kerascope.cli import exits
-from kerascope.cli.arguments import limits_of, positive_float, positive_int
+from kerascope.cli.arguments import add_limit_flags, limits_of, positive_float, positive_int
 from kerascope.cli.output import emit
-from kerascope.limits import DEFAULT_LIMITS, FLAG_LIMITS
 from kerascope.model.vocabulary import Severity
 from kerascope.scan.defaults import DEFAULT_BATCH_SIZE, DEFAULT_MAX_MEMORY, DEFAULT_TIME_LIMIT
 
@@ -84,15 +83,7 @@ def add_to(subparsers: argparse._SubParsersAction) -> None:
         help=f"rows per transaction ({DEFAULT_BATCH_SIZE})",
     )
     group = command.add_argument_group("limits on what each file may make kerascope do")
-    for name, meaning in FLAG_LIMITS.items():
-        default = getattr(DEFAULT_LIMITS, name)
-        group.add_argument(
-            "--" + name.replace("_", "-"),
-            type=positive_int,
-            default=default,
-            metavar="N",
-            help=f"{meaning} ({default:,})",
-        )
+    add_limit_flags(group)
     group.add_argument(
         "--time-limit",
         dest="file_time_limit",  # per file: the command as a whole has no time limit

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 
 from kerascope.cli import exits
 from kerascope.cli.arguments import (
@@ -15,7 +14,7 @@ from kerascope.cli.arguments import (
     reading_of,
 )
 from kerascope.cli.output import emit
-from kerascope.views.options import LayerView
+from kerascope.views import LAYER_VIEWS
 
 NAME = "show"
 
@@ -24,25 +23,16 @@ def add_to(subparsers: argparse._SubParsersAction) -> None:
     command = subparsers.add_parser(NAME, help="one layer's full record and configuration")
     command.add_argument("target", metavar="TARGET", help=TARGET_HELP)
     command.add_argument("layer", metavar="LAYER", help="a layer path, a unique name, or a top-level index")
-    command.add_argument(
-        "--format", "-f", choices=[view.value for view in LayerView], default=LayerView.YAML.value
-    )
+    command.add_argument("--format", "-f", choices=list(LAYER_VIEWS), default=LAYER_VIEWS.default)
     add_output_option(command)
     add_load_options(command)
     add_limit_options(command)
 
 
 def run(args: argparse.Namespace) -> int:
-    import yaml
-
     from kerascope.api import inspect
-    from kerascope.views.text import compact
+    from kerascope.views import render
 
     report = inspect(args.target, **reading_of(args), limits=limits_of(args), time_limit=args.time_limit)
-    record = report[args.layer].to_dict()
-    if args.format == LayerView.JSON:
-        text = json.dumps(record, indent=2) + "\n"
-    else:
-        text = yaml.safe_dump(compact(record), sort_keys=False, allow_unicode=True, width=100)
-    emit(text, args.output, args.force)
+    emit(render(report[args.layer], args.format), args.output, args.force)
     return exits.OK
