@@ -83,6 +83,9 @@ class Limits:
     # Nodes of a SavedModel's object graph plus its graph's and functions' op nodes,
     # and the steps of any walk over them.
     max_graph_nodes: int = 5_000_000
+    # An Orbax checkpoint's OCDBT database: bytes of B-tree nodes read and inflated, and keys listed.
+    max_checkpoint_metadata_bytes: int = 256 * MiB
+    max_checkpoint_keys: int = 1_000_000
 
     def check_layers(self, count: int) -> None:
         if count > self.max_layers:
