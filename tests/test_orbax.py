@@ -20,23 +20,11 @@ from kerascope.model import Format
 from support.bounded import assert_bounded, one_line_error, run_cli
 from support.fresh_process import frameworks_imported_reading
 from support.ocdbt_craft import BTREE_MAGIC, envelope, manifest, tensorstore_reads, write_database
+from support.orbax_checkpoints import save_checkpoint
 from support.parity import assert_static_matches_live
 from support.saved_files import SAVEABLE, build
 
 GROUPS = ("trainable_variables", "non_trainable_variables")
-
-
-def save_checkpoint(keras, model, root, steps=1, **options):
-    """What `fit` does with the callback, one epoch's end per step: the model compiled,
-    as the callback needs its optimizer."""
-    model.compile(optimizer="adam", loss="mse")
-    callback = keras.callbacks.OrbaxCheckpoint(directory=str(root), save_on_background=False, **options)
-    callback.set_model(model)
-    callback.on_train_begin()
-    for step in range(steps):
-        callback.on_epoch_end(step)
-    callback.on_train_end()
-    return root
 
 
 @pytest.fixture(scope="module")
