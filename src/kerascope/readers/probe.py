@@ -9,8 +9,11 @@ listing) instead of reading it again.
 
 A zip is recognised as Keras's `load_model` recognises one, by
 `zipfile.is_zipfile` (the end-of-archive record, wherever the archive starts),
-whenever that can change what is read: a `.keras` name, or HDF5 bytes (a file
-can be both, and which one Keras loads depends on its name).
+whenever that can change what is read or what is said of it: a `.keras` name
+(Keras reads such a zip whatever else the bytes are), or, for a read that looks
+for polyglots, HDF5 bytes (a file can be both). Looking costs up to 64 KiB at the
+file's end, which a remote file fetches; `scan`'s walk, which only asks what each
+input is read as, does not look there.
 """
 
 from __future__ import annotations
@@ -48,8 +51,8 @@ class Kind(Vocabulary):
 class Probe:
     """The facts about one input that recognition needs, each found once."""
 
-    def __init__(self, source: Source, limits: Limits) -> None:
-        self.source, self.limits = source, limits
+    def __init__(self, source: Source, limits: Limits, polyglots: bool = True) -> None:
+        self.source, self.limits, self.polyglots = source, limits, polyglots
 
     # -- any input -------------------------------------------------------------
     @cached_property
@@ -61,9 +64,9 @@ class Probe:
         return self.source.label
 
     def named(self, *endings: str) -> bool:
-        """Whether the input's name ends in one of `endings` (compared in lower case,
-        as Keras's loaders compare, which are case-sensitive on lower-case names)."""
-        return self.label.lower().endswith(endings)
+        """Whether the input's name ends in one of `endings`, compared as Keras's loaders
+        compare (`str(filepath).endswith(".keras")`: case and all)."""
+        return self.label.endswith(endings)
 
     # -- a file ----------------------------------------------------------------
     @cached_property
@@ -91,10 +94,10 @@ class Probe:
     @cached_property
     def zip(self) -> bool:
         """A zip archive: one from its first byte, or one `zipfile.is_zipfile` finds
-        from its end, looked for wherever a name or HDF5 bytes make it matter."""
+        from its end, looked for where a name or HDF5 bytes make it matter."""
         if self.head.startswith(ZIP_SIGNATURES):
             return True
-        if not self.head or not (self.named(".keras") or self.hdf5):
+        if not self.head or not (self.named(".keras") or (self.polyglots and self.hdf5)):
             return False
         with self.source.open() as stream:
             return zipfile.is_zipfile(stream)

@@ -103,8 +103,9 @@ def recognise(probe: Probe) -> Recognition | None:
 
 
 def recognise_source(source: Source, limits: Limits = DEFAULT_LIMITS) -> Recognition | None:
-    """`recognise` for a source of its own (the scan walk's question: is this a model?)."""
-    return recognise(Probe(source, limits))
+    """The scan walk's question, is this a model and which: what `source` is read as,
+    without looking for the polyglots its read will look for."""
+    return recognise(Probe(source, limits, polyglots=False))
 
 
 def unrecognised(probe: Probe) -> str:

@@ -79,7 +79,8 @@ def match(probe: Probe) -> bool:
 def read(probe: Probe, config: Source | None) -> ModelReport:
     source, members, limits, stored = probe.source, probe.members, probe.limits, probe.config
     kind = foreign_kind(stored)
-    assert kind is not None, "match() accepted it"
+    if kind is None:
+        raise KerascopeError("config.json names no Transformers or timm model")
     return _read(source, members, kind, stored, limits)
 
 

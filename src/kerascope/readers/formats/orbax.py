@@ -64,26 +64,27 @@ NO_CONFIG = "not stored in the checkpoint: saved with save_weights_only, it keep
 
 
 def match(probe: Probe) -> bool:
-    """A folder of numbered step folders, at least one of them a finished Orbax step."""
-    return probe.is_dir and bool(_steps(probe))
+    """A folder of numbered step folders, the highest-numbered one that is a step finished."""
+    return probe.is_dir and any(_finished(probe.source, step) for step in _numbered(probe))
 
 
-def _steps(probe: Probe) -> list[int]:
-    """The finished steps, highest first: numbered folders holding a step's metadata or a
-    state tree. Orbax writes a step under a temporary name and renames it when done."""
-    numbered = sorted((int(name) for name in probe.names if name.isascii() and name.isdigit()), reverse=True)
-    return [
-        step
-        for step in numbered
-        if probe.source.is_file(f"{step}/{STEP_METADATA}")
-        or any(probe.source.is_file(f"{step}/{item}/{TREE_METADATA}") for item in STATE_ITEMS)
-    ]
+def _numbered(probe: Probe) -> list[int]:
+    """The numbered folders' steps, highest first. Orbax writes a step under a temporary
+    name (`3.orbax-checkpoint-tmp-…`) and renames it when it is finished."""
+    return sorted((int(name) for name in probe.names if name.isascii() and name.isdigit()), reverse=True)
+
+
+def _finished(root: Source, step: int) -> bool:
+    """A finished step holds its metadata or a state tree."""
+    return root.is_file(f"{step}/{STEP_METADATA}") or any(
+        root.is_file(f"{step}/{item}/{TREE_METADATA}") for item in STATE_ITEMS
+    )
 
 
 def read(probe: Probe, config: Source | None) -> ModelReport:
     source, limits = probe.source, probe.limits
     findings: list[Finding] = []
-    steps = _steps(probe)
+    steps = [step for step in _numbered(probe) if _finished(source, step)]
     step = source.within(str(steps[0]))
     if source.is_link(str(steps[0])):
         raise KerascopeError(f"step {steps[0]} is a symbolic link: not followed")
@@ -143,7 +144,7 @@ def _place_variables(
     Returns the paths whose parameters cannot be counted."""
     state = step.within(item)
     leaves = _leaves(state, item, limits, findings)
-    arrays, refused = _arrays(state, item, leaves, limits, findings)
+    arrays, refused = _arrays(state, item, limits, findings)
     unknown: set[str] = set()
     for keys in leaves:
         group, path = keys[0], "/".join(keys[1:])
@@ -199,40 +200,30 @@ def _leaves(state: Source, item: str, limits: Limits, findings: list[Finding]) -
 
 
 def _arrays(
-    state: Source, item: str, leaves: list[list[str]], limits: Limits, findings: list[Finding]
+    state: Source, item: str, limits: Limits, findings: list[Finding]
 ) -> tuple[dict[str, tuple[list[int], str | None]], bool]:
     """(shape, dtype) of each array by its name (the key path `.`-joined), from the
-    `zarr.json` beside its chunks: in the OCDBT database when there is one, else in a
-    folder of its own. Also whether a file was refused as outside the checkpoint."""
-    if state.is_file(MANIFEST_FILE):
-        if not _inside(state, MANIFEST_FILE, findings):
-            return {}, True
-        values = read_values(state, lambda key: key.endswith(ARRAY_METADATA.encode()), limits)
-        for path in values.refused:
-            findings.append(
-                finding(
-                    Code.PATH_OUTSIDE_MODEL,
-                    None,
-                    f"{item}'s database names the data file {path!r}, which is not inside the checkpoint "
-                    "folder (or is reached through a link): not opened, and what it holds is unknown",
-                )
+    `zarr.json` beside its chunks in the state tree's OCDBT database (Orbax's default,
+    and all Keras writes). Also whether a data file was refused as outside the checkpoint."""
+    if not state.is_file(MANIFEST_FILE):
+        raise KerascopeError(f"{item} has no {MANIFEST_FILE}: no database holds its arrays")
+    if not _inside(state, MANIFEST_FILE, findings):
+        return {}, True
+    values = read_values(state, lambda key: key.endswith(ARRAY_METADATA.encode()), limits)
+    for path in values.refused:
+        findings.append(
+            finding(
+                Code.PATH_OUTSIDE_MODEL,
+                None,
+                f"{item}'s database names the data file {path!r}, which is not inside the checkpoint "
+                "folder (or is reached through a link): not opened, and what it holds is unknown",
             )
-        documents = {
-            key.decode("utf-8", "replace")[: -len(ARRAY_METADATA)]: data for key, data in values.found.items()
-        }
-        refused = bool(values.refused)
-    else:
-        documents, refused = {}, False
-        for keys in leaves:
-            name = ".".join(keys)
-            member = f"{name}{ARRAY_METADATA}"
-            if any(part in ("", ".", "..") for part in member.split("/")):
-                continue
-            if state.is_file(member) and _inside(state, member, findings):
-                documents[name] = state.read(member, limits.max_json_bytes, "max_json_bytes")
-    return {
-        name: _array(data, f"{item} {name}{ARRAY_METADATA}", limits) for name, data in documents.items()
-    }, refused
+        )
+    arrays = {}
+    for key, data in values.found.items():
+        name = key.decode("utf-8", "replace")[: -len(ARRAY_METADATA)]
+        arrays[name] = _array(data, f"{item} {name}{ARRAY_METADATA}", limits)
+    return arrays, bool(values.refused)
 
 
 def _array(data: bytes, what: str, limits: Limits) -> tuple[list[int], str | None]:
