@@ -37,6 +37,7 @@ bench: $(VENV)/.test-installed
 	$(BIN)/python benchmarks/remote_read.py
 	$(BIN)/python benchmarks/html_page.py
 	$(BIN)/python benchmarks/layer_count.py
+	$(BIN)/python benchmarks/diff_layers.py
 	$(BIN)/python benchmarks/against_commit.py
 	$(BIN)/python benchmarks/shape_engine.py
 	$(BIN)/python benchmarks/flops_vs_profiler.py

@@ -1,6 +1,8 @@
-"""Seed inputs for fuzz_readers.py, from files Keras writes and the real-world corpus.
+"""Seed inputs for fuzz_readers.py, from files Keras writes and the real-world corpus,
+and (with --values) for fuzz_values.py, from files that store tensor values.
 
 python fuzz/make_seeds.py fuzz/seeds
+python fuzz/make_seeds.py fuzz/value_seeds --values
 """
 
 from __future__ import annotations
@@ -25,6 +27,9 @@ def main() -> None:
 
     target = Path(sys.argv[1])
     target.mkdir(parents=True, exist_ok=True)
+    if "--values" in sys.argv:
+        print(f"wrote {value_seeds(target)} seeds to {target}")
+        return
     made = 0
     for name in ("nested", "shared", "transformer", "recurrent"):
         for package, suffix in ((keras, "keras"), (tf_keras, "h5")):
@@ -126,6 +131,71 @@ def hdf5_variants(target: Path) -> int:
     (target / "hdf5-hostile").write_bytes(PLAIN + original.read_bytes())
     original.unlink()
     return len(variants) + 1
+
+
+def value_seeds(target: Path) -> int:
+    """Files holding values, marked as fuzz_values.present reads them: HDF5 in every
+    layout and filter h5py writes, npz (stored and compressed), safetensors, a quantized
+    TensorFlow.js model and a TensorFlow checkpoint (each with its shard after a split)."""
+    import json
+
+    import h5py
+    import numpy as np
+    import tensorflow as tf
+    from safetensors.numpy import save_file
+
+    from support.model_zoo import BUILDERS
+    from support.saved_files import _tfjs_converter
+
+    hdf5, npz, safetensors, tfjs, bundle = b"\x00", b"\x01", b"\x02", b"\x03", b"\x04"
+    split = b"\n--shard--\n"
+    work = target / "_values"
+    work.mkdir()
+    rng = np.random.default_rng(0)
+    data = rng.normal(size=(24, 10)).astype(np.float32)
+    seeds: dict[str, bytes] = {}
+    layouts = {
+        "contiguous": {},
+        "gzip-shuffle-fletcher32": {
+            "chunks": (8, 5),
+            "compression": "gzip",
+            "shuffle": True,
+            "fletcher32": True,
+        },
+        "lzf": {"chunks": (7, 10), "compression": "lzf"},
+    }
+    for name, options in layouts.items():
+        with h5py.File(work / "w.h5", "w", libver="latest" if name == "contiguous" else "earliest") as handle:
+            handle.create_dataset("kernel", data=data, **options)
+            handle.create_dataset("sparse", shape=(20, 4), chunks=(5, 4), dtype="f2", fillvalue=2)[:5] = 1
+            handle["flags"] = data > 0
+        seeds[f"values-hdf5-{name}"] = hdf5 + (work / "w.h5").read_bytes()
+    np.savez(work / "a.npz", kernel=data, half=data.astype(np.float16), order=np.asfortranarray(data))
+    np.savez_compressed(work / "b.npz", kernel=data, flags=data > 0)
+    seeds["values-npz"] = npz + (work / "a.npz").read_bytes()
+    seeds["values-npz-compressed"] = npz + (work / "b.npz").read_bytes()
+    save_file({"kernel": data, "ids": np.arange(5)}, str(work / "m.safetensors"))
+    seeds["values-safetensors"] = safetensors + (work / "m.safetensors").read_bytes()
+    _tfjs_converter().save_keras_model(
+        BUILDERS["nested"](tf.keras), str(work / "tfjs"), quantization_dtype_map={"uint8": True}
+    )
+    manifest = json.dumps(
+        {"weightsManifest": json.loads((work / "tfjs" / "model.json").read_text())["weightsManifest"]}
+    )
+    seeds["values-tfjs"] = (
+        tfjs + manifest.encode() + split + (work / "tfjs" / "group1-shard1of1.bin").read_bytes()
+    )
+    tf.train.Checkpoint(kernel=tf.Variable(data), half=tf.Variable(data.astype(np.float16))).write(
+        str(work / "ckpt")
+    )
+    index, shard = (work / "ckpt.index").read_bytes(), (work / "ckpt.data-00000-of-00001").read_bytes()
+    seeds["values-bundle"] = bundle + index + split + shard
+    for name, content in seeds.items():
+        (target / name).write_bytes(content)
+    for leftover in sorted(work.rglob("*"), reverse=True):
+        leftover.rmdir() if leftover.is_dir() else leftover.unlink()
+    work.rmdir()
+    return len(seeds)
 
 
 if __name__ == "__main__":

@@ -244,6 +244,14 @@ def test_argument_errors_are_one_line_with_exit_2(argv, message):
     assert "Error" not in done.stderr
 
 
+def test_no_command_prints_short_usage_and_the_commands():
+    done = run_process()
+    assert done.returncode == 2 and done.stdout == ""
+    lines = done.stderr.strip().splitlines()
+    assert lines[0].startswith("usage: kerascope") and len(lines) <= 3
+    assert "inspect, show, diff, check, scan" in lines[-1] and "--help" in lines[-1]
+
+
 @pytest.mark.parametrize("argv", [["--help"], ["inspect", "--help"], ["diff", "--help"]])
 def test_help_still_shows_usage(argv):
     done = run_process(*argv)

@@ -3,6 +3,7 @@ is reported once, at its path."""
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import pytest
@@ -171,3 +172,66 @@ def test_same_model_twice_in_corpus_diffs_empty():
     old = CORPUS / "h5_full/Abdallah4Z__Multi-Class-Prediction-of-Obesity-Risk__model.h5"
     new = CORPUS / "keras_v3/Abdallah4Z__Multi-Class-Prediction-of-Obesity-Risk__model.keras"
     assert kerascope.diff(old, new).same
+
+
+# -- scale: the structural match is linear ---------------------------------------------
+def _dense_chain(count, first, extra_at=None):
+    """A report of a Sequential of Dense layers with the names Keras generates
+    (`dense_<first>`, `dense_<first + 1>`, ...; Keras would take minutes to build
+    one this long); with `extra_at`, a Dropout inserted there."""
+    from kerascope.limits import Limits
+    from kerascope.model.records import LayerNode, WeightInfo
+    from kerascope.model.tree import LayerTree
+    from kerascope.model.vocabulary import Format, Role
+
+    root = LayerNode(path="", name="big", class_name="Sequential", role=Role.MODEL, config={"name": "big"})
+    tree = LayerTree(root, Limits(max_layers=1_000_000))
+    classes = ["Dense"] * count
+    if extra_at is not None:
+        classes.insert(extra_at, "Dropout")
+    for index, class_name in enumerate(classes):
+        weights = [WeightInfo("kernel", [2, 2], "float32")] if class_name == "Dense" else []
+        name = f"{class_name.lower()}_{first + index}"
+        config = {"name": name, "units": 2} if class_name == "Dense" else {"name": name, "rate": 0.5}
+        tree.add(root, name, class_name=class_name, index=index, config=config, weights=weights)
+    tree.sum_params()
+    return tree.report(f"chain{first}.keras", Format.KERAS)
+
+
+@pytest.mark.parametrize("count", [20_000])
+def test_renamed_layers_of_a_huge_model_match_in_linear_time(count):
+    """Every generated name differs, so every layer is matched by structure; before, difflib's
+    matcher made that quadratic (20 000 layers: minutes). Timed against the same
+    reports' JSON round trip, a linear baseline measured in this run."""
+    import time
+
+    from kerascope.model.records import ModelReport
+
+    a, b = _dense_chain(count, 1), _dense_chain(count, count + 7, extra_at=count // 2)
+    start = time.perf_counter()
+    result = kerascope.diff(a, b)
+    took = time.perf_counter() - start
+    start = time.perf_counter()
+    ModelReport.from_json(a.to_json())
+    baseline = time.perf_counter() - start
+    assert [(layer.status, layer.class_name) for layer in result.layers] == [("added", "Dropout")]
+    assert took < 10 * baseline + 1
+
+
+def test_linear_alignment_agrees_with_difflib_where_difflib_is_exact():
+    """Past the size where difflib runs, the alignment still pairs equal keys in order,
+    and pairs every key of a run that differs only by insertions."""
+    import difflib
+
+    from kerascope.analysis.diff import align
+
+    left = ["Conv", "BN", "ReLU"] * 40 + ["Dense"]
+    right = ["Conv", "BN", "ReLU"] * 20 + ["Dropout"] + ["Conv", "BN", "ReLU"] * 20 + ["Dense"]
+    matcher = difflib.SequenceMatcher(a=left, b=right, autojunk=False)
+    exact = [(b.a + k, b.b + k) for b in matcher.get_matching_blocks() for k in range(b.size)]
+    assert align(left, right) == exact
+    big_left = ["Dense"] * 3000 + ["Softmax"]
+    big_right = ["Dense"] * 1500 + ["Dropout"] + ["Dense"] * 1500 + ["Softmax"]
+    pairs = align(big_left, big_right)
+    assert len(pairs) == 3001 and all(big_left[i] == big_right[j] for i, j in pairs)
+    assert all(i1 < i2 and j1 < j2 for (i1, j1), (i2, j2) in itertools.pairwise(pairs))

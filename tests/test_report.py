@@ -72,3 +72,26 @@ def test_folded_report_keeps_totals(keras3):
     assert max(node.depth for node in folded.nodes) == 1
     assert folded.total_params == report.total_params
     assert folded["middle"].children == []
+
+
+def test_a_layer_shows_itself_in_one_line_and_lookups_suggest_near_names():
+    """A layer's repr is one short line, not its whole record; a name that is almost
+    right gets the report's own near names; an index beyond `model.layers` says what
+    an index counts."""
+    from importlib.resources import as_file, files
+
+    with as_file(files("kerascope").joinpath("example_files", "encoder.keras")) as path:
+        report = kerascope.inspect(path)
+    block = report["encoder_block"]
+    assert repr(block) == f"<LayerNode 'encoder_block' EncoderBlock layer, {block.total_params:,} params>"
+    assert len(repr(report["encoder_block/self_attention/query"])) < 100
+    with pytest.raises(KeyError, match=r"did you mean 'encoder_block'"):
+        report["encoder_blok"]
+    with pytest.raises(KeyError) as raised:
+        report["zzzzzz"]
+    assert "did you mean" not in str(raised.value)
+    top = len([node for node in report.children(report.root) if node.index is not None])
+    with pytest.raises(
+        KeyError, match=rf"holds {top}; the report's {len(report.layers)} layers count every depth"
+    ):
+        report[99]

@@ -86,6 +86,9 @@ class Limits:
     # An Orbax checkpoint's OCDBT database: bytes of B-tree nodes read and inflated, and keys listed.
     max_checkpoint_metadata_bytes: int = 256 * MiB
     max_checkpoint_keys: int = 1_000_000
+    # One tensor's values held in memory at once: an array read whole on request,
+    # or one decoded HDF5 chunk while values stream (statistics never hold more).
+    max_tensor_bytes: int = 1024 * MiB
 
     def check_layers(self, count: int) -> None:
         if count > self.max_layers:

@@ -15,7 +15,7 @@ _WRAPPER = textwrap.dedent(
     import json, resource, subprocess, sys
     cap = int(sys.argv[1]) << 20
     resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
-    done = subprocess.run([sys.executable, "-m", "kerascope", *sys.argv[2:]], capture_output=True, text=True)
+    done = subprocess.run([sys.executable, *sys.argv[2:]], capture_output=True, text=True)
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(json.dumps({"code": done.returncode, "out": done.stdout, "err": done.stderr, "peak": peak}))
     """
@@ -34,6 +34,11 @@ class Run:
 def run_cli(argv: list[str], memory_mib: int = 1500, seconds: float = 120) -> Run:
     """`kerascope ARGV` with its address space capped at `memory_mib` (plus what the
     interpreter and its libraries map), its time and peak resident memory measured."""
+    return run_python(["-m", "kerascope", *argv], memory_mib, seconds)
+
+
+def run_python(argv: list[str], memory_mib: int = 1500, seconds: float = 120) -> Run:
+    """`python ARGV`, capped and measured as `run_cli` runs the command."""
     started = time.monotonic()
     done = subprocess.run(
         [sys.executable, "-c", _WRAPPER, str(memory_mib + 1000), *argv],

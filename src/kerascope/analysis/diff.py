@@ -10,6 +10,8 @@ Each change is reported once, at the layer it belongs to.
 
 from __future__ import annotations
 
+import bisect
+import collections
 import difflib
 import json
 import re
@@ -130,10 +132,112 @@ def _pair_children(
     rest_right = [y for y in right if id(y) not in used_right]
     classes_left = [_class(x, normalize) for x in rest_left]
     classes_right = [_class(y, normalize) for y in rest_right]
-    matcher = difflib.SequenceMatcher(a=classes_left, b=classes_right, autojunk=False)
-    for block in matcher.get_matching_blocks():
-        for offset in range(block.size):
-            pairs.append((rest_left[block.a + offset], rest_right[block.b + offset]))
+    pairs += [(rest_left[i], rest_right[j]) for i, j in align(classes_left, classes_right)]
+    return pairs
+
+
+# Cells of difflib's quadratic matcher: beyond this many, an alignment is made in linear time.
+_EXACT_CELLS = 250_000
+
+
+def align(left: list[str], right: list[str]) -> list[tuple[int, int]]:
+    """Order-preserving pairs (i, j) with `left[i] == right[j]`.
+
+    Two ordinary models get difflib's alignment (longest common runs first).
+    difflib is quadratic when one key repeats (20 000 renamed Dense layers), so
+    past `_EXACT_CELLS` the common head and tail are paired, then the middle is
+    split at keys found once on each side (in increasing order, as patience diff
+    does) and each piece aligned the same way; a piece with no such key pairs
+    each left key with the next equal key on the right. Every step is linear,
+    or n log n for the anchors' order."""
+    if len(left) * len(right) <= _EXACT_CELLS:
+        return _exact(left, right, 0, 0)
+    pairs: list[tuple[int, int]] = []
+    pieces = [(0, len(left), 0, len(right))]
+    while pieces:
+        a0, a1, b0, b1 = pieces.pop()
+        while a0 < a1 and b0 < b1 and left[a0] == right[b0]:
+            pairs.append((a0, b0))
+            a0, b0 = a0 + 1, b0 + 1
+        while a0 < a1 and b0 < b1 and left[a1 - 1] == right[b1 - 1]:
+            a1, b1 = a1 - 1, b1 - 1
+            pairs.append((a1, b1))
+        if a0 == a1 or b0 == b1:
+            continue
+        if (a1 - a0) * (b1 - b0) <= _EXACT_CELLS:
+            pairs += _exact(left[a0:a1], right[b0:b1], a0, b0)
+            continue
+        anchors = _anchors(left, right, a0, a1, b0, b1)
+        if not anchors:
+            pairs += _greedy(left, right, a0, a1, b0, b1)
+            continue
+        last_a, last_b = a0, b0
+        for i, j in anchors:
+            pairs.append((i, j))
+            pieces.append((last_a, i, last_b, j))
+            last_a, last_b = i + 1, j + 1
+        pieces.append((last_a, a1, last_b, b1))
+    return sorted(pairs)
+
+
+def _exact(left: list[str], right: list[str], a0: int, b0: int) -> list[tuple[int, int]]:
+    matcher = difflib.SequenceMatcher(a=left, b=right, autojunk=False)
+    return [
+        (a0 + block.a + offset, b0 + block.b + offset)
+        for block in matcher.get_matching_blocks()
+        for offset in range(block.size)
+    ]
+
+
+def _anchors(left: list[str], right: list[str], a0: int, a1: int, b0: int, b1: int) -> list[tuple[int, int]]:
+    """Keys found exactly once on each side, the longest run of them in the same order."""
+    once_left = _single_positions(left, a0, a1)
+    once_right = _single_positions(right, b0, b1)
+    common = sorted((i, once_right[key]) for key, i in once_left.items() if key in once_right)
+    # Longest increasing run of right positions (patience sorting, n log n).
+    tails: list[int] = []
+    tail_at: list[int] = []
+    before = [-1] * len(common)
+    for index, (_, j) in enumerate(common):
+        place = bisect.bisect_left(tails, j)
+        if place == len(tails):
+            tails.append(j)
+            tail_at.append(index)
+        else:
+            tails[place], tail_at[place] = j, index
+        before[index] = tail_at[place - 1] if place else -1
+    chain, index = [], tail_at[-1] if tail_at else -1
+    while index >= 0:
+        chain.append(common[index])
+        index = before[index]
+    return chain[::-1]
+
+
+def _single_positions(keys: list[str], start: int, end: int) -> dict[str, int]:
+    seen: dict[str, int] = {}
+    repeated: set[str] = set()
+    for position in range(start, end):
+        key = keys[position]
+        if key in seen:
+            repeated.add(key)
+        else:
+            seen[key] = position
+    return {key: position for key, position in seen.items() if key not in repeated}
+
+
+def _greedy(left: list[str], right: list[str], a0: int, a1: int, b0: int, b1: int) -> list[tuple[int, int]]:
+    """Each left key paired with the next equal key on the right after the last pair."""
+    waiting: dict[str, collections.deque[int]] = {}
+    for position in range(b0, b1):
+        waiting.setdefault(right[position], collections.deque()).append(position)
+    pairs, last = [], b0 - 1
+    for i in range(a0, a1):
+        queue = waiting.get(left[i])
+        while queue and queue[0] <= last:
+            queue.popleft()
+        if queue:
+            last = queue.popleft()
+            pairs.append((i, last))
     return pairs
 
 

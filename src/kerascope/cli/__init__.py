@@ -40,7 +40,10 @@ def run_command(args: argparse.Namespace) -> int:
         print(f"kerascope {__version__}")
         return exits.OK
     if args.command is None:
-        build_parser().print_help()
+        parser = build_parser()
+        parser.print_usage(sys.stderr)
+        commands = ", ".join(COMMANDS)
+        print(f"kerascope: name a command ({commands}); kerascope --help says more", file=sys.stderr)
         return exits.ERROR
     try:
         return COMMANDS[args.command].run(args)

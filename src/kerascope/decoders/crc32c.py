@@ -1,35 +1,21 @@
-"""CRC-32C (Castagnoli), the checksum LevelDB-format tables put after every block.
+"""CRC-32C (Castagnoli), the checksum TensorFlow puts after every block of a tensor-bundle
+index and beside every tensor it stores in a bundle's data shards.
 
-Python's `zlib.crc32` is the other CRC-32 (IEEE polynomial), so the table-driven
-form is computed here. Blocks of a tensor-bundle index are small (kilobytes);
-checking them keeps a flipped byte from turning into a plausible wrong shape.
+Python's `zlib.crc32` is the other CRC-32 (IEEE polynomial): the Castagnoli one is
+computed by `google_crc32c` (the library numcodecs uses for it, in C), which extends
+a checksum piece by piece, so a tensor's bytes are checked as they stream past.
 """
 
 from __future__ import annotations
 
-_POLYNOMIAL = 0x82F63B78  # the Castagnoli polynomial, bit-reversed
+import google_crc32c
+
 _MASK_DELTA = 0xA282EAD8
 
 
-def _table() -> list[int]:
-    table = []
-    for byte in range(256):
-        crc = byte
-        for _ in range(8):
-            crc = (crc >> 1) ^ _POLYNOMIAL if crc & 1 else crc >> 1
-        table.append(crc)
-    return table
-
-
-_TABLE = _table()
-
-
-def crc32c(data: bytes | memoryview) -> int:
-    crc = 0xFFFFFFFF
-    table = _TABLE
-    for byte in data:
-        crc = table[(crc ^ byte) & 0xFF] ^ (crc >> 8)
-    return crc ^ 0xFFFFFFFF
+def crc32c(data: bytes | memoryview, crc: int = 0) -> int:
+    """The CRC-32C of `data`; with `crc`, the CRC of the bytes it was taken over followed by `data`."""
+    return google_crc32c.extend(crc, data if isinstance(data, bytes) else bytes(data))
 
 
 def unmask(masked: int) -> int:

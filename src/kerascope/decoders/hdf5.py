@@ -163,6 +163,11 @@ class H5Index:
         """The attributes of the group or dataset at `path`, read when first asked for."""
         return H5Attributes(self.top, self._header(path), self._tick)
 
+    def address(self, path: str) -> int:
+        """Where the object header of the group or dataset at `path` is (what a
+        dataset's values are found from, on request)."""
+        return self._header(path).address
+
     def _header(self, path: str) -> ObjectHeader:
         header = self._headers.get(self._resolve(path))
         if header is None:

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import math
 import struct
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from kerascope.decoders.hdf5_format import (
     DATASPACE,
@@ -110,11 +111,29 @@ def _present(file: H5File, address: int, size: int) -> int:
 
 
 def _chunk_bytes(file: H5File, address: int, dims: int, enough: int) -> int:
-    """The bytes of a chunked dataset's chunks, from its version 1 B-tree, each node
-    read once, stopping once `enough` are counted."""
-    total, stack, seen = 0, [(address, -1)], set()
+    """The bytes of a chunked dataset's chunks, from its version 1 B-tree, stopping
+    once `enough` are counted."""
+    total = 0
+    for chunk in chunk_index(file, address, dims):
+        total += chunk.size
+        if total >= enough:
+            break
+    return min(total, file.size)
+
+
+class Chunk(NamedTuple):
+    size: int  # stored bytes
+    mask: int  # the filters skipped for it (bit i: the pipeline's filter i)
+    offset: tuple[int, ...]  # where it starts in the dataset, one index per dimension and 0
+    address: int
+
+
+def chunk_index(file: H5File, address: int, dims: int) -> Iterator[Chunk]:
+    """The chunks a version 1 B-tree lists (`dims`: the layout's dimensionality, the
+    dataset's rank plus one), each node read once."""
+    stack, seen = [(address, -1)], set()
     key = 8 + 8 * dims
-    while stack and total < enough and address != UNDEFINED:
+    while stack and address != UNDEFINED:
         node, level = stack.pop()
         if node in seen:
             raise KerascopeError(f"malformed HDF5: a chunk B-tree reaches the node at {node:,} twice")
@@ -125,13 +144,16 @@ def _chunk_bytes(file: H5File, address: int, dims: int, enough: int) -> int:
         if signature != b"TREE" or kind != 1 or level not in (-1, node_level):
             raise KerascopeError(f"malformed HDF5: bad chunk B-tree node at address {node:,}")
         body = file.exactly(node + _BTREE_V1.size, entries * (key + 8) + key, "chunk B-tree node")
+        children = []
         for entry in range(entries):
             at = entry * (key + 8)
+            child = _U64.unpack_from(body, at + key)[0]
             if node_level == 0:
-                total += _U32.unpack_from(body, at)[0]
+                size, mask = struct.unpack_from("<II", body, at)
+                yield Chunk(size, mask, struct.unpack_from(f"<{dims}Q", body, at + 8), child)
             else:
-                stack.append((_U64.unpack_from(body, at + key)[0], node_level - 1))
-    return min(total, file.size)
+                children.append((child, node_level - 1))
+        stack.extend(reversed(children))
 
 
 def _indexed_chunks(file: H5File, data: bytes, position: int, declared: int) -> tuple[int, bool]:

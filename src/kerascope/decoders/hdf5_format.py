@@ -25,13 +25,23 @@ from kerascope.limits import Limits
 SIGNATURE = b"\x89HDF\r\n\x1a\n"
 
 # Object header message types (HDF5 file format specification, IV.A.2).
-DATASPACE, LINK_INFO, DATATYPE, LINK, EXTERNAL_FILES, LAYOUT = 0x01, 0x02, 0x03, 0x06, 0x07, 0x08
-ATTRIBUTE, CONTINUATION, SYMBOL_TABLE, ATTRIBUTE_INFO = 0x0C, 0x10, 0x11, 0x15
-SHARED = 0x02  # message flag: the message lives elsewhere (a committed datatype, or the SOHM heap)
-# The messages kept of each header (fill values, times, B-tree sizes, filters and padding are not needed).
-_KEPT = frozenset(
-    (DATASPACE, LINK_INFO, DATATYPE, LINK, EXTERNAL_FILES, LAYOUT, ATTRIBUTE, SYMBOL_TABLE, ATTRIBUTE_INFO)
+DATASPACE, LINK_INFO, DATATYPE, FILL_VALUE, LINK, EXTERNAL_FILES = 0x01, 0x02, 0x03, 0x05, 0x06, 0x07
+LAYOUT, FILTER_PIPELINE, ATTRIBUTE, CONTINUATION, SYMBOL_TABLE, ATTRIBUTE_INFO = (
+    0x08,
+    0x0B,
+    0x0C,
+    0x10,
+    0x11,
+    0x15,
 )
+SHARED = 0x02  # message flag: the message lives elsewhere (a committed datatype, or the SOHM heap)
+# The messages kept of each header (times, B-tree sizes and padding are not needed).
+_KEPT = frozenset(
+    (
+        DATASPACE, LINK_INFO, DATATYPE, FILL_VALUE, LINK, EXTERNAL_FILES, LAYOUT, FILTER_PIPELINE,
+        ATTRIBUTE, SYMBOL_TABLE, ATTRIBUTE_INFO,
+    )
+)  # fmt: skip
 
 _SUPER_V0 = struct.Struct("<BBBBBBBBHHI")  # after the signature: version ... flags
 _SUPER_V2 = struct.Struct("<BBBBQQQQ")  # version, sizes, flags, base, extension, eof, root
@@ -109,6 +119,13 @@ class H5File:
         if address + size > self.size:
             raise KerascopeError(f"malformed HDF5: {what} at address {address:,} lies outside the file")
         return self.paged.read(self.base + address, size)
+
+    def values(self, address: int, size: int, what: str) -> bytes:
+        """Stored values (a dataset's data, a chunk): read straight from the file, not
+        cached and not charged to the metadata budget (the value limits bound them)."""
+        if address + size > self.size:
+            raise KerascopeError(f"malformed HDF5: {what} at address {address:,} lies outside the file")
+        return self.paged.read_through(self.base + address, size)
 
     def _read_superblock(self) -> int:
         head = self.paged.exactly(self.base + 8, 1, "superblock")

@@ -28,12 +28,15 @@ from pyfive.p5t import (
     P5CompoundType,
     P5EnumType,
     P5FixedStringType,
+    P5FloatType,
+    P5IntegerType,
     P5OpaqueType,
     P5ReferenceType,
     P5SequenceType,
     P5VlenStringType,
 )
 
+from kerascope.decoders.dtypes import from_numpy
 from kerascope.decoders.paged import PagedFile
 from kerascope.errors import KerascopeError
 from kerascope.limits import LimitExceeded, Limits
@@ -207,19 +210,27 @@ def _power_of_two(value: int, most: int) -> bool:
     return 0 < value <= most and value & (value - 1) == 0
 
 
-def dtype_name(data: bytes, start: int) -> tuple[str | None, int]:
-    """numpy's name for an HDF5 datatype, as h5py maps it, and its size in numpy.
-    None for a type numpy has no equivalent of (time, bitfield, array)."""
+def _datatype(data: bytes, start: int) -> tuple[Any, int]:
+    """pyfive's decoding of an HDF5 datatype message (None for a class or size it has no
+    numpy type for, an 8-bit float say), and the size the message declares."""
     raw_size = struct.unpack_from("<I", data, start + 4)[0]
     try:
         with decoding("datatype"):
-            ptype = DatatypeMessage(data, start).ptype
+            return DatatypeMessage(data, start).ptype, raw_size
     except (NotImplementedError, TypeError, ValueError, KeyError):
-        return None, raw_size  # a class or size pyfive has no numpy type for (an 8-bit float, say)
+        return None, raw_size
+
+
+def dtype_name(data: bytes, start: int) -> tuple[str | None, int]:
+    """numpy's name for an HDF5 datatype, as h5py maps it, and its size in numpy.
+    None for a type numpy has no equivalent of (time, bitfield, array)."""
+    ptype, raw_size = _datatype(data, start)
+    if ptype is None:
+        return None, raw_size
     if isinstance(ptype, (P5VlenStringType, P5SequenceType, P5ReferenceType)):
         return "object", np.dtype(object).itemsize
     if isinstance(ptype, P5EnumType):
-        if {name: int(value) for name, value in ptype.mapping.items()} == {"FALSE": 0, "TRUE": 1}:
+        if _is_bool(ptype):
             return "bool", 1  # how h5py stores numpy's bool
         return ptype.base_dtype.name, ptype.base_dtype.itemsize
     if isinstance(ptype, P5OpaqueType):
@@ -230,4 +241,23 @@ def dtype_name(data: bytes, start: int) -> tuple[str | None, int]:
         return None, raw_size
     if isinstance(ptype, P5CompoundType) and not ptype.is_complex:
         return str(dtype), raw_size
-    return (dtype.name if dtype.kind != "V" else str(dtype)), dtype.itemsize
+    return from_numpy(dtype), dtype.itemsize
+
+
+def stored_dtype(data: bytes, start: int) -> np.dtype | None:
+    """numpy's type of the bytes a numeric dataset stores, byte order included: a float,
+    an integer (h5py's enum of bool too), or opaque bytes (a Keras bfloat16); None for
+    any other type, which holds no numbers kerascope reads."""
+    ptype, raw_size = _datatype(data, start)
+    if isinstance(ptype, P5EnumType):
+        return np.dtype(ptype.base_dtype) if _is_bool(ptype) else None
+    if isinstance(ptype, P5OpaqueType):
+        return np.dtype(f"V{raw_size}")
+    if isinstance(ptype, (P5IntegerType, P5FloatType)):
+        dtype = np.dtype(ptype.dtype)
+        return dtype if dtype.kind in "fiu" and dtype.itemsize == raw_size else None
+    return None
+
+
+def _is_bool(ptype: P5EnumType) -> bool:
+    return {name: int(value) for name, value in ptype.mapping.items()} == {"FALSE": 0, "TRUE": 1}

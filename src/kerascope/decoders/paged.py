@@ -74,6 +74,13 @@ class PagedFile:
             return (self._page(first) + self._page(last))[start : start + size]
         return self._fetch(offset, size)  # a large structure: read once, not cached
 
+    def read_through(self, offset: int, size: int) -> bytes:
+        """`size` bytes at `offset` (fewer where the stream ends) straight from the
+        stream: neither cached nor charged, for bytes that are values, not metadata."""
+        if offset < 0 or size < 0:
+            raise KerascopeError(f"{self._what}: a negative offset or size ({offset}, {size})")
+        return self._fetch(offset, max(0, min(size, self.size - offset)))
+
     @property
     def fetches_remotely(self) -> bool:
         """Whether the stream is remote: it states a block size, and fetches what it is

@@ -195,24 +195,7 @@ def _pool() -> Any:
     return pool
 
 
-# TensorFlow's `DataType` enum (types.proto) 1..33 by `tf.as_dtype(n).name`; 101.. are the `_ref` forms.
-_DTYPE_NAMES = (
-    "float32", "float64", "int32", "uint8", "int16", "int8", "string", "complex64", "int64", "bool",
-    "qint8", "quint8", "qint32", "bfloat16", "qint16", "quint16", "uint16", "complex128", "float16",
-    "resource", "variant", "uint32", "uint64", "float8_e5m2", "float8_e4m3fn", "float8_e4m3fnuz",
-    "float8_e4m3b11fnuz", "float8_e5m2fnuz", "int4", "uint4", "int2", "uint2", "float4_e2m1fn",
-)  # fmt: skip
-_REF = 100
 MAX_RANK = 254  # TensorShape's own bound (tensor_shape.h kMaxDims)
-
-
-def dtype_name(number: int) -> str | None:
-    """TensorFlow's name for a `DataType` number (`float32`, `bfloat16_ref`), None for 0 or unknown."""
-    if 1 <= number <= len(_DTYPE_NAMES):
-        return _DTYPE_NAMES[number - 1]
-    if _REF + 1 <= number <= _REF + len(_DTYPE_NAMES):
-        return f"{_DTYPE_NAMES[number - _REF - 1]}_ref"
-    return None
 
 
 def shape_list(shape: Any, what: str) -> list[int | None] | None:

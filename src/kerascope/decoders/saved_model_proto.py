@@ -17,7 +17,8 @@ from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from kerascope.decoders.protobuf import OBJECT_KINDS, dtype_name, parse, shape_list
+from kerascope.decoders.dtypes import from_tensorflow
+from kerascope.decoders.protobuf import OBJECT_KINDS, parse, shape_list
 from kerascope.errors import KerascopeError
 from kerascope.limits import LimitExceeded, Limits, check_time
 
@@ -149,7 +150,7 @@ def _tensors(entries: Iterable[Any], where: str) -> dict[str, SignatureTensor]:
     return {
         entry.key: SignatureTensor(
             name=entry.value.name or None,
-            dtype=dtype_name(entry.value.dtype),
+            dtype=from_tensorflow(entry.value.dtype),
             shape=shape_list(entry.value.tensor_shape, f"{where} tensor {entry.key!r}"),
         )
         for entry in entries
@@ -172,7 +173,7 @@ def _object_nodes(graph: Any, budget: GraphBudget) -> list[SavedNode]:
         if kind == "variable":
             variable = SavedVariable(
                 name=node.variable.name or None,
-                dtype=dtype_name(node.variable.dtype),
+                dtype=from_tensorflow(node.variable.dtype),
                 shape=shape_list(node.variable.shape, f"object graph variable {node.variable.name!r}"),
                 trainable=node.variable.trainable,
             )

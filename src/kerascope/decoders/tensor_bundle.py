@@ -10,8 +10,9 @@ type byte and a masked CRC-32C. `tensor_bundle.cc` writes bundles uncompressed
 refused rather than decompressed.
 
 Each value is a `BundleEntryProto` (dtype, shape, shard, offset, size, crc,
-slices); the empty key holds the `BundleHeaderProto`. Only this index is read:
-the data shards, which hold the tensors' bytes, never are. Every length, count
+slices); the empty key holds the `BundleHeaderProto`. Only this index is read
+here; a tensor's bytes in the data shards are read, on request only, by
+`bundle_values.py`. Every length, count
 and handle in the file is checked against the bytes present before it is used,
 and the blocks must follow one another in order, so a read takes time linear in
 the file's size.
@@ -25,7 +26,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from kerascope.decoders.crc32c import crc32c, unmask
-from kerascope.decoders.protobuf import dtype_name, parse, shape_list
+from kerascope.decoders.dtypes import from_tensorflow, itemsize
+from kerascope.decoders.protobuf import parse, shape_list
 from kerascope.errors import KerascopeError
 from kerascope.limits import LimitExceeded, Limits, check_time
 
@@ -35,11 +37,6 @@ TRAILER_BYTES = 5  # block type, masked CRC-32C
 NO_COMPRESSION, SNAPPY = 0, 1
 HEADER_KEY = b""
 BIG_ENDIAN = 1
-# Bytes per element of the dtypes whose tensors TensorFlow stores densely.
-_ITEM_BYTES = {
-    "float16": 2, "bfloat16": 2, "float32": 4, "float64": 8, "complex64": 8, "complex128": 16, "bool": 1,
-    "int8": 1, "int16": 2, "int32": 4, "int64": 8, "uint8": 1, "uint16": 2, "uint32": 4, "uint64": 8,
-}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -53,6 +50,7 @@ class BundleEntry:
     offset: int
     size: int
     sliced: bool  # a partitioned tensor: its bytes are in the entries of its slices
+    crc32c: int = 0  # of its bytes, masked as TensorFlow stores it
 
 
 @dataclass(frozen=True)
@@ -95,12 +93,12 @@ def _entry(key: bytes, value: bytes, num_shards: int, what: str) -> BundleEntry:
             f"{where} points outside the bundle (shard {proto.shard_id} of {num_shards}, "
             f"offset {proto.offset}, size {proto.size})"
         )
-    dtype = dtype_name(proto.dtype)
+    dtype = from_tensorflow(proto.dtype)
     sliced = len(proto.slices) > 0
-    item = _ITEM_BYTES.get(dtype or "")
+    item = itemsize(dtype)
     if item is not None and not sliced and math.prod(shape) * item != proto.size:
         raise KerascopeError(f"{where} declares a {dtype} tensor of shape {shape} but {proto.size:,} bytes")
-    return BundleEntry(name, dtype, shape, proto.shard_id, proto.offset, proto.size, sliced)
+    return BundleEntry(name, dtype, shape, proto.shard_id, proto.offset, proto.size, sliced, proto.crc32c)
 
 
 class _Table:

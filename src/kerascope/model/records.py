@@ -9,6 +9,7 @@ written to JSON as their plain values.
 
 from __future__ import annotations
 
+import difflib
 import fnmatch
 import json
 import math
@@ -100,6 +101,11 @@ class LayerNode:
     weight_bytes: int | None = None
     activation_bytes: int | None = None
     estimated: list[str] = field(default_factory=list)
+
+    def __repr__(self) -> str:
+        """One line: the whole record is `to_dict()` (or `kerascope show`)."""
+        params = "? params" if self.total_params is None else f"{self.total_params:,} params"
+        return f"<LayerNode {self.path or self.name!r} {self.class_name or '?'} {self.role.value}, {params}>"
 
     @property
     def depth(self) -> int:
@@ -238,7 +244,14 @@ class ModelReport(Displayed):
             raise LayerLookupError(f"{key!r} names {len(named)} layers: {paths}; use a path")
         if key.lstrip("-").isdigit():
             return self._by_index(int(key))
-        raise LayerLookupError(f"no layer with path or name {key!r}")
+        raise LayerLookupError(f"no layer with path or name {key!r}{self._near(key)}")
+
+    def _near(self, key: str) -> str:
+        """`; did you mean ...?` from the report's own paths and names, or nothing."""
+        candidates = dict.fromkeys([*self._by_path, *(node.name for node in self.layers)])
+        candidates.pop("", None)
+        close = difflib.get_close_matches(key, list(candidates), n=3, cutoff=0.6)
+        return f"; did you mean {' or '.join(repr(name) for name in close)}?" if close else ""
 
     def _by_index(self, index: int) -> LayerNode:
         top = sorted(
@@ -248,8 +261,14 @@ class ModelReport(Displayed):
         try:
             return top[index]
         except IndexError:
+            everywhere = (
+                f"; the report's {len(self.layers)} layers count every depth"
+                if len(self.layers) != len(top)
+                else ""
+            )
             raise LayerLookupError(
-                f"index {index} is out of range: the model has {len(top)} top-level layers"
+                f"index {index} is out of range: an index counts the model's own layers list "
+                f"(model.layers), which holds {len(top)}{everywhere}"
             ) from None
 
     def children(self, node: LayerNode) -> list[LayerNode]:
