@@ -238,3 +238,12 @@ def test_a_config_string_holding_deep_json_gets_the_documents_limits(genuine):
     run = run_cli(["inspect", str(root)])
     one_line_error(run, "nested deeper than the JSON depth limit")
     assert_bounded(run)
+
+
+def test_a_damaged_node_is_refused_by_its_checksum(genuine):
+    root, pytree, entries = genuine
+    write_database(pytree, entries)
+    node = bytearray((pytree / "d" / "0000").read_bytes())
+    node[len(node) // 2] ^= 0x01
+    (pytree / "d" / "0000").write_bytes(bytes(node))
+    one_line_error(run_cli(["inspect", str(root)]), "its CRC-32C does not match its bytes")

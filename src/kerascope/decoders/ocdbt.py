@@ -6,8 +6,8 @@ metadata (`<name>/zarr.json`, a small JSON document) and its chunks
 B-tree root of its latest version, and data files (`d/<hex>`) holding B-tree
 nodes and the values too large to sit inline in a leaf. Every structure is one
 envelope: a big-endian magic number, its little-endian length, a format version,
-a compression method (zstd), the body, a CRC-32C (tensorstore's
-`kvstore/ocdbt/index.rst` and `format/*.cc`).
+a compression method (zstd), the body, a CRC-32C of all before it, checked
+(tensorstore's `kvstore/ocdbt/index.rst` and `format/*.cc`).
 
 Only the manifest and the B-tree nodes are read, and of the values only those of
 the keys asked for; a chunk is never read, except the small ones a writer put
@@ -25,6 +25,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import IO
 
+from kerascope.decoders.crc32c import crc32c
 from kerascope.decoders.source import Source
 from kerascope.decoders.zstd import decompress
 from kerascope.errors import KerascopeError
@@ -298,6 +299,8 @@ def _envelope(data: bytes, magic: int, what: str, limits: Limits, inflated_limit
     (length,) = _HEADER.unpack_from(data, 4)
     if length != len(data):
         raise KerascopeError(f"{what}: says it is {length:,} bytes long, and is {len(data):,}")
+    if crc32c(data[:-4]) != int.from_bytes(data[-4:], "little"):
+        raise KerascopeError(f"{what}: its CRC-32C does not match its bytes (damaged)")
     header = _Cursor(data[: len(data) - 4], what)
     header.position = 12
     version, compression = header.varint(), header.varint()
