@@ -47,7 +47,6 @@ PAIRS_WITH_CONFIG = False
 
 STEP_METADATA = "_CHECKPOINT_METADATA"
 TREE_METADATA = "_METADATA"
-CONFIG_ITEM = "model_config"
 CONFIG_STRINGS = "model_config/_strings.json"
 # The state tree's item: `pytree` since Keras 3.14; Keras 3.13 left Orbax's default name.
 STATE_ITEMS = ("pytree", "state")
@@ -64,7 +63,7 @@ NO_CONFIG = "not stored in the checkpoint: saved with save_weights_only, it keep
 
 
 def match(probe: Probe) -> bool:
-    """A folder of numbered step folders, the highest-numbered one that is a step finished."""
+    """A folder whose numbered folders include a finished step, looked for from the highest."""
     return probe.is_dir and any(_finished(probe.source, step) for step in _numbered(probe))
 
 
@@ -108,7 +107,7 @@ def read(probe: Probe, config: Source | None) -> ModelReport:
         source.name,
         Format.ORBAX,
         date_saved=_commit_time(step, limits),
-        training_config=stored.get("compile_config") or None if stored is not None else None,
+        training_config=(stored.get("compile_config") or None) if stored is not None else None,
         findings=findings,
         metadata=metadata,
     )
