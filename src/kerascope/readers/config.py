@@ -33,6 +33,20 @@ def build_tree(root: dict[str, Any], root_name: str | None, limits: Limits) -> L
     return tree
 
 
+def configless_tree(file_name: str, why: str, limits: Limits) -> LayerTree:
+    """The tree of a file that stores no model config (weights alone): a root named
+    after the file, its class unknown, saying `why`."""
+    root = LayerNode(
+        path="",
+        name=file_name,
+        class_name=None,
+        role=Role.MODEL,
+        config_error=why,
+        origin={Fact.NAME: Origin.FILE_NAME},
+    )
+    return LayerTree(root, limits)
+
+
 def stored_input_shape(config: Any) -> Any:
     """An input layer's shape as Keras 3 (`batch_shape`) or 1/2 (`batch_input_shape`) wrote it."""
     if not isinstance(config, dict):
