@@ -8,7 +8,7 @@ naming, the readers' role decisions, the analyses.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from kerascope.families.call import MALFORMED, Call, Outputs
 from kerascope.families.dims import OutOfRange, elements
@@ -50,6 +50,12 @@ def known_class(class_name: object) -> LayerKnowledge | None:
     included), whatever module the file names: for decisions a Keras 1/2 config,
     which names classes alone, must support too."""
     return _BY_NAME.get(class_name) if isinstance(class_name, str) else None
+
+
+def class_names(which: Callable[[LayerKnowledge], bool]) -> frozenset[str]:
+    """Every class name (older spellings included) whose record `which` picks: for
+    a hot path that asks one question of every layer, a set to test names against."""
+    return frozenset(name for name, entry in _BY_NAME.items() if which(entry))
 
 
 def every() -> Iterator[LayerKnowledge]:

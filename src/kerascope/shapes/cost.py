@@ -65,7 +65,7 @@ from typing import Any
 from kerascope.families import dims
 from kerascope.families.call import Call
 from kerascope.families.knowledge import LayerKnowledge, Price
-from kerascope.families.registry import known, known_class, price_call
+from kerascope.families.registry import class_names, known, price_call
 from kerascope.families.spelling import canonical_config, rule_key
 from kerascope.model.failures import RAISE, Failures
 from kerascope.model.records import LayerNode, ModelReport
@@ -91,6 +91,10 @@ _DTYPE_BYTES = {
     "complex64": 8,
     "complex128": 16,
 }
+
+
+# Classes whose outputs are integers whatever their policy, in their default `int` mode.
+_INTEGER_OUTPUTS = class_names(lambda knowledge: knowledge.integer_outputs)
 
 
 @dataclass
@@ -259,8 +263,7 @@ def _activation_bytes(node: LayerNode, sites: list[Site], children: list[LayerNo
 
 def _output_size(node: LayerNode) -> int | None:
     config = node.config if isinstance(node.config, dict) else {}
-    own = known_class(node.class_name)
-    if own is not None and own.integer_outputs and config.get("output_mode", "int") == "int":
+    if node.class_name in _INTEGER_OUTPUTS and config.get("output_mode", "int") == "int":
         return 8
     return _DTYPE_BYTES.get(_policy(config)[0] or "float32")
 

@@ -21,13 +21,19 @@ from typing import Any
 from kerascope.families import dims
 from kerascope.families.call import Call, Outputs
 from kerascope.families.dims import OutOfRange, Shape
-from kerascope.families.knowledge import LayerKnowledge
-from kerascope.families.registry import known_class, outputs_of
+from kerascope.families.registry import class_names, outputs_of
 from kerascope.families.spelling import OP_PREFIX, canonical_config, rule_key
 from kerascope.model import topology
 from kerascope.model.failures import RAISE, Failures
 from kerascope.model.records import LayerNode, ModelReport
 from kerascope.model.vocabulary import Format, Kind, Role, Stage
+
+# What the families say of a class, asked at every call site: Keras's input layer; its
+# outputs need not keep the batch axis first; its output shapes depend on a call's
+# keyword arguments (`return_attention_scores`).
+INPUT_CLASSES = class_names(lambda known: known.kind is Kind.INPUT)
+_MOVES_BATCH_AXIS = class_names(lambda known: known.moves_batch_axis)
+_CALL_ARGUMENTS = class_names(lambda known: known.call_arguments)
 
 
 @dataclass
@@ -130,18 +136,17 @@ class Pass:
         if not listed:
             return None
         first = listed[0]
-        if _is_input(first):
+        if first.class_name in INPUT_CLASSES:
             name, stored = first.name, self._parse(first.path, _stored_input(first))
         else:
             name = f"{first.name}_input"
             stored = self._parse(first.path, _stored_input(first) or model.build_input_shape)
         x = self._entry(name, stored, given[0] if given else None, top)
         for child in listed:
-            own = known_class(child.class_name)
-            if own is not None and own.kind is Kind.INPUT:
+            if child.class_name in INPUT_CLASSES:
                 self._record(child, 0, [], [x], {})
                 continue
-            outputs = self._site(child, 0, [x], {}, own)
+            outputs = self._site(child, 0, [x], {})
             x = outputs[0] if outputs else None
         return [x]
 
@@ -155,7 +160,7 @@ class Pass:
         config = model.config if isinstance(model.config, dict) else {}
         input_links = list(_links_in(config.get("input_layers")))
         inputs = [by_name.get(link.name) for link in input_links] or [
-            child for child in children if _is_input(child)
+            child for child in children if child.class_name in INPUT_CLASSES
         ]
         for position, node in enumerate(inputs):
             if node is None:
@@ -190,9 +195,8 @@ class Pass:
             shapes = [
                 _tensor(produced.get((link.layer, link.node_index)), link.tensor_index) for link in links
             ]
-            own = known_class(node.class_name)
-            kwargs = _call_kwargs(entries.get(node.name), index) if _takes_kwargs(node, own) else {}
-            produced[(path, index)] = self._site(node, index, shapes, kwargs, own)
+            kwargs = _call_kwargs(entries.get(node.name), index) if _takes_kwargs(node) else {}
+            produced[(path, index)] = self._site(node, index, shapes, kwargs)
             for site in consumers.pop((path, index), ()):
                 waiting[site] -= 1
                 if waiting[site] == 0:
@@ -212,18 +216,12 @@ class Pass:
 
     # -- one call ---------------------------------------------------------------
     def _site(
-        self,
-        node: LayerNode,
-        index: int,
-        inputs: list[Shape],
-        kwargs: dict[str, Any],
-        own: LayerKnowledge | None,
+        self, node: LayerNode, index: int, inputs: list[Shape], kwargs: dict[str, Any]
     ) -> Outputs | None:
         """One call's outputs: the layer's rule, or a stored shape where the file keeps one.
-        A call whose work raises is noted and left unknown, and the pass goes on. `own` is
-        what the families know of the node's class."""
+        A call whose work raises is noted and left unknown, and the pass goes on."""
         try:
-            derived = self._derived(node, inputs, kwargs, own)
+            derived = self._derived(node, inputs, kwargs)
             outputs = self._kept(node, index, derived)
         except Exception as error:  # noqa: BLE001 - one layer degrades (model/failures.py)
             self.failures.add(Stage.SHAPES, node.path, error)
@@ -232,15 +230,13 @@ class Pass:
         self._record(node, index, inputs, outputs, kwargs, derived)
         return outputs
 
-    def _derived(
-        self, node: LayerNode, inputs: list[Shape], kwargs: dict[str, Any], own: LayerKnowledge | None
-    ) -> Outputs | None:
+    def _derived(self, node: LayerNode, inputs: list[Shape], kwargs: dict[str, Any]) -> Outputs | None:
         derived: Outputs | None = None
         if node.role == Role.MODEL and topology.layer_entries(node.config):
             derived = self._model(node, inputs)
         else:
             key = rule_key(node)
-            if (own is not None and own.moves_batch_axis) or (key or "").startswith(OP_PREFIX):
+            if node.class_name in _MOVES_BATCH_AXIS or (key or "").startswith(OP_PREFIX):
                 self.batch_leading = False
             if isinstance(node.config, dict) and node.config.get("time_major"):
                 self.batch_leading = False
@@ -342,16 +338,10 @@ def _a_shape_or_nothing(raw: Any) -> bool:
     return raw is not None and not isinstance(raw, dict)
 
 
-def _is_input(node: LayerNode) -> bool:
-    own = known_class(node.class_name)
-    return own is not None and own.kind is Kind.INPUT
-
-
-def _takes_kwargs(node: LayerNode, own: LayerKnowledge | None) -> bool:
+def _takes_kwargs(node: LayerNode) -> bool:
     """Whether a call's keyword arguments matter: to classes whose output shapes depend
-    on one (`return_attention_scores`), and to Keras 3 operations, whose other
-    arguments may be arrays."""
-    return (own is not None and own.call_arguments) or (node.module or "").startswith("keras.src.ops")
+    on one, and to Keras 3 operations, whose other arguments may be arrays."""
+    return node.class_name in _CALL_ARGUMENTS or (node.module or "").startswith("keras.src.ops")
 
 
 def _stored_input(node: LayerNode) -> Any:

@@ -36,14 +36,14 @@ def name_layer_weights(report: ModelReport, node: LayerNode) -> None:
         return
     rule, config = found
     try:
-        variables = rule(Build(config, stored=node.weights))
+        variables = rule(Build(config, None, node.weights))
     except MALFORMED:  # includes OutOfRange: a number no real layer has
         return
     if variables is None or len(variables) != len(node.weights):
         return
-    if all(_fits(weight, variable.shape) for weight, variable in zip(node.weights, variables, strict=True)):
-        for weight, variable in zip(node.weights, variables, strict=True):
-            weight.name = variable.name
+    if all(_fits(weight, shape) for weight, (_, shape, _) in zip(node.weights, variables, strict=True)):
+        for weight, (name, _, _) in zip(node.weights, variables, strict=True):
+            weight.name = name
         node.origin[Fact.WEIGHT_NAMES] = Origin.DERIVED
 
 
