@@ -184,3 +184,28 @@ class DiffStatus(Vocabulary):
     CHANGED = "changed"
     ADDED = "added"
     REMOVED = "removed"
+
+
+@unique
+class Kind(Vocabulary):
+    """What a built-in layer does, in the words a view colours it by; each of
+    Keras's own classes has one (`kerascope.families`), a custom class none."""
+
+    INPUT = "input"
+    MODEL = "model"
+    DENSE = "dense"
+    EMBEDDING = "embedding"
+    CONVOLUTION = "convolution"
+    POOLING = "pooling"
+    NORMALIZATION = "normalization"
+    ACTIVATION = "activation"
+    ATTENTION = "attention"
+    RECURRENT = "recurrent"
+    WRAPPER = "wrapper"
+    MERGE = "merge"
+    RESHAPE = "reshape"
+    REGULARIZATION = "regularization"
+    PREPROCESSING = "preprocessing"
+    OP = "op"
+    LAMBDA = "lambda"
+    UTILITY = "utility"
