@@ -7,6 +7,13 @@ class KerascopeError(Exception):
     """A problem with the user's input, reported as one line without a traceback."""
 
 
+class ValuesUnavailable(KerascopeError):
+    """A weight whose values cannot be read: the file does not hold them in a form
+    kerascope reads (a pickle, which is never unpickled; strings; a filter or type it
+    does not decode), or the report does not say where they are (it was not read from
+    a file that stores them). The message says why."""
+
+
 class TimeLimitExceeded(BaseException):
     """The time limit ran out.
 

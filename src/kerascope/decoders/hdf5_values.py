@@ -78,13 +78,20 @@ def _hdf5_tensors(
             if kind != DATASET:
                 continue
             info = index.weight(path, None)
-            shape = tuple(int(size) for size in info.shape if size is not None)
-            dtype = info.dtype or "an unknown type"
-            if dtypes.holds_numbers(dtype):
-                found[path] = H5Location(path, shape, dtype, file, index.address(path))
-            else:
-                found[path] = UnavailableLocation(path, shape, dtype, f"{dtype} values are not read")
+            found[path] = dataset_location(file, path, info.shape, info.dtype, index.address(path))
         return found
+
+
+def dataset_location(
+    file: StoredFile, path: str, shape: list[int | None], dtype: str | None, address: int
+) -> TensorLocation:
+    """The dataset at `path` of `file` (its object header at `address`), of the shape and
+    type its metadata declares, as a location to read on request."""
+    dims = tuple(int(size) for size in shape if size is not None)
+    dtype = dtype or "an unknown type"
+    if dtypes.holds_numbers(dtype):
+        return H5Location(path, dims, dtype, file, address)
+    return UnavailableLocation(path, dims, dtype, f"{dtype} values are not read")
 
 
 @dataclass(frozen=True)

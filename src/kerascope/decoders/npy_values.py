@@ -56,7 +56,7 @@ def _npz_tensors(file: StoredFile, limits: Limits) -> dict[str, TensorLocation]:
             member = StoredFile(file.source, file.member, (*file.archived, info.filename))
             with _opened(archive, info, limits) as opened:
                 head = read_exactly(opened, min(info.file_size, HEADER_LIMIT + 16))
-            found[key] = _location(key, member, head)
+            found[key] = npy_location(key, member, head)
     return found
 
 
@@ -69,7 +69,7 @@ def npy_tensor(file: StoredFile, limits: Limits, key: str | None = None) -> Tens
 def _npy_tensor(file: StoredFile, limits: Limits, key: str | None = None) -> TensorLocation:
     with file.open(limits, seekable=False) as stream:
         head = read_exactly(stream, HEADER_LIMIT + 16)
-    return _location(key or file.name, file, head)
+    return npy_location(key or file.name, file, head)
 
 
 def _opened(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits) -> IO[bytes]:
@@ -86,7 +86,8 @@ def _opened(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits) -> 
         raise KerascopeError(f"{info.filename}: cannot be read from the archive ({error})") from None
 
 
-def _location(key: str, file: StoredFile, head: bytes) -> TensorLocation:
+def npy_location(key: str, file: StoredFile, head: bytes) -> TensorLocation:
+    """The array of the `.npy` file `file` whose first bytes (up to `HEADER_LIMIT` + 16) are `head`."""
     if not head.startswith(MAGIC):
         reason = PICKLED if looks_like_pickle(head) else "not an .npy array"
         return UnavailableLocation(key, (), "unknown", reason)

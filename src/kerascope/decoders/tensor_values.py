@@ -24,7 +24,7 @@ import zlib
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from typing import IO, NamedTuple
+from typing import IO, Any, NamedTuple
 
 import numpy as np
 
@@ -32,7 +32,7 @@ from kerascope.decoders import dtypes
 from kerascope.decoders.crc32c import crc32c, unmask
 from kerascope.decoders.source import Source
 from kerascope.decoders.zip_members import open_member
-from kerascope.errors import KerascopeError, one_line
+from kerascope.errors import KerascopeError, ValuesUnavailable, one_line
 from kerascope.limits import LimitExceeded, Limits, check_time
 
 READ_BYTES = 4 * 1024 * 1024  # stored bytes read per piece of a flat tensor
@@ -47,12 +47,6 @@ ZIP_ERRORS = (
     zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, struct.error, OverflowError,
     NotImplementedError, RuntimeError,
 )  # fmt: skip
-
-
-class ValuesUnavailable(KerascopeError):
-    """A tensor whose values the file does not hold in a form kerascope reads (a pickle,
-    which is never unpickled; strings; a filter or type it does not decode): the
-    message says why."""
 
 
 class Piece(NamedTuple):
@@ -165,6 +159,21 @@ class TensorLocation:
     def pieces(self, limits: Limits) -> Iterator[Piece | Fill]:
         raise NotImplementedError
 
+    def resolved(self, limits: Limits) -> TensorLocation:
+        """The location that says how the bytes are laid out: itself, unless it is
+        found in a listing made on first use (`IndexedLocation`)."""
+        return self
+
+    def array(self, limits: Limits) -> np.ndarray:
+        """The whole tensor (`read_array`), within `limits.max_tensor_bytes`."""
+        return read_array(self, limits)
+
+    def stats(self, limits: Limits) -> dict[str, Any]:
+        """The tensor's statistics, streamed, as a report's weight holds them."""
+        from kerascope.decoders.value_stats import tensor_stats
+
+        return tensor_stats(values(self, limits)).as_dict()
+
 
 @dataclass(frozen=True)
 class UnavailableLocation(TensorLocation):
@@ -174,6 +183,47 @@ class UnavailableLocation(TensorLocation):
 
     def pieces(self, limits: Limits) -> Iterator[Piece | Fill]:
         raise ValuesUnavailable(f"{self.key}: {self.reason}")
+
+
+class TensorIndex:
+    """Every tensor of a file by its key, listed by `list_tensors(limits)` the first time
+    one is asked for, then kept: for a format whose locations cost a look at files a
+    report does not otherwise open (the shards beside a TensorFlow.js manifest, a
+    safetensors header read again), so that a read without values never looks.
+    It holds no open file; an error listing them is kept and raised on each ask."""
+
+    def __init__(self, list_tensors: Callable[[Limits], dict[str, TensorLocation]]) -> None:
+        self._list = list_tensors
+        self._found: dict[str, TensorLocation] | None = None
+        self._failed: KerascopeError | None = None
+
+    def location(self, key: str, limits: Limits) -> TensorLocation:
+        if self._failed is not None:
+            raise type(self._failed)(str(self._failed))
+        if self._found is None:
+            try:
+                self._found = self._list(limits)
+            except KerascopeError as error:
+                self._failed = error
+                raise
+        found = self._found.get(key)
+        if found is None:
+            raise ValuesUnavailable(f"{key}: not among the tensors its file lists")
+        return found
+
+
+@dataclass(frozen=True)
+class IndexedLocation(TensorLocation):
+    """A tensor found by its key in a `TensorIndex` when its values are first asked for."""
+
+    index: TensorIndex | None = None
+
+    def resolved(self, limits: Limits) -> TensorLocation:
+        assert self.index is not None
+        return self.index.location(self.key, limits)
+
+    def pieces(self, limits: Limits) -> Iterator[Piece | Fill]:
+        return self.resolved(limits).pieces(limits)
 
 
 @dataclass(frozen=True)
@@ -342,7 +392,7 @@ def values(location: TensorLocation, limits: Limits) -> Iterator[Piece | Fill]:
     """The tensor at `location`, piece by piece: a KerascopeError (ValuesUnavailable,
     LimitExceeded) names what stops it, before or while it streams."""
     with unreadable_as_error(location.key):
-        for piece in location.pieces(limits):
+        for piece in location.resolved(limits).pieces(limits):
             check_time()
             yield piece
 
@@ -364,6 +414,8 @@ def unreadable_as_error(what: str) -> Iterator[None]:
 def read_array(location: TensorLocation, limits: Limits) -> np.ndarray:
     """The whole tensor as a numpy array (bfloat16 as float32), refused up front if it
     would take more than `limits.max_tensor_bytes`."""
+    with unreadable_as_error(location.key):
+        location = location.resolved(limits)
     if isinstance(location, UnavailableLocation) or not dtypes.holds_numbers(location.dtype):
         next(iter(location.pieces(limits)), None)  # says why
         raise ValuesUnavailable(f"{location.key}: {location.dtype} values are not read")

@@ -13,7 +13,8 @@ bytes tell, so they, and the weights after them in their group, are not read.
 
 Before anything is read, each group's shards must hold every byte the manifest
 lists, and each quantization's type, `min` and `scale` must be numbers that keep
-every value it can give within the weight's type.
+every value it can give within the weight's type. A group whose shard is not there
+(a `model.json` copied alone) has its values unavailable, and says so.
 """
 
 from __future__ import annotations
@@ -74,6 +75,11 @@ def _group(folder: Source, number: int, group: dict[str, Any], limits: Limits) -
     paths = group.get("paths")
     if not isinstance(paths, list) or not all(isinstance(path, str) and _plain_name(path) for path in paths):
         raise KerascopeError(f"weightsManifest group {number}'s paths are not file names beside the model")
+    absent = next((path for path in paths if not folder.is_file(path)), None)
+    if absent is not None:
+        reason = f"its shard {absent} is not beside the model"
+        entries = [_entry(entry, number) for entry in group["weights"]]
+        return {name: UnavailableLocation(name, shape, dtype, reason) for name, shape, dtype, _ in entries}
     shards = [StoredFile(folder, path) for path in paths]
     sizes = [shard.size(limits) for shard in shards]
     found: dict[str, TensorLocation] = {}

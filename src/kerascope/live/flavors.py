@@ -15,6 +15,7 @@ from typing import Any
 
 from kerascope.decoders.jsonsafe import jsonable
 from kerascope.errors import KerascopeError
+from kerascope.live.values import variable_location
 from kerascope.model.records import WeightInfo
 
 _PACKAGES = ("keras", "tf_keras")
@@ -135,11 +136,14 @@ class Flavor:
         if name.endswith(":0"):
             name = name[:-2]
         dtype = variable.dtype
+        shape = shape_list(variable.shape)
+        dtype_name = getattr(dtype, "name", None) or str(dtype)
         return WeightInfo(
             name=name,
-            shape=shape_list(variable.shape),
-            dtype=getattr(dtype, "name", None) or str(dtype),
+            shape=shape,
+            dtype=dtype_name,
             trainable=bool(variable.trainable),
+            location=variable_location(variable, name, shape, dtype_name),
         )
 
     def call_shapes(self, layer: Any) -> tuple[list[Any], list[Any]]:

@@ -15,8 +15,10 @@ import json
 import math
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, fields, replace
-from typing import Any
+from typing import Any, Protocol
 
+from kerascope.errors import ValuesUnavailable
+from kerascope.limits import DEFAULT_LIMITS, Limits
 from kerascope.model.display import Displayed, presenter
 from kerascope.model.vocabulary import Code, Fact, Format, Origin, Role, Severity
 
@@ -24,19 +26,68 @@ SCHEMA_VERSION = "1.2"
 COST_FIELDS = ("macs", "flops", "weight_bytes", "activation_bytes")
 
 
+class ValueLocation(Protocol):
+    """Where a weight's values are in the file it was read from: what the value engine
+    (`kerascope.decoders.tensor_values.TensorLocation`) gives each weight a reader finds
+    there. It names a file, never holds one open: each read opens the file again."""
+
+    def array(self, limits: Limits) -> Any: ...
+
+    def stats(self, limits: Limits) -> dict[str, Any]: ...
+
+
+# The statistics of a weight's values, as `stats` holds them (`inspect(..., values=True)`):
+# `count`, `min`, `max`, `mean`, `std` over its finite values (population std, float64
+# accumulation; None without a finite value), and how many values are NaN, infinite or zero.
+STATS_KEYS = ("count", "min", "max", "mean", "std", "nan", "inf", "zeros")
+
+
 @dataclass
 class WeightInfo:
-    """One variable owned directly by a layer (not by one of its sublayers)."""
+    """One variable owned directly by a layer (not by one of its sublayers).
+
+    `stats` (keys `STATS_KEYS`) is filled only when values are asked for. `location`
+    says where the values are in the file the report was read from, for `array()`;
+    it is not part of the report's JSON, and a report rebuilt from JSON, or made of
+    a live model, has none."""
 
     name: str | None
     shape: list[int | None]
     dtype: str | None
     trainable: bool | None = None
-    stats: dict[str, float] | None = None
+    stats: dict[str, Any] | None = None
+    location: ValueLocation | None = field(default=None, repr=False, compare=False)
 
     @property
     def size(self) -> int:
         return math.prod(d or 0 for d in self.shape)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "shape": list(self.shape),
+            "dtype": self.dtype,
+            "trainable": self.trainable,
+            "stats": None if self.stats is None else dict(self.stats),
+        }
+
+    def array(self, limits: Limits | None = None) -> Any:
+        """The weight's values as a numpy array, read now from its file (within
+        `limits.max_tensor_bytes`, 1 GiB by default); `ValuesUnavailable` says why not."""
+        if self.location is None:
+            raise ValuesUnavailable(
+                f"{self.name or 'this weight'}: the report does not say where its values are "
+                "(it was not read from a file that stores them)"
+            )
+        return self.location.array(limits or DEFAULT_LIMITS)
+
+    def read_stats(self, limits: Limits | None = None) -> dict[str, Any]:
+        """The weight's statistics (`stats`), streamed from its file now, and kept."""
+        if self.location is None:
+            self.array()  # says why not
+        assert self.location is not None
+        self.stats = self.location.stats(limits or DEFAULT_LIMITS)
+        return self.stats
 
 
 @dataclass
@@ -131,7 +182,7 @@ class LayerNode:
         """A plain dict; configs are shared, not copied (they are already JSON-safe)."""
         data = {name: getattr(self, name) for name in _NODE_FIELDS}
         data["role"] = self.role.value
-        data["weights"] = [asdict(weight) for weight in self.weights]
+        data["weights"] = [weight.to_dict() for weight in self.weights]
         if self.inbound is not None:
             data["inbound"] = [[asdict(link) for link in call] for call in self.inbound]
         data["children"] = list(self.children)
@@ -151,6 +202,14 @@ class LayerNode:
 
 
 _NODE_FIELDS = [f.name for f in fields(LayerNode)]
+
+
+def short_name(weight: WeightInfo) -> str | None:
+    """A weight's own name without the scopes and suffix a file adds
+    (`dense_1/kernel:0` is `kernel`); None where the file names none."""
+    if not weight.name:
+        return None
+    return weight.name.rpartition("/")[2].removesuffix(":0") or None
 
 
 def _single_shape(shapes: list[Any] | None) -> Any:
@@ -270,6 +329,28 @@ class ModelReport(Displayed):
                 f"index {index} is out of range: an index counts the model's own layers list "
                 f"(model.layers), which holds {len(top)}{everywhere}"
             ) from None
+
+    def weight(self, layer: str | int, weight: str | int = 0) -> WeightInfo:
+        """One of a layer's own weights: `layer` as `report[layer]` takes it, `weight` by
+        position or by name (`"kernel"`, or the whole name the file gives it)."""
+        node = self._by_path[""] if layer == "" else self[layer]
+        if isinstance(weight, int):
+            if not -len(node.weights) <= weight < len(node.weights):
+                raise LayerLookupError(
+                    f"{node.path or '(model)'} has {len(node.weights)} weights of its own, no weight {weight}"
+                )
+            return node.weights[weight]
+        named = [w for w in node.weights if weight in (w.name, short_name(w))]
+        if len(named) != 1:
+            listed = ", ".join(str(short_name(w) or f"#{i}") for i, w in enumerate(node.weights)) or "none"
+            many = f"{len(named)} weights named {weight!r}" if named else f"no weight {weight!r}"
+            raise LayerLookupError(f"{node.path or '(model)'} has {many} (its own: {listed})")
+        return named[0]
+
+    def array(self, layer: str | int, weight: str | int = 0, limits: Limits | None = None) -> Any:
+        """A weight's values as a numpy array (`weight()` finds it), read now from the file
+        the report was read from; a report holds no open file, so each call opens it."""
+        return self.weight(layer, weight).array(limits)
 
     def children(self, node: LayerNode) -> list[LayerNode]:
         return [self._by_path[path] for path in node.children]

@@ -109,7 +109,7 @@ def weights_in(
     if h5 in members.names:
         stream = opened.enter_context(members.open(h5))
         try:
-            return nested(open_h5_store(stream, limits, findings))
+            return nested(open_h5_store(stream, limits, findings, members.stored(h5)))
         except KerascopeError as error:
             raise KerascopeError(f"{h5} is not a readable HDF5 file ({error})") from None
     if index in members.names:
@@ -120,10 +120,13 @@ def weights_in(
                 lambda shard: opened.enter_context(members.open(shard)) if shard in members.names else None,
                 limits,
                 findings,
+                members.stored,
             )
         )
     if npz in members.names:
-        return nested(npz_store(opened.enter_context(members.open(npz)), limits, findings, npz))
+        return nested(
+            npz_store(opened.enter_context(members.open(npz)), limits, findings, npz, members.stored(npz))
+        )
     return None
 
 

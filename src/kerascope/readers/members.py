@@ -14,6 +14,7 @@ from typing import IO, Any, Protocol
 
 from kerascope.decoders.json_text import load_json
 from kerascope.decoders.source import Source
+from kerascope.decoders.tensor_values import StoredFile
 from kerascope.decoders.zip_members import open_member, read_member
 from kerascope.errors import KerascopeError
 from kerascope.limits import Limits
@@ -34,12 +35,24 @@ class Members(Protocol):
 
     def open(self, name: str) -> IO[bytes]: ...
 
+    def stored(self, name: str) -> StoredFile | None:
+        """Where the file is, to be opened again when its weights' values are asked
+        for; None where that is not known."""
+        ...
+
 
 class ZipMembers:
+    """The members of a zip archive; `at` is where the archive is (for `stored`)."""
+
     def __init__(
-        self, stream: IO[bytes], archive: zipfile.ZipFile, limits: Limits, findings: list[Finding]
+        self,
+        stream: IO[bytes],
+        archive: zipfile.ZipFile,
+        limits: Limits,
+        findings: list[Finding],
+        at: StoredFile | None = None,
     ) -> None:
-        self._stream, self._archive, self._limits = stream, archive, limits
+        self._stream, self._archive, self._limits, self._at = stream, archive, limits, at
         self._infos = _zip_infos(archive, findings)
         self.names = set(self._infos)
 
@@ -48,6 +61,10 @@ class ZipMembers:
 
     def open(self, name: str) -> IO[bytes]:
         return open_member(self._stream, self._archive, self._infos[name], self._limits)
+
+    def stored(self, name: str) -> StoredFile | None:
+        at = self._at
+        return None if at is None else StoredFile(at.source, at.member, (*at.archived, name))
 
 
 class FolderMembers:
@@ -60,6 +77,9 @@ class FolderMembers:
 
     def open(self, name: str) -> IO[bytes]:
         return self._source.open(name)
+
+    def stored(self, name: str) -> StoredFile | None:
+        return StoredFile(self._source, name)
 
 
 def serialized_object(data: bytes, what: str, limits: Limits, unwrap: bool = False) -> dict[str, Any]:

@@ -12,9 +12,11 @@ signatures, and every variable as the root's own weight, one flat list.
 
 from __future__ import annotations
 
+from kerascope.decoders.bundle_values import VARIABLES, bundle_locations
 from kerascope.decoders.saved_model_proto import GraphBudget, SavedModelInfo
 from kerascope.decoders.source import Source
 from kerascope.decoders.tensor_bundle import BundleIndex
+from kerascope.decoders.tensor_values import TensorLocation
 from kerascope.limits import Limits
 from kerascope.model.records import Finding, LayerNode, ModelReport, WeightInfo
 from kerascope.model.tree import LayerTree
@@ -38,11 +40,12 @@ def read_export(
     root = LayerNode(path="", name=name, class_name=None, role=Role.MODEL, config_error=NO_CONFIG)
     tree = LayerTree(root, limits)
     if bundle is not None:
+        locations = bundle_locations(folder, VARIABLES, bundle)
         if graph.nodes:
             objects = ObjectGraph(graph.nodes, GraphBudget(limits), limits.max_member_bytes)
-            root.weights, problems = model_variables(objects, bundle)
+            root.weights, problems = model_variables(objects, bundle, locations)
         else:
-            root.weights, problems = _checkpoint_variables(bundle), []
+            root.weights, problems = _checkpoint_variables(bundle, locations), []
         root.origin[Fact.WEIGHTS] = Origin.WEIGHTS
         findings += problems
         tree.sum_params(
@@ -54,11 +57,13 @@ def read_export(
     )
 
 
-def _checkpoint_variables(bundle: BundleIndex) -> list[WeightInfo]:
+def _checkpoint_variables(bundle: BundleIndex, locations: dict[str, TensorLocation]) -> list[WeightInfo]:
     """A TensorFlow 1 SavedModel has no object graph: its checkpoint keys are the
     graph's variable names, and every variable of the graph is in it."""
     return [
-        WeightInfo(name=entry.key, shape=list(entry.shape), dtype=entry.dtype)
+        WeightInfo(
+            name=entry.key, shape=list(entry.shape), dtype=entry.dtype, location=locations.get(entry.key)
+        )
         for entry in bundle.entries
         if entry.key != OBJECT_GRAPH_KEY and not entry.key.startswith(SLICE_KEY_START)
     ]

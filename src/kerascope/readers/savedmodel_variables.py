@@ -22,6 +22,7 @@ from collections.abc import Iterator
 
 from kerascope.decoders.saved_model_proto import GraphBudget, SavedNode, SavedVariable
 from kerascope.decoders.tensor_bundle import BundleEntry, BundleIndex
+from kerascope.decoders.tensor_values import TensorLocation
 from kerascope.limits import LimitExceeded
 from kerascope.model.findings import finding
 from kerascope.model.records import Finding, LayerNode, WeightInfo
@@ -159,15 +160,22 @@ def _escape(local_name: str) -> str:
 
 
 class VariableReader:
-    """Each variable's WeightInfo from its checkpoint entry, or why there is none."""
+    """Each variable's WeightInfo from its checkpoint entry, or why there is none;
+    `locations` (by checkpoint key) say where each one's values are."""
 
     def __init__(
-        self, graph: ObjectGraph, bundle: BundleIndex, wanted: set[int], trainable: set[int] | None
+        self,
+        graph: ObjectGraph,
+        bundle: BundleIndex,
+        wanted: set[int],
+        trainable: set[int] | None,
+        locations: dict[str, TensorLocation],
     ) -> None:
         self.nodes = graph.nodes
         self.entries = bundle.by_key()
         self.keys = graph.checkpoint_keys(wanted)
         self.trainable = trainable
+        self.locations = locations
 
     def weight(self, node_id: int, local_name: str | None = None) -> WeightInfo | str:
         """Named as the variable was (`dense/kernel`), else by where it is held."""
@@ -185,7 +193,13 @@ class VariableReader:
         if disagreement:
             return f"variable {name!r}: the object graph says {disagreement[0]}, the checkpoint {disagreement[1]}"
         trainable = None if self.trainable is None else node_id in self.trainable
-        return WeightInfo(name=name, shape=list(entry.shape), dtype=entry.dtype, trainable=trainable)
+        return WeightInfo(
+            name=name,
+            shape=list(entry.shape),
+            dtype=entry.dtype,
+            trainable=trainable,
+            location=self.locations.get(entry.key),
+        )
 
 
 def _disagreement(saved: SavedVariable, entry: BundleEntry) -> tuple[str, str] | None:
@@ -202,11 +216,16 @@ def _disagreement(saved: SavedVariable, entry: BundleEntry) -> tuple[str, str] |
 
 
 def attach_layer_variables(
-    tree: LayerTree, layers: dict[int, LayerNode], graph: ObjectGraph, bundle: BundleIndex
+    tree: LayerTree,
+    layers: dict[int, LayerNode],
+    graph: ObjectGraph,
+    bundle: BundleIndex,
+    locations: dict[str, TensorLocation],
 ) -> list[Finding]:
     """Give each layer of `tree` the variables its object holds (`layers`: object id
-    -> node), then sum parameters. A layer whose variables cannot all be read or
-    placed has no totals, nor has any layer above it; a finding says why."""
+    -> node), each with where its values are (`locations`, by checkpoint key), then
+    sum parameters. A layer whose variables cannot all be read or placed has no
+    totals, nor has any layer above it; a finding says why."""
     held: dict[int, list[tuple[str, int]]] = {layer: list(graph.own_variables(layer)) for layer in layers}
     holders: dict[int, list[int]] = {}
     for layer, variables in held.items():
@@ -250,7 +269,9 @@ def attach_layer_variables(
             ),
         )
     trainable = graph.listed(ROOT, "trainable_variables")
-    reader = VariableReader(graph, bundle, set(holders), set(trainable) if trainable is not None else None)
+    reader = VariableReader(
+        graph, bundle, set(holders), set(trainable) if trainable is not None else None, locations
+    )
     for layer, node in layers.items():
         weights = []
         for name, variable in held[layer]:
@@ -276,7 +297,9 @@ def attach_layer_variables(
     return findings
 
 
-def model_variables(graph: ObjectGraph, bundle: BundleIndex) -> tuple[list[WeightInfo], list[Finding]]:
+def model_variables(
+    graph: ObjectGraph, bundle: BundleIndex, locations: dict[str, TensorLocation]
+) -> tuple[list[WeightInfo], list[Finding]]:
     """Every variable of a SavedModel without Keras metadata, as one flat list.
 
     Where the root lists its variables (a Keras 3 `model.export()` archive keeps
@@ -292,7 +315,7 @@ def model_variables(graph: ObjectGraph, bundle: BundleIndex) -> tuple[list[Weigh
     else:
         order = graph.every_variable()
         trainable = {i for i in order if (graph.nodes[i].variable or _UNTRAINED).trainable}
-    reader = VariableReader(graph, bundle, set(order), trainable)
+    reader = VariableReader(graph, bundle, set(order), trainable, locations)
     weights, findings = [], []
     for variable in order:
         weight = reader.weight(variable)

@@ -23,6 +23,8 @@ from collections.abc import Callable, Collection
 from typing import IO, Any, Protocol
 
 from kerascope.decoders.hdf5 import H5Index, attr_text, join, open_file
+from kerascope.decoders.hdf5_values import dataset_location
+from kerascope.decoders.npy_values import PICKLED, npy_location
 from kerascope.decoders.pickled_values import (
     ARRAY_GLOBALS,
     NotArrays,
@@ -32,6 +34,7 @@ from kerascope.decoders.pickled_values import (
     variable_header,
 )
 from kerascope.decoders.pickles import looks_like_pickle, pickle_imports
+from kerascope.decoders.tensor_values import StoredFile, UnavailableLocation
 from kerascope.errors import KerascopeError
 from kerascope.limits import LimitExceeded, Limits
 from kerascope.model.findings import finding
@@ -61,10 +64,12 @@ class WeightStore(Protocol):
 
 
 class H5Store:
-    """A Keras 3 HDF5 weights file (or one shard of one)."""
+    """A Keras 3 HDF5 weights file (or one shard of one); `file` says where it is, for
+    each weight's values (`location`)."""
 
-    def __init__(self, index: H5Index) -> None:
+    def __init__(self, index: H5Index, file: StoredFile | None = None) -> None:
         self.index = index
+        self.file = file
 
     def children(self, path: str) -> list[str]:
         return self.index.children(path)
@@ -80,10 +85,17 @@ class H5Store:
         return attr_text(self.index.attrs(vars_path), "name") if self.is_group(vars_path) else None
 
     def weight(self, path: str) -> WeightInfo:
-        return self.index.weight(path, None)
+        return located(self.index.weight(path, None), self.index, path, self.file)
 
     def unreadable(self, vars_path: str) -> bool:
         return False
+
+
+def located(weight: WeightInfo, index: H5Index, path: str, file: StoredFile | None) -> WeightInfo:
+    """`weight`, the dataset at `path` of the HDF5 file `file`, with where its values are."""
+    if file is not None:
+        weight.location = dataset_location(file, path, weight.shape, weight.dtype, index.address(path))
+    return weight
 
 
 class TreeStore:
@@ -243,15 +255,18 @@ class UnreadableWeights(KerascopeError):
     a finding says what it is, and every parameter it should hold is unknown."""
 
 
-def npz_store(stream: IO[bytes], limits: Limits, findings: list[Finding], what: str) -> TreeStore:
-    """The weights of an `.npz` archive, from the headers of its arrays.
+def npz_store(
+    stream: IO[bytes], limits: Limits, findings: list[Finding], what: str, file: StoredFile | None = None
+) -> TreeStore:
+    """The weights of an `.npz` archive (at `file`, for their values), from the headers
+    of its arrays.
 
     A plain array member is a dataset at its own path. Keras's own npz (each member a
     layer's path holding a pickled dict `{"0": kernel, "1": bias}`) is read from the
     pickle's opcodes (`pickled_values.py`): its variables become `path/vars/0`, as in
-    an HDF5 weights file. Either way nothing is unpickled; one finding says what
-    unpickling would import, and a member the walk cannot follow leaves its layer's
-    weights unknown."""
+    an HDF5 weights file, their values unavailable. Either way nothing is unpickled;
+    one finding says what unpickling would import, and a member the walk cannot follow
+    leaves its layer's weights unknown."""
     from kerascope.decoders.zip_members import open_member
 
     stream.seek(0)
@@ -282,8 +297,11 @@ def npz_store(stream: IO[bytes], limits: Limits, findings: list[Finding], what: 
                 continue
             header, start = _npy_header(head, f"{what} member {info.filename}")
             if "O" not in header["descr"]:
-                datasets[name] = lambda shape=header["shape"], dtype=header["descr"]: WeightInfo(
-                    None, list(shape), _dtype(dtype)
+                location = (
+                    npy_location(info.filename, _member_of(file, info.filename), head) if file else None
+                )
+                datasets[name] = lambda shape=header["shape"], dtype=header["descr"], at=location: WeightInfo(
+                    None, list(shape), _dtype(dtype), location=at
                 )
                 continue
             pickled.append(info.filename)
@@ -301,6 +319,11 @@ def npz_store(stream: IO[bytes], limits: Limits, findings: list[Finding], what: 
     return TreeStore(
         datasets, unreadable=[join(_member_path(name), "vars") for name in unread], groups=groups
     )
+
+
+def _member_of(file: StoredFile, member: str) -> StoredFile:
+    """A member of the zip archive at `file`."""
+    return StoredFile(file.source, file.member, (*file.archived, member))
 
 
 def _member_path(member: str) -> str:
@@ -327,10 +350,15 @@ def _layer_variables(path: str, value: object) -> dict[str, Callable[[], WeightI
             header, name, trainable = array_header(variable), None, None
             if header is None:
                 raise NotArrays(f"variable {key} is neither an array nor a Keras variable")
-        found[join(join(path, "vars"), str(key))] = lambda n=name, h=header, t=trainable: WeightInfo(
-            n, list(h.shape), h.dtype, t
+        at = _pickled(join(path, str(key)), header.shape, header.dtype)
+        found[join(join(path, "vars"), str(key))] = lambda n=name, h=header, t=trainable, at=at: WeightInfo(
+            n, list(h.shape), h.dtype, t, location=at
         )
     return found
+
+
+def _pickled(key: str, shape: list[int], dtype: str) -> UnavailableLocation:
+    return UnavailableLocation(key, tuple(shape), dtype, f"its npz member is {PICKLED}")
 
 
 def _npy_header(data: bytes, what: str) -> tuple[dict[str, Any], int]:
@@ -436,10 +464,12 @@ def sharded_store(
     open_shard: Callable[[str], IO[bytes] | None],
     limits: Limits,
     findings: list[Finding],
+    stored: Callable[[str], StoredFile] | None = None,
 ) -> WeightStore:
     """The weights a `.weights.json` index spreads over HDF5 shards beside it, each
-    opened by `open_shard` (None when it is not there). A missing shard is a finding,
-    and the layers whose variables it held have unknown parameters."""
+    opened by `open_shard` (None when it is not there) and found again for its values
+    at `stored(name)`. A missing shard is a finding, and the layers whose variables it
+    held have unknown parameters."""
     shards = shard_index(data, what, limits)
     stores: list[WeightStore] = []
     missing: list[str] = []
@@ -448,7 +478,7 @@ def sharded_store(
         if stream is None:
             missing.append(name)
         else:
-            stores.append(open_h5_store(stream, limits, findings))
+            stores.append(open_h5_store(stream, limits, findings, stored(name) if stored else None))
     lost = [key for key, names in shards.items() if any(name in missing for name in names)]
     if missing:
         shown = ", ".join(missing[:4]) + (f" and {len(missing) - 4} more" if len(missing) > 4 else "")
@@ -464,5 +494,7 @@ def sharded_store(
     return UnionStore(stores)
 
 
-def open_h5_store(stream: IO[bytes], limits: Limits, findings: list[Finding]) -> H5Store:
-    return H5Store(H5Index(open_file(stream, limits), limits, findings))
+def open_h5_store(
+    stream: IO[bytes], limits: Limits, findings: list[Finding], file: StoredFile | None = None
+) -> H5Store:
+    return H5Store(H5Index(open_file(stream, limits), limits, findings), file)

@@ -18,7 +18,9 @@ import struct
 from typing import Any
 
 from kerascope.decoders.json_text import load_json, text_or_none
+from kerascope.decoders.safetensors_values import safetensors_tensors
 from kerascope.decoders.source import Source
+from kerascope.decoders.tensor_values import IndexedLocation, TensorIndex
 from kerascope.errors import KerascopeError
 from kerascope.limits import LimitExceeded, Limits
 from kerascope.model.findings import finding
@@ -183,6 +185,9 @@ def _header(
         header = load_json(stream.read(length), f"{name} header", limits)
     if not isinstance(header, dict):
         raise KerascopeError(f"{name} header is not a JSON object")
+    # Where each tensor's values are: the header is read again, with the file's size, when asked for.
+    stored = members.stored(name)
+    tensors = TensorIndex(lambda limits: safetensors_tensors(stored, limits))
     found = []
     for key, entry in header.items():
         if key == "__metadata__":
@@ -206,5 +211,8 @@ def _header(
                     f"{offsets[1] - offsets[0]:,} bytes",
                 )
             )
-        found.append((key, WeightInfo(name=key.rpartition(".")[2], shape=shape, dtype=dtype)))
+        location = IndexedLocation(key, tuple(shape), dtype, tensors)
+        found.append(
+            (key, WeightInfo(name=key.rpartition(".")[2], shape=shape, dtype=dtype, location=location))
+        )
     return found

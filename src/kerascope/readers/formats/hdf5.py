@@ -21,6 +21,7 @@ from __future__ import annotations
 from kerascope.decoders.hdf5 import H5Index, attr_list, attr_text, join, open_file
 from kerascope.decoders.json_text import load_json
 from kerascope.decoders.source import Source
+from kerascope.decoders.tensor_values import StoredFile
 from kerascope.errors import KerascopeError
 from kerascope.limits import LimitExceeded, Limits
 from kerascope.model.records import Finding, LayerNode, ModelReport
@@ -30,7 +31,7 @@ from kerascope.readers import scoped_weights
 from kerascope.readers.config import build_tree, configless_tree
 from kerascope.readers.keras_layout import read_weights
 from kerascope.readers.probe import Kind, Probe
-from kerascope.readers.weight_stores import H5Store
+from kerascope.readers.weight_stores import H5Store, located
 
 NO_CONFIG = "not stored in the file: a weights-only file has no configs"
 TOP_LEVEL_WEIGHTS = "top_level_model_weights"
@@ -56,7 +57,7 @@ def read(probe: Probe, config: Source | None) -> ModelReport:
             raise KerascopeError(f"HDF5 signature but unreadable as HDF5 ({error})") from None
         index = H5Index(top, limits, findings)
         if _is_keras3_weights(index):
-            return read_weights(source, H5Store(index), limits, findings, config)
+            return read_weights(source, H5Store(index, StoredFile(source)), limits, findings, config)
         if config is not None:
             raise KerascopeError(
                 "a config pairs only with a Keras 3 weights file; this is a legacy HDF5 file"
@@ -108,10 +109,10 @@ def _read_legacy(source: Source, index: H5Index, limits: Limits, findings: list[
             if config_text is None:
                 top.config_error, top.index = NO_CONFIG, position
         if index.is_group(group):
-            _place_group(index, tree, top, group)
+            _place_group(index, tree, top, group, StoredFile(source))
     top_level = join(weights_root, TOP_LEVEL_WEIGHTS)
     if index.is_group(top_level):
-        _place_group(index, tree, tree.root, top_level)
+        _place_group(index, tree, tree.root, top_level, StoredFile(source))
     if layer_names is not None:
         tree.sum_params()
 
@@ -128,9 +129,12 @@ def _read_legacy(source: Source, index: H5Index, limits: Limits, findings: list[
     )
 
 
-def _place_group(index: H5Index, tree: LayerTree, top: LayerNode, group: str) -> None:
+def _place_group(index: H5Index, tree: LayerTree, top: LayerNode, group: str, file: StoredFile) -> None:
+    """The variables a layer group's `weight_names` lists, placed on the layers their
+    scopes name, each with where its values are in `file`."""
     for weight_name in attr_list(index.attrs(group), "weight_names") or []:
         dataset = join(group, weight_name)
         if not index.is_dataset(dataset):
             raise KerascopeError(f"weight {weight_name!r} of layer {top.name!r} is listed but not stored")
-        scoped_weights.place(tree, top, index.weight(dataset, weight_name.removesuffix(":0")))
+        weight = index.weight(dataset, weight_name.removesuffix(":0"))
+        scoped_weights.place(tree, top, located(weight, index, dataset, file))

@@ -15,6 +15,8 @@ from typing import IO, Any
 
 from kerascope.decoders.json_text import load_json, text_or_none
 from kerascope.decoders.source import Source
+from kerascope.decoders.tensor_values import IndexedLocation, StoredFile, TensorIndex
+from kerascope.decoders.tfjs_values import manifest_locations
 from kerascope.errors import KerascopeError
 from kerascope.limits import LimitExceeded, Limits
 from kerascope.model.records import Finding, ModelReport, WeightInfo
@@ -71,7 +73,9 @@ def _sharded(source: Source, data: bytes, limits: Limits, config: Source | None)
             shard = source.sibling(name)
             return opened.enter_context(shard.open()) if shard.is_file() else None
 
-        store = sharded_store(data, source.label, open_shard, limits, findings)
+        store = sharded_store(
+            data, source.label, open_shard, limits, findings, lambda name: StoredFile(source.sibling(name))
+        )
         return read_weights(source, store, limits, findings, config)
 
 
@@ -83,14 +87,18 @@ def _tfjs(source: Source, document: dict[str, Any], limits: Limits) -> ModelRepo
     tree = build_tree(model, source.stem, limits)
     manifest = document.get("weightsManifest")
     weighed = isinstance(manifest, list)
+    # Where each weight's values are: its shards' sizes are looked at only when asked for.
+    shards = TensorIndex(lambda limits: manifest_locations(source.parent(), manifest, limits))
     for group in manifest if weighed else []:
         for entry in (group.get("weights") if isinstance(group, dict) else None) or []:
             if isinstance(entry, dict) and isinstance(entry.get("name"), str):
                 shape = weight_shape(entry.get("shape", []), f"weightsManifest weight {entry['name']!r}")
+                dtype = text_or_none(entry.get("dtype"))
+                location = IndexedLocation(entry["name"], tuple(shape), dtype or "", shards)
                 scoped_weights.place(
                     tree,
                     tree.root,
-                    WeightInfo(name=entry["name"], shape=shape, dtype=text_or_none(entry.get("dtype"))),
+                    WeightInfo(name=entry["name"], shape=shape, dtype=dtype, location=location),
                 )
     if weighed:
         tree.sum_params()

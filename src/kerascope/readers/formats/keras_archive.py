@@ -15,6 +15,7 @@ from __future__ import annotations
 import zipfile
 
 from kerascope.decoders.source import Source
+from kerascope.decoders.tensor_values import StoredFile
 from kerascope.errors import KerascopeError
 from kerascope.model.records import Finding, ModelReport
 from kerascope.model.vocabulary import Format
@@ -38,9 +39,9 @@ def read(probe: Probe, config: Source | None) -> ModelReport:
     findings: list[Finding] = []
     with source.open() as stream:
         archive = zipfile.ZipFile(stream)
-        members = ZipMembers(stream, archive, limits, findings)
+        members = ZipMembers(stream, archive, limits, findings, StoredFile(source))
         if members.names and all(name.endswith(".npy") for name in members.names):
-            store = npz_store(stream, limits, findings, source.label)
+            store = npz_store(stream, limits, findings, source.label, StoredFile(source))
             return read_weights(source, store, limits, findings, config)
         if config is not None:
             raise KerascopeError(

@@ -28,6 +28,7 @@ from typing import Any
 from kerascope.decoders.json_text import load_json, text_or_none
 from kerascope.decoders.ocdbt import MANIFEST_FILE, read_values
 from kerascope.decoders.source import Source
+from kerascope.decoders.tensor_values import UnavailableLocation
 from kerascope.errors import KerascopeError
 from kerascope.limits import Limits
 from kerascope.model.findings import finding
@@ -60,6 +61,7 @@ SEED_STATE = "seed_generator_state"
 EMPTY_CONTAINERS = frozenset({"Dict", "List", "Tuple", "None", "NamedTuple"})
 MAX_STEPS_SHOWN = 32
 NO_CONFIG = "not stored in the checkpoint: saved with save_weights_only, it keeps no model config"
+CHUNKS_NOT_READ = "an Orbax checkpoint keeps values as zarr chunks in its OCDBT database, which are not read"
 
 
 def match(probe: Probe) -> bool:
@@ -152,7 +154,10 @@ def _place_variables(
             raise KerascopeError(f"{item}: no array metadata for {'.'.join(keys)}")
         if group in LAYER_GROUPS and keys[-1] != SEED_STATE:
             shape, dtype = array if array is not None else ([], None)
-            weight = WeightInfo(name=path, shape=shape, dtype=dtype, trainable=LAYER_GROUPS[group])
+            values = UnavailableLocation(".".join(keys), tuple(shape), dtype or "", CHUNKS_NOT_READ)
+            weight = WeightInfo(
+                name=path, shape=shape, dtype=dtype, trainable=LAYER_GROUPS[group], location=values
+            )
             owner = scoped_weights.place(tree, tree.root, weight)
             if array is None:  # its layer stands (its path says where); its size is unknown
                 owner.weights.remove(weight)

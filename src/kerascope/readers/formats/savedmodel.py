@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from kerascope.decoders.bundle_values import VARIABLES, bundle_locations
 from kerascope.decoders.json_text import load_json, text_or_none
 from kerascope.decoders.line_endings import converted, repair_protobuf
 from kerascope.decoders.protobuf import METADATA_FILE, saved_metadata_nodes
@@ -195,7 +196,8 @@ def _read_keras(
             findings.append(finding(Code.WEIGHTS_MISMATCH, None, disagreement))
         else:
             objects = ObjectGraph(graph.nodes, GraphBudget(limits), limits.max_member_bytes)
-            findings += attach_layer_variables(tree, layers, objects, bundle)
+            locations = bundle_locations(folder, VARIABLES, bundle)
+            findings += attach_layer_variables(tree, layers, objects, bundle, locations)
     return tree.report(
         folder.name,
         Format.SAVEDMODEL,
