@@ -33,6 +33,7 @@ def inspect(
     config: Any = None,
     cache: str | os.PathLike[str] | None = None,
     debug: bool = False,
+    values: bool | str = False,
 ) -> ModelReport:
     """One report of `target`: a Keras model or layer, a saved file or folder (a
     KerasHub preset among them), a URL (`https://`, `s3://`, `gs://`, `hf://`), or
@@ -51,8 +52,17 @@ def inspect(
     (`{"input name": [None, 224, 224, 3]}`; the key None for a single input).
     A step that fails on one layer leaves that layer's fact unknown and adds a
     finding (`STAGE_FAILED`, `CHECK_FAILED`); `debug=True` puts the error in it.
+
+    `values=True` reads every weight's values, one tensor at a time and streamed,
+    into its `stats` (count, min, max, mean, std, nan, inf, zeros), and adds the
+    health findings (`NAN_WEIGHTS`, `ZERO_WEIGHTS`, ...); a layer's path, name,
+    index or a glob reads only those layers' (a URL then fetches only their bytes).
+    Without it no value is read; `report.array(layer, weight)` (or
+    `weight.array()`) reads one weight's values whenever asked, from its file.
     """
-    request = Request(load, trust, limits or DEFAULT_LIMITS, input_shapes, batch_size, config, cache, debug)
+    request = Request(
+        load, trust, limits or DEFAULT_LIMITS, input_shapes, batch_size, config, cache, debug, values
+    )
     with _bounded(target, time_limit):
         return make_report(resolve(target), request).report
 
@@ -69,14 +79,23 @@ def diff(
     time_limit: float | None = None,
     cache: str | os.PathLike[str] | None = None,
     debug: bool = False,
+    values: bool = False,
 ) -> ModelDiff:
-    """What changed from `a` to `b`: each a file, a URL, a live model or a `module:attr` reference."""
-    from kerascope.analysis import diff_reports
+    """What changed from `a` to `b`: each a file, a URL, a live model or a `module:attr` reference.
 
-    request = Request(load, trust, limits or DEFAULT_LIMITS, cache=cache, debug=debug)
+    `values=True` also compares the weights' values, tensor by tensor, paired through
+    the layers the diff matches: each tensor `same` (bit-identical), `max_abs_diff`
+    and `rel_l2` (‖B−A‖₂ / ‖A‖₂), and each layer's change, largest first."""
+    from kerascope.analysis import compare_values, diff_reports
+
+    limits = limits or DEFAULT_LIMITS
+    request = Request(load, trust, limits, cache=cache, debug=debug)
     with _bounded(a, time_limit):
         reports = [make_report(resolve(target), request).report for target in (a, b)]
-        return diff_reports(*reports, normalize=normalize, ignore=ignore)
+        found = diff_reports(*reports, normalize=normalize, ignore=ignore)
+        if values:
+            found.values = compare_values(*reports, normalize=normalize, limits=limits)
+        return found
 
 
 def check(
@@ -89,11 +108,16 @@ def check(
     config: Any = None,
     cache: str | os.PathLike[str] | None = None,
     debug: bool = False,
+    values: bool | str = False,
 ) -> CheckResult:
     """Findings for `target`. A file is checked statically (nothing runs); a live
     model, a `module:attr` reference or `load=True` adds the live checks, which
-    run each layer's own `get_config`/`from_config`."""
-    request = Request(load, trust, limits or DEFAULT_LIMITS, config=config, cache=cache, debug=debug)
+    run each layer's own `get_config`/`from_config`. `values=True` reads every
+    weight's values and adds their health findings (NaN, infinities, zeros,
+    constants, scale outliers), as `inspect` does."""
+    request = Request(
+        load, trust, limits or DEFAULT_LIMITS, config=config, cache=cache, debug=debug, values=values
+    )
     with _bounded(target, time_limit):
         made = make_report(resolve(target), request)
         if made.objects is None:

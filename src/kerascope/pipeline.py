@@ -1,4 +1,4 @@
-"""How every report is made, whichever call asks: read → annotate → findings.
+"""How every report is made, whichever call asks: read → annotate → values → findings.
 
 1. **Read.** A saved target is read statically (`readers`), through a `Source`
    (local, or remote by range requests); a live model is walked (`live`). The
@@ -8,12 +8,17 @@
    loaded model replaces the report, keeping the file's findings.
 2. **Annotate** (`shapes`), on what the read made: shapes through the report's
    graphs, the names Keras gives weights, FLOPs, MACs and memory.
-3. **Findings** (`analysis`), on the annotated report: the static checks of every
-   layer's config and names, and of the training config.
+3. **Values**, only when asked for (`values`): each chosen weight's statistics,
+   streamed from where the read found it (`analysis.read_values`); a weight whose
+   values the file does not hold readably says why in a finding.
+4. **Findings** (`analysis`), on the annotated report: the static checks of every
+   layer's config and names, and of the training config; with values, the health
+   of every weight read (`analysis.value_findings`).
 
 The report's findings are listed by where they come from: the file's (the
 reader's), the checks', then what annotating found (a shape the file stores
-that Keras's rule contradicts), then the stages that failed.
+that Keras's rule contradicts), then the values' (unread, then unhealthy), then
+the stages that failed.
 
 A stage that fails on one layer (the graph pass at one call site, weight
 naming, pricing, one static check) leaves that layer's fact unknown and the
@@ -56,7 +61,9 @@ class Request:
     was saved from; `cache` keeps the bytes fetched from remote stores; `load` walks
     the model Keras's own loader makes of the file (`trust`: even a file the checks
     find unsafe); `input_shapes` and `batch_size` are the forward pass the costs
-    assume; `debug` puts a failed stage's exception in its finding."""
+    assume; `debug` puts a failed stage's exception in its finding; `values` reads
+    the weights' values of every layer (True) or of the layers a path, name, index
+    or glob names."""
 
     load: bool = False
     trust: bool = False
@@ -66,6 +73,7 @@ class Request:
     config: Any = None
     cache: str | os.PathLike[str] | None = None
     debug: bool = False
+    values: bool | str = False
 
 
 @dataclass
@@ -87,8 +95,9 @@ def make_report(target: Target, request: Request) -> Made:
     made = _read(target, request, failures)
     report = made.report
     derived = _annotate(report, request, failures)
+    valued = _values(report, request)
     checked = made.file_findings if made.file_findings is not None else _check(report, failures)
-    report.findings = [*checked, *derived, *failure_findings(failures.take(), request.debug)]
+    report.findings = [*checked, *derived, *valued, *failure_findings(failures.take(), request.debug)]
     return made
 
 
@@ -157,7 +166,18 @@ def _annotate(report: ModelReport, request: Request, failures: Failures) -> list
         report.findings = found
 
 
-# -- 3. findings ----------------------------------------------------------------------
+# -- 3. values ------------------------------------------------------------------------
+def _values(report: ModelReport, request: Request) -> list[Finding]:
+    """The chosen weights' statistics read into the report; the findings of the values
+    that could not be read, then of those read."""
+    if request.values is False:
+        return []
+    from kerascope.analysis import read_values, value_findings
+
+    return read_values(report, request.values, request.limits) + value_findings(report)
+
+
+# -- 4. findings ----------------------------------------------------------------------
 def _check(report: ModelReport, failures: Failures) -> list[Finding]:
     """The report's findings with the static checks' added."""
     from kerascope.analysis import static_findings

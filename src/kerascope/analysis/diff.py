@@ -39,7 +39,7 @@ def diff_reports(
     """The differences from `a` to `b`; `ignore` names config keys to leave out
     (a last segment like `seed`, or a dotted path like `kernel_initializer.config`)."""
     ignored = sorted(set(ignore or []))
-    pairs = _match(a, b, normalize)
+    pairs = match_layers(a, b, normalize)
     comparer = _Comparer(a, b, pairs, normalize, ignored)
     layers: list[LayerDiff] = []
     matched_b = set(pairs.values())
@@ -98,7 +98,7 @@ def _visible(node: LayerNode, other: ModelReport) -> bool:
 
 
 # -- matching ----------------------------------------------------------------------
-def _match(a: ModelReport, b: ModelReport, normalize: bool) -> dict[str, str]:
+def match_layers(a: ModelReport, b: ModelReport, normalize: bool) -> dict[str, str]:
     """a path -> b path for every layer found in both."""
     pairs = {a.root.path: b.root.path}
     queue = [(a.root, b.root)]

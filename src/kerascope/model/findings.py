@@ -129,6 +129,37 @@ MEANINGS: dict[Code, Meaning] = {
     Code.SHAPE_OUT_OF_RANGE: Meaning(
         WARNING, "no real model has such a size; the file may be corrupt or crafted"
     ),
+    # -- weight values, read when asked for (`--values`) ----------------------------------
+    Code.NAN_WEIGHTS: Meaning(
+        ERROR,
+        "every output this weight touches is NaN: training diverged or the file was damaged; restore an "
+        "earlier checkpoint, or retrain with a lower learning rate or clipped gradients",
+    ),
+    Code.INF_WEIGHTS: Meaning(
+        ERROR,
+        "an infinite weight makes the layer's outputs infinite or NaN: training overflowed or the file was "
+        "damaged; restore an earlier checkpoint, or retrain (in float32 if it was float16)",
+    ),
+    Code.ZERO_WEIGHTS: Meaning(
+        WARNING,
+        "Keras never initializes this weight to zeros: it was reset, masked, or lost in a load or "
+        "conversion; restore it from an earlier checkpoint or retrain the layer",
+    ),
+    Code.CONSTANT_WEIGHTS: Meaning(
+        WARNING,
+        "Keras draws this weight at random, so one value everywhere means it was overwritten or never "
+        "left a symmetric start: every unit computes the same thing; restore it or retrain the layer",
+    ),
+    Code.WEIGHT_SCALE_OUTLIER: Meaning(
+        WARNING,
+        "a weight a hundred times larger or smaller than its peers marks divergence, a wrong rescaling or "
+        "weights from another model: compare with an earlier checkpoint (kerascope diff --values)",
+    ),
+    Code.VALUES_UNAVAILABLE: Meaning(
+        WARNING,
+        "these values were not read, so their health is unknown: re-save the weights as Keras 3 "
+        "weights (model.save_weights('m.weights.h5')) to have them checked",
+    ),
     # -- a stage of the pipeline that failed on one layer ---------------------------------
     Code.STAGE_FAILED: Meaning(
         WARNING,

@@ -37,6 +37,89 @@ class LayerDiff:
         return self.b if self.b is not None else self.a or ""
 
 
+@dataclass
+class TensorChange:
+    """One weight compared between two models (`diff --values`): the layer holding it
+    in B (`layer`) and in A (`a_layer`), its name there (or `#position`) and its
+    position among the layer's weights (among those of the layer and its sublayers,
+    depth-first, where one side shows sublayers the other holds as its own).
+
+    `same`: bit-identical (same stored type, every value's bits equal, NaN included);
+    `max_abs_diff`: the largest |B − A|; `rel_l2`: ‖B − A‖₂ / ‖A‖₂ (0 when both are
+    zero, None when only A is); both over the positions finite on both sides, whose
+    others `nonfinite` counts. `unread` says why a pair was not compared (None when
+    it was), and then the numbers are None."""
+
+    layer: str
+    a_layer: str
+    weight: str
+    index: int
+    shape: list[int | None]
+    dtype: str | None
+    same: bool | None = None
+    max_abs_diff: float | None = None
+    rel_l2: float | None = None
+    nonfinite: int = 0
+    unread: str | None = None
+    # ‖B − A‖₂² and ‖A‖₂², which a layer's own rel_l2 sums; not in the JSON.
+    diff_squares: float = field(default=0.0, repr=False)
+    a_squares: float = field(default=0.0, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in _TENSOR_KEYS}
+
+
+_TENSOR_KEYS = (
+    "layer", "a_layer", "weight", "index", "shape", "dtype", "same", "max_abs_diff", "rel_l2", "nonfinite", "unread",
+)  # fmt: skip
+
+
+@dataclass
+class LayerChange:
+    """How far one layer's weights moved (`diff --values`), summed over its tensors:
+    `status` `changed` (a tensor is not bit-identical), `unchanged` (every tensor is),
+    or `unread` (none could be compared); `frozen` when the layer was not trainable
+    (its config's `trainable` is false, or the file marks its weights so); `rel_l2`
+    = sqrt(Σ‖B − A‖₂²) / sqrt(Σ‖A‖₂²) over its compared tensors, `max_abs_diff` the
+    largest of theirs."""
+
+    path: str
+    a: str
+    class_name: str | None
+    status: str
+    frozen: bool
+    tensors: int
+    changed: int
+    max_abs_diff: float | None
+    rel_l2: float | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class ValueDiff:
+    """Two models' weight values, tensor by tensor, and each layer's change, the most
+    changed first (`rel_l2`, then `max_abs_diff`), then the unchanged, then the unread."""
+
+    layers: list[LayerChange]
+    tensors: list[TensorChange]
+
+    @property
+    def same(self) -> bool:
+        """Every tensor compared is bit-identical, and none was left uncompared."""
+        return all(tensor.same for tensor in self.tensors)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "same": self.same,
+            "compared": sum(tensor.unread is None for tensor in self.tensors),
+            "changed": sum(tensor.same is False and tensor.unread is None for tensor in self.tensors),
+            "layers": [layer.to_dict() for layer in self.layers],
+            "tensors": [tensor.to_dict() for tensor in self.tensors],
+        }
+
+
 @dataclass(repr=False)
 class ModelDiff(Displayed):
     a_source: str
@@ -47,10 +130,12 @@ class ModelDiff(Displayed):
     a_params: int | None
     b_params: int | None
     notes: list[str] = field(default_factory=list)
+    # The weights' values compared (`diff(..., values=True)`); None when not asked for.
+    values: ValueDiff | None = None
 
     @property
     def same(self) -> bool:
-        return not self.layers
+        return not self.layers and (self.values is None or self.values.same)
 
     def __repr__(self) -> str:
         verdict = "same" if self.same else f"{len(self.layers)} layers differ"
@@ -68,6 +153,7 @@ class ModelDiff(Displayed):
             "layers": [
                 {**asdict(layer), "status": layer.status.value, "path": layer.path} for layer in self.layers
             ],
+            "values": None if self.values is None else self.values.to_dict(),
         }
 
     def to_json(self, indent: int | None = 2) -> str:

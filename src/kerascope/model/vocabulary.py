@@ -161,6 +161,13 @@ class Code(Vocabulary):
     # Shapes: a layer's rule and the file disagree, or a file's number is beyond reason.
     SHAPE_MISMATCH = "SHAPE_MISMATCH"
     SHAPE_OUT_OF_RANGE = "SHAPE_OUT_OF_RANGE"
+    # Weight values, read when asked for (`--values`): the health of each tensor.
+    NAN_WEIGHTS = "NAN_WEIGHTS"
+    INF_WEIGHTS = "INF_WEIGHTS"
+    ZERO_WEIGHTS = "ZERO_WEIGHTS"
+    CONSTANT_WEIGHTS = "CONSTANT_WEIGHTS"
+    WEIGHT_SCALE_OUTLIER = "WEIGHT_SCALE_OUTLIER"
+    VALUES_UNAVAILABLE = "VALUES_UNAVAILABLE"
     # A stage of the pipeline failed on one layer; the report went on without it.
     STAGE_FAILED = "STAGE_FAILED"
     CHECK_FAILED = "CHECK_FAILED"
