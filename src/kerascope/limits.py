@@ -110,6 +110,7 @@ class Limits:
         "most bytes of one tensor's values held at once: an array read whole on request, or one decoded "
         "HDF5 chunk while values stream (statistics never hold more)",
         unit="bytes",
+        on_command_line=True,
     )
 
     def check_layers(self, count: int) -> None:

@@ -58,6 +58,10 @@ def add_load_options(command: argparse.ArgumentParser, pairs_config: bool = True
     )
 
 
+def add_values_option(command: argparse.ArgumentParser, what: str) -> None:
+    command.add_argument("--values", action="store_true", help=what)
+
+
 def add_output_option(command: argparse.ArgumentParser) -> None:
     command.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of standard output")
     command.add_argument(

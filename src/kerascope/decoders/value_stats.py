@@ -107,6 +107,22 @@ class TensorStats:
         self.count = total
 
 
+def combined(parts: Iterable[dict[str, Any]]) -> dict[str, Any] | None:
+    """Several tensors' statistics (`as_dict()`s) as those of all their values together
+    (a layer's weights); None for none. Means and spreads merge as pieces do."""
+    total = TensorStats()
+    found = False
+    for part in parts:
+        found = True
+        total.nan += part["nan"]
+        total.inf += part["inf"]
+        total.zeros += part["zeros"]
+        if part["count"]:
+            m2 = part["std"] ** 2 * part["count"]
+            total._merge(part["count"], part["mean"], m2, part["min"], part["max"])
+    return total.as_dict() if found else None
+
+
 def _python(value: np.generic) -> Any:
     """A numpy scalar as Python's own number: integers stay exact, floats become float."""
     return int(value) if isinstance(value, (np.integer, np.bool_)) else float(value)

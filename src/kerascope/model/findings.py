@@ -174,6 +174,13 @@ MEANINGS: dict[Code, Meaning] = {
 }
 
 
+# What reading the weights' values finds (`--values`): the views list these under the layers.
+VALUE_CODES = frozenset({
+    Code.NAN_WEIGHTS, Code.INF_WEIGHTS, Code.ZERO_WEIGHTS, Code.CONSTANT_WEIGHTS,
+    Code.WEIGHT_SCALE_OUTLIER, Code.VALUES_UNAVAILABLE,
+})  # fmt: skip
+
+
 def finding(code: Code, path: str | None, message: str) -> Finding:
     """A finding of `code` at `path` (None: the file as a whole), saying `message`;
     its severity and fix are the code's own."""

@@ -1,4 +1,5 @@
-"""The catalog: one embedded DuckDB file with a row per model, per layer, per finding.
+"""The catalog: one embedded DuckDB file with a row per model, per layer, per finding,
+and, when a scan reads values (`--values`), per weight.
 
 Rows arrive in batches, and each batch is one transaction: a model's row, its
 layers and its findings are committed together or not at all, so an interrupted
@@ -15,7 +16,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -75,7 +76,27 @@ FINDINGS = (
     ("message", "VARCHAR", "string"),
     ("hint", "VARCHAR", "string"),
 )
-TABLES = {"files": FILES, "layers": LAYERS, "findings": FINDINGS}
+# One row per weight whose values were read (`scan --values`): where it is, what it
+# is, and its statistics (`WeightInfo.stats`; min and max as DOUBLE whatever its type).
+WEIGHTS = (
+    ("file_id", "VARCHAR NOT NULL", "string"),
+    ("layer", "VARCHAR NOT NULL", "string"),
+    ("weight", "VARCHAR", "string"),
+    ("position", "INTEGER", "int32"),
+    ("shape", "VARCHAR", "string"),
+    ("dtype", "VARCHAR", "string"),
+    ("count", "BIGINT", "int64"),
+    ("min", "DOUBLE", "float64"),
+    ("max", "DOUBLE", "float64"),
+    ("mean", "DOUBLE", "float64"),
+    ("std", "DOUBLE", "float64"),
+    ("nan", "BIGINT", "int64"),
+    ("inf", "BIGINT", "int64"),
+    ("zeros", "BIGINT", "int64"),
+)
+TABLES = {"files": FILES, "layers": LAYERS, "findings": FINDINGS, "weights": WEIGHTS}
+# The tables of a model's own rows, replaced together when it is read again.
+MODEL_TABLES = ("layers", "findings", "weights")
 # Columns that measure a run rather than describe a model.
 TIMING_COLUMNS = ("seconds", "scanned_at", "bytes_read")
 
@@ -101,6 +122,7 @@ class Batch:
     touched: list[dict[str, Any]]
     replaced: list[str]
     seen: list[str]
+    weights: list[list[Any]] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.files) + len(self.touched)
@@ -161,6 +183,7 @@ class Catalog:
             "incoming_files": _arrow(FILES, batch.files),
             "incoming_layers": _arrow(LAYERS, batch.layers),
             "incoming_findings": _arrow(FINDINGS, batch.findings),
+            "incoming_weights": _arrow(WEIGHTS, batch.weights),
             "incoming_touched": _arrow(_TOUCHED, batch.touched),
             "incoming_replaced": _arrow(_IDS, [[file_id] for file_id in batch.replaced]),
             "incoming_seen": _arrow(_IDS, [[file_id] for file_id in batch.seen]),
@@ -170,7 +193,7 @@ class Catalog:
         try:
             with self._transaction():
                 if batch.replaced:
-                    for table in ("layers", "findings", "files"):
+                    for table in (*MODEL_TABLES, "files"):
                         self._db.execute(
                             f"DELETE FROM {table} WHERE file_id IN (SELECT file_id FROM incoming_replaced)"
                         )
@@ -178,6 +201,7 @@ class Catalog:
                     ("files", batch.files),
                     ("layers", batch.layers),
                     ("findings", batch.findings),
+                    ("weights", batch.weights),
                 ):
                     if rows:
                         self._db.execute(f"INSERT INTO {table} BY NAME SELECT * FROM incoming_{table}")
@@ -197,7 +221,7 @@ class Catalog:
         with self._transaction():
             gone = f"SELECT file_id FROM files WHERE {scope} AND file_id NOT IN (SELECT file_id FROM seen)"
             count = self._db.execute(f"SELECT count(*) FROM ({gone})", parameters).fetchone()[0]
-            for table in ("layers", "findings"):
+            for table in MODEL_TABLES:
                 self._db.execute(f"DELETE FROM {table} WHERE file_id IN ({gone})", parameters)
             self._db.execute(f"DELETE FROM files WHERE file_id IN ({gone})", parameters)
         return count
@@ -217,7 +241,7 @@ class Catalog:
         for table in TABLES:
             final = target / f"{table}.parquet"
             partial = target / f".{table}.parquet.partial"
-            order = "file_id, path" if table != "files" else "path"
+            order = {"files": "path", "weights": "file_id, layer, position"}.get(table, "file_id, path")
             quoted = str(partial).replace("'", "''")
             self._db.execute(f"COPY (SELECT * FROM {table} ORDER BY {order}) TO '{quoted}' (FORMAT parquet)")
             os.replace(partial, final)

@@ -45,13 +45,22 @@ class ScanOptions:
     exclude: tuple[str, ...] = ()
     batch_size: int = DEFAULT_BATCH_SIZE
     dask: str | None = None  # a Dask scheduler's address
+    values: bool = False  # read every weight's values: the `weights` table, and their findings
 
     @property
     def settings_key(self) -> str:
-        """What a catalogued result depends on besides the file: kerascope's version and the limits."""
+        """What a catalogued result depends on besides the file: kerascope's version, the
+        limits, and whether values were read (a model scanned without them is read again
+        with them, and the other way round)."""
         from kerascope.version import __version__
 
-        facts = {"kerascope": __version__, "catalog": SCHEMA_VERSION, "limits": asdict(self.limits)}
+        facts: dict[str, Any] = {
+            "kerascope": __version__,
+            "catalog": SCHEMA_VERSION,
+            "limits": asdict(self.limits),
+        }
+        if self.values:
+            facts["values"] = True
         return hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()[:32]
 
 
@@ -203,6 +212,7 @@ class _Scanner:
             "known_sha256": known.sha256 if reusable else None,
             "limits": self.limits,
             "time_limit": self.options.time_limit,
+            "values": self.options.values,
         }
         future = self.pool.submit(request)
         self.in_flight[future] = (entry, known is not None)
@@ -262,6 +272,7 @@ class _Scanner:
         )
         self.batch.layers += [[file_id, *row] for row in reply.get("layers", ())]
         self.batch.findings += [[file_id, *row] for row in reply.get("findings", ())]
+        self.batch.weights += [[file_id, *row] for row in reply.get("weights", ())]
         if entry.link_target is not None:
             self.counts.links += 1
         elif reply.get("error"):

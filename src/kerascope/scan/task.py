@@ -15,13 +15,13 @@ from kerascope.analysis import DANGEROUS_MODULES, KERAS_PACKAGES
 from kerascope.api import check
 from kerascope.errors import KerascopeError, TimeLimitExceeded, one_line
 from kerascope.limits import Limits, time_limit
-from kerascope.model.records import ModelReport
+from kerascope.model.records import ModelReport, short_name
 from kerascope.model.results import CheckResult
 from kerascope.model.topology import MODEL_KEYS
 from kerascope.model.vocabulary import Code
 from kerascope.scan.fingerprint import content_hash
 from kerascope.scan.sources import filesystem
-from kerascope.views import COLUMNS
+from kerascope.views import COLUMNS, shape_text
 
 LAYER_COLUMNS = ("path", "name", "class", "module", "role", "depth", "params", "output_shape")
 _CUSTOM_CODES = (Code.CUSTOM_CLASS, Code.FOREIGN_MODULE)
@@ -44,7 +44,7 @@ def read_model(request: dict[str, Any]) -> dict[str, Any]:
                 return {**reply, "unchanged": True, "seconds": time.monotonic() - started}
             before = read_counter()
             try:
-                result = check(path, limits=Limits(**request["limits"]))
+                result = check(path, limits=Limits(**request["limits"]), values=request.get("values", False))
                 reply.update(describe(result))
             finally:
                 after = read_counter()
@@ -90,11 +90,41 @@ def describe(result: CheckResult) -> dict[str, Any]:
             "worst_severity": None if worst is None else worst.value,
         },
         "layers": [[COLUMNS[column](node) for column in LAYER_COLUMNS] for node in report.layers],
+        "weights": weight_rows(report),
         "findings": [
             [finding.code.value, finding.severity.value, finding.path, finding.message, finding.hint]
             for finding in result.findings
         ],
     }
+
+
+def weight_rows(report: ModelReport) -> list[list[Any]]:
+    """A row per weight whose values were read: its layer, name (or `#position`),
+    position, shape, dtype and statistics, as the catalog's `weights` table holds them."""
+    rows = []
+    for node in report.nodes:
+        for position, weight in enumerate(node.weights):
+            stats = weight.stats
+            if stats is None:
+                continue
+            rows.append(
+                [
+                    node.path,
+                    short_name(weight) or f"#{position}",
+                    position,
+                    shape_text(weight.shape),
+                    weight.dtype,
+                    stats["count"],
+                    *(
+                        None if stats[key] is None else float(stats[key])
+                        for key in ("min", "max", "mean", "std")
+                    ),
+                    stats["nan"],
+                    stats["inf"],
+                    stats["zeros"],
+                ]
+            )
+    return rows
 
 
 def custom_classes(result: CheckResult) -> list[str]:

@@ -25,6 +25,7 @@ _ON_FIRST_USE = {
     # Text from a file made safe to print: control characters shown escaped.
     "printable": "kerascope.views.text",
     "plural": "kerascope.views.text",
+    "shape_text": "kerascope.views.text",
     # The columns of a layer row, by name (csv, markdown, DataFrames, the scan catalog).
     "COLUMNS": "kerascope.views.columns",
     # SARIF 2.1.0 of the findings of many files.

@@ -7,12 +7,27 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from kerascope.decoders.value_stats import combined
 from kerascope.model.records import LayerNode, ModelReport
 from kerascope.views.text import shape_text
 
 
 def _shape(value: Any) -> Any:
     return shape_text(value) or None
+
+
+def layer_values(node: LayerNode) -> dict[str, Any] | None:
+    """The statistics of a layer's own weights taken together (read with `--values`;
+    its sublayers' weights are theirs), or None when none were read."""
+    return combined(weight.stats for weight in node.weights if weight.stats is not None)
+
+
+def _value(key: str) -> Callable[[LayerNode], Any]:
+    def column(node: LayerNode) -> Any:
+        found = layer_values(node)
+        return None if found is None else found[key]
+
+    return column
 
 
 COLUMNS: dict[str, Callable[[LayerNode], Any]] = {
@@ -36,7 +51,10 @@ COLUMNS: dict[str, Callable[[LayerNode], Any]] = {
     "flops": lambda node: node.flops,
     "weight_bytes": lambda node: node.weight_bytes,
     "activation_bytes": lambda node: node.activation_bytes,
+    # The layer's weights' values, read with --values (all its own weights together).
+    **{key: _value(key) for key in ("min", "max", "mean", "std", "nan", "inf", "zeros")},
 }
+VALUE_COLUMNS = ("min", "max", "mean", "std", "nan", "inf", "zeros")
 DEFAULT_COLUMNS = ["path", "class", "role", "output_shape", "params"]
 # Columns of whole numbers, which a DataFrame holds as nullable integers.
 INTEGER_COLUMNS = {
@@ -50,6 +68,9 @@ INTEGER_COLUMNS = {
     "flops",
     "weight_bytes",
     "activation_bytes",
+    "nan",
+    "inf",
+    "zeros",
 }
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from rich.text import Text
 
-from kerascope.model.results import LayerDiff, ModelDiff
+from kerascope.model.results import LayerChange, LayerDiff, ModelDiff, TensorChange, ValueDiff
 from kerascope.model.vocabulary import DiffStatus
 from kerascope.views.markdown_view import markdown_code, markdown_text
 from kerascope.views.text import compact, count_text, plural, printable
@@ -33,13 +33,84 @@ def render_text(diff: ModelDiff) -> Text:
             out.append("\n")
     if diff.a_params != diff.b_params:
         out.append(f"Params: {count_text(diff.a_params)} → {count_text(diff.b_params)}\n")
+    if diff.values is not None:
+        _values_text(diff.values, out)
     for note in diff.notes:
         out.append(f"note: {printable(note)}\n", style="dim")
     out.rstrip()
     return out
 
 
+def _values_text(values: ValueDiff, out: Text) -> None:
+    """Each layer's change, largest first, with its changed tensors below it."""
+    out.append(f"Weight values: {values_summary(values)}\n", style="bold")
+    by_layer: dict[tuple[str, str], list[TensorChange]] = {}
+    for tensor in values.tensors:
+        by_layer.setdefault((tensor.a_layer, tensor.layer), []).append(tensor)
+    width = max((len(printable(layer.path or "(model)")) for layer in values.layers), default=0)
+    for layer in values.layers:
+        name = printable(layer.path or "(model)").ljust(width)
+        out.append(f"  {name}  {printable(layer.class_name or '?')}  ")
+        out.append(_layer_words(layer), style=_LAYER_STYLES[layer.status])
+        out.append("\n")
+        for tensor in by_layer.get((layer.a, layer.path), []):
+            if tensor.unread is not None:
+                out.append(
+                    f"      {printable(tensor.weight)}: not compared: {printable(tensor.unread)}\n",
+                    style="dim",
+                )
+            elif not tensor.same:
+                out.append(
+                    f"      {printable(tensor.weight)}: {_numbers(tensor.rel_l2, tensor.max_abs_diff)}\n"
+                )
+
+
+_LAYER_STYLES = {"changed": "yellow", "unchanged": "dim", "unread": "red"}
+
+
+def _layer_words(layer: LayerChange) -> str:
+    frozen = " (frozen)" if layer.frozen else ""
+    if layer.status == "unchanged":
+        return f"unchanged{frozen}"
+    if layer.status == "unread":
+        return "not compared"
+    return f"{_numbers(layer.rel_l2, layer.max_abs_diff)}  ({layer.changed} of {layer.tensors} tensors changed){frozen}"
+
+
+def _numbers(rel_l2: float | None, max_abs_diff: float | None) -> str:
+    return f"rel_l2 {relative_text(rel_l2)}  max_abs_diff {number_text(max_abs_diff)}"
+
+
+def number_text(value: float | None) -> str:
+    """A change in as few digits as tell it (`3.1e-05`); `?` where there is none."""
+    return "?" if value is None else f"{value:.3g}"
+
+
+def relative_text(value: float | None) -> str:
+    """`rel_l2`: None (null in JSON) only where A was all zeros and B is not, which is ∞."""
+    return "∞" if value is None else number_text(value)
+
+
+def values_summary(values: ValueDiff) -> str:
+    """`3 of 8 tensors changed, in 2 of 4 layers` and what was not compared."""
+    compared = [tensor for tensor in values.tensors if tensor.unread is None]
+    changed = sum(not tensor.same for tensor in compared)
+    layers = [layer for layer in values.layers if layer.status != "unread"]
+    moved = sum(layer.status == "changed" for layer in layers)
+    text = (
+        f"{changed:,} of {plural(len(compared), 'tensor')} changed, in {moved:,} of {plural(len(layers), 'layer')}"
+        if changed
+        else f"all {plural(len(compared), 'tensor')} bit-identical"
+    )
+    unread = len(values.tensors) - len(compared)
+    return text + (f"; {plural(unread, 'tensor')} not compared" if unread else "")
+
+
 def render_json(diff: ModelDiff) -> str:
+    """The diff's JSON; with values, `values` holds `same`, `compared`, `changed`, each
+    layer's change (`layers`: path, a, class_name, status, frozen, tensors, changed,
+    max_abs_diff, rel_l2; largest change first) and each tensor's (`tensors`: layer,
+    a_layer, weight, index, shape, dtype, same, max_abs_diff, rel_l2, nonfinite, unread)."""
     return diff.to_json() + "\n"
 
 
@@ -56,15 +127,24 @@ def render_html(diff: ModelDiff) -> str:
         shown=_value,
         a_params=count_text(diff.a_params),
         b_params=count_text(diff.b_params),
+        values_summary=values_summary(diff.values) if diff.values is not None else "",
+        number=number_text,
+        relative=relative_text,
     )
 
 
 def _headline(diff: ModelDiff) -> str:
     mode = "normalized across Keras versions" if diff.normalized else "as stored"
     count = len(diff.layers)
-    verdict = (
-        "no differences" if diff.same else f"{plural(count, 'layer')} {'differs' if count == 1 else 'differ'}"
-    )
+    verdicts = [f"{plural(count, 'layer')} {'differs' if count == 1 else 'differ'}"] if count else []
+    if diff.values is not None:
+        moved = sum(layer.status == "changed" for layer in diff.values.layers)
+        unread = sum(tensor.unread is not None for tensor in diff.values.tensors)
+        if moved:
+            verdicts.append(f"the weights of {plural(moved, 'layer')} changed")
+        if unread:
+            verdicts.append(f"{plural(unread, 'tensor')} not compared")
+    verdict = ", ".join(verdicts) or "no differences"
     return f"{printable(diff.a_source)} → {printable(diff.b_source)}: {verdict} ({mode})"
 
 
@@ -105,6 +185,29 @@ def render_markdown(diff: ModelDiff) -> str:
             lines.append("| " + " | ".join([*cells, markdown_code(old), markdown_code(new)]) + " |")
     if diff.a_params != diff.b_params:
         lines += ["", f"Params: {count_text(diff.a_params)} → {count_text(diff.b_params)}"]
+    if diff.values is not None:
+        lines += ["", *_values_markdown(diff.values)]
     if diff.notes:
         lines += ["", *(f"- note: {markdown_text(note)}" for note in diff.notes)]
     return "\n".join(lines) + "\n"
+
+
+def _values_markdown(values: ValueDiff) -> list[str]:
+    lines = [
+        f"**Weight values:** {markdown_text(values_summary(values))}",
+        "",
+        "| layer | class | change | tensors changed | rel_l2 | max_abs_diff |",
+        "|---|---|---|---|---|---|",
+    ]
+    for layer in values.layers:
+        status = layer.status + (" (frozen)" if layer.frozen else "")
+        cells = [
+            markdown_code(layer.path or "(model)"),
+            markdown_text(layer.class_name or "?"),
+            status,
+            f"{layer.changed} of {layer.tensors}",
+            relative_text(layer.rel_l2) if layer.status == "changed" else number_text(layer.rel_l2),
+            number_text(layer.max_abs_diff),
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines

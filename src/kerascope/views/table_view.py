@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from rich.cells import cell_len
 from rich.console import Group
@@ -17,7 +18,7 @@ from rich.text import Text
 
 from kerascope.model.records import LayerNode, ModelReport
 from kerascope.model.vocabulary import Role
-from kerascope.views.columns import cell, config_value
+from kerascope.views.columns import cell, config_value, layer_values
 from kerascope.views.options import ViewOptions
 from kerascope.views.text import (
     class_text,
@@ -51,11 +52,41 @@ def columns(report: ModelReport, keys: list[str]) -> list[Column]:
     ]
     if any(node.flops is not None for node in report.layers):
         chosen.append(Column("FLOPs", lambda node: "" if node.flops is None else si(node.flops), right=True))
+    chosen += value_columns(report)
     for key in keys:
         chosen.append(
             Column(printable(key), lambda node, key=key: value_text(cell(config_value(node.config, key))))
         )
     return chosen
+
+
+def value_columns(report: ModelReport) -> list[Column]:
+    """The layers' weights' statistics, when values were read: mean, spread and range,
+    and the count of zeros, NaN and infinities where any layer has them."""
+    read = {node.path: layer_values(node) for node in report.layers}
+    if not any(read.values()):
+        return []
+
+    def number(key: str) -> Callable[[LayerNode], str]:
+        def shown(node: LayerNode) -> str:
+            found = read[node.path]
+            value = found[key] if found else None
+            return "" if value is None else f"{value:.3g}"
+
+        return shown
+
+    chosen = [Column(heading, number(key), right=True) for heading, key in _VALUES]
+    for heading, key in (("Zeros", "zeros"), ("NaN", "nan"), ("Inf", "inf")):
+        if any(found and found[key] for found in read.values()):
+            chosen.append(Column(heading, lambda node, key=key: _count(read[node.path], key), right=True))
+    return chosen
+
+
+_VALUES = (("Mean", "mean"), ("Std", "std"), ("Min", "min"), ("Max", "max"))
+
+
+def _count(found: dict[str, Any] | None, key: str) -> str:
+    return "" if found is None else count_text(found[key])
 
 
 def render(report: ModelReport, options: ViewOptions) -> Group:

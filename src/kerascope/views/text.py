@@ -8,6 +8,7 @@ from typing import Any
 
 from kerascope.decoders import bytecode
 from kerascope.decoders.bytecode import looks_like_bytecode
+from kerascope.model.findings import VALUE_CODES
 from kerascope.model.records import LayerNode, ModelReport
 from kerascope.model.vocabulary import Fact, Origin, Severity
 
@@ -105,6 +106,7 @@ def footer_lines(report: ModelReport) -> list[str]:
         lines.append(f"Non-trainable params: {count_text(report.non_trainable_params)}")
     lines += cost_lines(report)
     lines += source_lines(report)
+    lines += value_lines(report)
     unstored: dict[str, int] = {}
     for node in report.layers:
         if raised_config_error(node):
@@ -118,6 +120,17 @@ def footer_lines(report: ModelReport) -> list[str]:
     if any(node.class_name is None for node in report.layers):
         lines.append("? = unknown")
     return lines
+
+
+def value_lines(report: ModelReport) -> list[str]:
+    """What reading the weights' values found (`--values`), one finding a line."""
+    return [
+        printable(
+            f"{finding.severity.value} {finding.code.value} {finding.path or '(model)'}: {finding.message}"
+        )
+        for finding in report.findings
+        if finding.code in VALUE_CODES
+    ]
 
 
 def source_lines(report: ModelReport) -> list[str]:

@@ -10,6 +10,7 @@ from kerascope.cli.arguments import (
     add_limit_options,
     add_load_options,
     add_output_option,
+    add_values_option,
     limits_of,
     reading_of,
 )
@@ -32,6 +33,11 @@ def add_to(subparsers: argparse._SubParsersAction) -> None:
         default=Severity.ERROR.value,
         help="exit 1 when a finding is at least this severe (default: error)",
     )
+    add_values_option(
+        command,
+        "also read every weight's values, streamed, and find NaN, infinities, weights all zero or all one "
+        "value where Keras's initializer gives neither, and scales a hundredfold off their peers",
+    )
     add_output_option(command)
     add_load_options(command)
     add_limit_options(command)
@@ -41,6 +47,12 @@ def run(args: argparse.Namespace) -> int:
     from kerascope.api import check
     from kerascope.views import as_text, render
 
-    result = check(args.target, **reading_of(args), limits=limits_of(args), time_limit=args.time_limit)
+    result = check(
+        args.target,
+        **reading_of(args),
+        limits=limits_of(args),
+        time_limit=args.time_limit,
+        values=args.values,
+    )
     emit(as_text(render(result, args.format), to_terminal(args.output)), args.output, args.force)
     return exits.DIFFERENT if result.fails(args.fail_on) else exits.OK

@@ -10,6 +10,7 @@ from kerascope.cli.arguments import (
     add_limit_options,
     add_load_options,
     add_output_option,
+    add_values_option,
     limits_of,
     reading_of,
 )
@@ -35,6 +36,11 @@ def add_to(subparsers: argparse._SubParsersAction) -> None:
         action="store_false",
         help="compare configs as stored, without folding Keras 1/2/3 spelling differences",
     )
+    add_values_option(
+        command,
+        "also compare the weights' values, tensor by tensor (same, max_abs_diff, rel_l2), and say which "
+        "layers moved and by how much",
+    )
     add_output_option(command)
     add_load_options(command, pairs_config=False)
     add_limit_options(command)
@@ -52,6 +58,7 @@ def run(args: argparse.Namespace) -> int:
         **reading_of(args),
         limits=limits_of(args),
         time_limit=args.time_limit,
+        values=args.values,
     )
     emit(as_text(render(result, args.format), to_terminal(args.output)), args.output, args.force)
     return exits.OK if result.same else exits.DIFFERENT

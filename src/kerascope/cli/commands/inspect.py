@@ -10,6 +10,7 @@ from kerascope.cli.arguments import (
     add_limit_options,
     add_load_options,
     add_output_option,
+    add_values_option,
     limits_of,
     reading_of,
 )
@@ -24,6 +25,11 @@ def add_to(subparsers: argparse._SubParsersAction) -> None:
     command = subparsers.add_parser(NAME, help="report every layer of a model")
     command.add_argument("target", metavar="TARGET", help=TARGET_HELP)
     add_view_options(command)
+    add_values_option(
+        command,
+        "read every weight's values (of the --select layers only, if given), streamed: each weight's "
+        "statistics (min, max, mean, std, NaN, infinities, zeros) and the health findings",
+    )
     add_output_option(command)
     add_load_options(command)
     add_limit_options(command)
@@ -65,6 +71,7 @@ def run(args: argparse.Namespace) -> int:
         time_limit=args.time_limit,
         input_shapes=input_shapes(args.input_shape),
         batch_size=args.batch_size,
+        values=(args.select or True) if args.values else False,
     )
     emit(report_text(report, args, to_terminal(args.output)), args.output, args.force)
     return exits.OK

@@ -36,7 +36,8 @@ def add_to(subparsers: argparse._SubParsersAction) -> None:
         NAME,
         help="catalog every model under folders in a DuckDB file (formats, versions, classes, findings)",
         description="Find every Keras model under the targets by content, check each statically in "
-        "fenced worker processes, and record it in a DuckDB catalog (tables files, layers, findings). "
+        "fenced worker processes, and record it in a DuckDB catalog (tables files, layers, findings; "
+        "weights with --values). "
         "A second scan reads only what changed; an interrupted scan resumes where it stopped.",
     )
     command.add_argument(
@@ -69,6 +70,12 @@ def add_to(subparsers: argparse._SubParsersAction) -> None:
         default=[],
         metavar="GLOB",
         help="skip paths (relative to a target) or names matching GLOB",
+    )
+    command.add_argument(
+        "--values",
+        action="store_true",
+        help="also read every weight's values, streamed: their statistics in a weights table, and the "
+        "health findings (NaN, infinities, zeros, constants, scale outliers)",
     )
     command.add_argument(
         "--retry-errors",
@@ -114,6 +121,7 @@ def run(args: argparse.Namespace) -> int:
         exclude=tuple(args.exclude),
         batch_size=args.batch_size,
         dask=args.dask,
+        values=args.values,
     )
     progress = progress_display(sys.stderr)
     try:
