@@ -9,6 +9,7 @@ never called by a model) take part in no connection and are left out.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from kerascope.model import topology
 from kerascope.model.records import LayerNode, ModelReport
@@ -41,11 +42,20 @@ def is_cluster(report: ModelReport, node: LayerNode) -> bool:
     return node.role == Role.MODEL and bool(graph_nodes(report, node))
 
 
-def layer_edges(report: ModelReport, limit: int = MAX_EDGES) -> tuple[list[tuple[str, str]], Cut | None]:
-    """(from, to) for every tensor between two leaf layers, at any depth (a shared
-    layer called twice has an edge per call), up to `limit` edges; and the cut,
+@dataclass(frozen=True)
+class Edge:
+    """One tensor from a leaf layer to another, with the shape it carries (None: unknown)."""
+
+    source: str
+    target: str
+    shape: Any
+
+
+def tensor_edges(report: ModelReport, limit: int = MAX_EDGES) -> tuple[list[Edge], Cut | None]:
+    """Every tensor between two leaf layers, at any depth (a shared layer called
+    twice has an edge per call), with its shape, up to `limit` edges; and the cut,
     if the graph has more."""
-    edges: list[tuple[str, str]] = []
+    edges: list[Edge] = []
     ends: dict[tuple[str, bool], list[str]] = {}
     for node in report.layers:
         if node.role not in GRAPH_ROLES:
@@ -55,12 +65,40 @@ def layer_edges(report: ModelReport, limit: int = MAX_EDGES) -> tuple[list[tuple
             for link in call:
                 if link.layer not in report:
                     continue
-                for source in _ends(report, report[link.layer], False, ends):
+                producer = report[link.layer]
+                shape = tensor_shape(producer, link.node_index, link.tensor_index)
+                for source in _ends(report, producer, False, ends):
                     for target in targets:
                         if len(edges) == limit:
                             return edges, Cut(limit, limit)
-                        edges.append((source, target))
+                        edges.append(Edge(source, target, shape))
     return edges, None
+
+
+def layer_edges(report: ModelReport, limit: int = MAX_EDGES) -> tuple[list[tuple[str, str]], Cut | None]:
+    """(from, to) for every tensor between two leaf layers (see `tensor_edges`)."""
+    edges, cut = tensor_edges(report, limit)
+    return [(edge.source, edge.target) for edge in edges], cut
+
+
+def tensor_shape(node: LayerNode, node_index: int, tensor_index: int) -> Any:
+    """The shape of output `tensor_index` of call `node_index` of `node`, as far as
+    the report knows it (None when it does not)."""
+    shapes = node.output_shapes or []
+    if not shapes:
+        return None
+    shape = shapes[node_index] if 0 <= node_index < len(shapes) else shapes[0]
+    if isinstance(shape, dict):
+        shape = list(shape.values())
+    if (
+        isinstance(shape, list)
+        and shape
+        and all(isinstance(item, (list, dict)) or item is None for item in shape)
+    ):
+        if all(item is None for item in shape):
+            return shape
+        return shape[tensor_index] if 0 <= tensor_index < len(shape) else None
+    return shape
 
 
 def level_edges(report: ModelReport, parent: LayerNode) -> list[tuple[str, str]]:
