@@ -158,7 +158,7 @@ def key_attributes(node: LayerNode) -> list[str]:
         if key not in config or len(lines) == ATTRIBUTE_LIMIT:
             continue
         value = _plain(config[key])
-        if value in _QUIET.get(key, ()) or value is None or value == []:
+        if value is None or value == [] or any(value == quiet for quiet in _QUIET.get(key, ())):
             continue
         if key == "strides":
             continue  # written with the kernel
