@@ -101,18 +101,6 @@ def tensor_shape(node: LayerNode, node_index: int, tensor_index: int) -> Any:
     return shape
 
 
-def level_edges(report: ModelReport, parent: LayerNode) -> list[tuple[str, str]]:
-    """Edges between the children of one model, nested models drawn as one box."""
-    members = {node.path for node in graph_nodes(report, parent)}
-    edges = []
-    for node in graph_nodes(report, parent):
-        for call in node.inbound or []:
-            for link in call:
-                if link.layer in members:
-                    edges.append((link.layer, node.path))
-    return edges
-
-
 def _ends(
     report: ModelReport, node: LayerNode, inputs: bool, known: dict[tuple[str, bool], list[str]]
 ) -> list[str]:
@@ -143,29 +131,3 @@ def _io_names(node: LayerNode, key: str) -> set[str]:
         if link is not None:
             names.add(link.name)
     return names
-
-
-def layered_layout(paths: list[str], edges: list[tuple[str, str]]) -> dict[str, tuple[int, int]]:
-    """(column, row) for each node: rows by longest path from a source, columns in
-    order of first appearance, nudged toward the parents' columns."""
-    incoming: dict[str, list[str]] = {path: [] for path in paths}
-    for source, target in edges:
-        if source in incoming and target in incoming and source != target:
-            incoming[target].append(source)
-    row: dict[str, int] = {}
-    for path in paths:  # paths come in config order, which Keras keeps topological
-        row[path] = max((row[p] + 1 for p in incoming[path] if p in row), default=0)
-    rows: dict[int, list[str]] = {}
-    for path in paths:
-        rows.setdefault(row[path], []).append(path)
-    column: dict[str, float] = {}
-    for index in sorted(rows):
-        members = rows[index]
-        wanted = {
-            path: sum(column[p] for p in incoming[path] if p in column) / max(1, len(incoming[path]))
-            for path in members
-        }
-        members.sort(key=lambda path: wanted[path])
-        for position, path in enumerate(members):
-            column[path] = position
-    return {path: (int(column[path]), row[path]) for path in paths}
