@@ -338,10 +338,7 @@
       graph.setGraph({ rankdir: "TB", nodesep: GAP, ranksep: 42, marginx: 0, marginy: 0 });
       graph.setDefaultEdgeLabel(() => ({}));
       for (const child of children) graph.setNode(String(child), { ...sizes.get(child) });
-      for (const pair of pairs) {
-        const [a, b] = pair.split(",");
-        graph.setEdge(a, b);
-      }
+      for (const [a, b] of this.ranking(children, pairs)) graph.setEdge(String(a), String(b));
       dagre.layout(graph);
       const places = new Map(), routes = new Map();
       for (const child of children) {
@@ -352,6 +349,26 @@
       for (const edge of graph.edges()) routes.set(edge.v + "," + edge.w, graph.edge(edge).points);
       const box = graph.graph();
       return { places, routes, width: box.width || 0, height: box.height || 0 };
+    }
+    // The edges dagre ranks a level by. A dense level (every layer reading every
+    // earlier one) would cost dagre a dummy node per rank each long edge spans, so
+    // past two inputs per box only each box's two latest inputs rank it; the other
+    // edges are drawn all the same, as curves.
+    ranking(children, pairs) {
+      const edges = [...pairs].map((pair) => pair.split(",").map(Number));
+      if (edges.length <= 2 * children.length) return edges;
+      const order = new Map(children.map((child, index) => [child, index]));
+      const inputs = new Map();
+      for (const [a, b] of edges) {
+        if (!inputs.has(b)) inputs.set(b, []);
+        inputs.get(b).push(a);
+      }
+      const kept = [];
+      for (const [b, sources] of inputs) {
+        sources.sort((x, y) => order.get(y) - order.get(x));
+        for (const a of sources.slice(0, 2)) kept.push([a, b]);
+      }
+      return kept;
     }
     grid(children, sizes) {
       const columns = Math.max(1, Math.ceil(Math.sqrt(children.length / 2)));
@@ -470,12 +487,12 @@
         const siblings = parent === model.units[entry.b].parent;
         const route = siblings ? this.layout(parent).routes.get(entry.a + "," + entry.b) : null;
         const offset = siblings ? this.origin(parent) : null;
-        let points, cross = false;
+        let points;
+        const cross = !siblings;
         if (route && route.length > 1) points = route.map((point) => ({ x: point.x + offset.x, y: point.y + offset.y }));
         else {
           const from = this.boxes.get(entry.a), to = this.boxes.get(entry.b);
           points = [{ x: from.x + from.width / 2, y: from.y + from.height }, { x: to.x + to.width / 2, y: to.y }];
-          cross = true;
         }
         const path = element("path", { class: "edge" + (cross ? " cross" : ""), d: curve(points), "marker-end": `url(#${this.arrow})` }, layer);
         const [first, times] = [...entry.shapes.entries()][0];

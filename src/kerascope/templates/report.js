@@ -261,6 +261,6 @@
     link.addEventListener("click", () => finding && select(finding.path));
   }
   showTab("overview");
-  window.kerascope = { graph, model, select, started, ready: performance.now() - started };
+  window.kerascope = { graph, model, select, started, ready: performance.now() - started, readyAt: performance.now() };
   document.body.dataset.ready = "1";
 })();
