@@ -6,7 +6,9 @@ Explorer's renderings of the same files, all taken in headless Chromium.
 Models: NASNetMobile (`.keras`), a KerasHub BERT classifier saved as a preset (and,
 for Netron, which reads no preset folder, as a `.keras`), a siamese network
 (`.keras`, and a SavedModel export for Model Explorer). For each: the page as it
-opens, a fold opened, an overlay; and a diff of two siamese versions.
+opens, a fold opened, an overlay; and a diff of two siamese versions. The preset
+is read with `load=True` (`--load`): its files hold the backbone's constructor
+arguments only, so its layers' classes and connections come from KerasHub.
 
 Netron and Model Explorer are not kerascope's dependencies: install each in a venv
 of its own and the script serves it on 127.0.0.1 and screenshots it; without them
@@ -63,7 +65,26 @@ def shoot(html: Path, name: str, *steps: Any, width: int = WIDTH, height: int = 
 
 
 def open_fold(selector: str):
-    return lambda page: page.locator(selector).first.dispatch_event("click")
+    """Click the first node the selector finds, if there is one."""
+
+    def step(page: Any) -> None:
+        found = page.locator(selector)
+        if found.count():
+            found.first.dispatch_event("click")
+
+    return step
+
+
+def zoom_to(selector: str, scale: float = 1.0):
+    """Put the first drawn unit the selector finds in the middle, at `scale`."""
+    script = """([selector, scale]) => {
+        const found = document.querySelector(selector);
+        if (!found) return;
+        const graph = window.kerascope.graph;
+        graph.view.k = scale;
+        graph.centre(Number(found.dataset.unit), null);
+    }"""
+    return lambda page: page.evaluate(script, [selector, scale])
 
 
 def overlay(name: str, host: str = "#center"):
@@ -77,17 +98,19 @@ def main() -> None:
         files = save_models(folder)
         pages = {key: folder / f"{key}.html" for key in files}
         for key, target in files.items():
-            pages[key].write_text(kerascope.inspect(target["kerascope"]).to_html())
+            # A preset's files hold the backbone's constructor arguments, not its layers'
+            # classes and connections: Keras (with KerasHub) loads it to show them.
+            report = kerascope.inspect(target["kerascope"], load=key == "bert")
+            pages[key].write_text(report.to_html())
 
         shoot(pages["nasnet"], "page-nasnet-open.png")
         shoot(pages["nasnet"], "page-nasnet-unfolded.png", open_fold("#center g.node.fold text.times"),
-              lambda page: page.locator("#center g.group").first.dispatch_event("click"),
-              lambda page: page.evaluate("window.kerascope.graph.centre(Number(document.querySelector('#center g.group').dataset.unit))"))  # fmt: skip
+              open_fold("#center g.group g.node.fold"), zoom_to("#center g.group g.group", 0.9))  # fmt: skip
         shoot(pages["nasnet"], "page-nasnet-overlay-flops.png", overlay("flops"))
         shoot(pages["bert"], "page-bert-open.png")
         shoot(pages["bert"], "page-bert-unfolded.png", open_fold('#center g.node[data-path$="bert_backbone"]'),
               open_fold('#center g.node.fold text.times'), open_fold('#center g.node[data-path$="transformer_layer_0"]'),
-              lambda page: page.evaluate("window.kerascope.graph.fit()"))  # fmt: skip
+              zoom_to('#center g.group g.group'))  # fmt: skip
         shoot(pages["bert"], "page-bert-query.png", lambda page: page.fill("#search", "query"),
               lambda page: page.locator("#tree .row.sublayer:not(.hidden)").filter(has_text="EinsumDense").first.click())  # fmt: skip
         shoot(pages["siamese"], "page-siamese-open.png")
@@ -102,11 +125,15 @@ def main() -> None:
             kerascope.diff(files["siamese"]["kerascope"], files["siamese_v2"]["kerascope"]).to_html()
         )
         shoot(diff, "page-siamese-diff.png", open_fold('#graph-a g.node[data-path="tower"]'),
-              lambda page: page.locator('#graph-a g.node[data-path="tower/conv2"]').dispatch_event("click"),
-              height=1000)  # fmt: skip
+              lambda page: page.locator('#graph-a g.node[data-path="tower/pool"]').dispatch_event("click"),
+              lambda page: page.evaluate("""() => {
+                  const side = window.kerascope.sides.a.view;
+                  side.centre(Number(document.querySelector('#graph-a g.node[data-path="tower/pool"]').dataset.unit));
+                  side.moved();
+              }"""), height=1000)  # fmt: skip
 
         netron_shots(files)
-        model_explorer_shot(files["siamese_export"]["kerascope"])
+        model_explorer_shot(files["siamese_export"]["netron"])  # its TF adapter reads saved_model.pb
 
 
 def save_models(folder: Path) -> dict[str, dict[str, Path]]:
@@ -189,7 +216,10 @@ def netron_shots(files: dict[str, dict[str, Path]]) -> None:
         log = target.parent / f"netron-{key}.log"
         with serving([str(NETRON), "-c", code], port, log), browser_page() as page:
             page.goto(f"http://127.0.0.1:{port}/")
-            page.wait_for_selector("#canvas g, svg g.node", timeout=60_000)
+            consent = page.get_by_text("Accept")  # Netron asks before it opens a model
+            consent.wait_for(timeout=30_000)
+            consent.click()
+            page.wait_for_selector("body.default", timeout=60_000)
             page.wait_for_timeout(1500)
             page.screenshot(path=DOCS / f"netron-{key}.png")
         print(f"wrote docs/netron-{key}.png")

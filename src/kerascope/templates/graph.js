@@ -238,6 +238,9 @@
       this.legend = html("div", "legend");
       view.append(this.svg, this.legend, this.minimap);
       if (this.model.cut) view.append(html("div", "graph-note", this.model.cut));
+      if (!this.model.units[0].children.length) {
+        view.append(html("div", "graph-note empty", "The source stores no layers to draw: see the overview for what it does store."));
+      }
       this.host.append(bar, view);
       this.viewElement = view;
       this.listen(view);
@@ -516,7 +519,8 @@
       const overlay = OVERLAYS[this.overlay];
       const values = [];
       if (overlay.value) {
-        for (const id of this.drawn.keys()) {
+        for (const [id, drawn] of this.drawn) {
+          if (!drawn.classList.contains("node")) continue; // an open fold's total spans its members
           const value = overlay.value(this.model.totals[id]);
           if (value !== null && value > 0) values.push(value);
         }
