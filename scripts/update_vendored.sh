@@ -23,8 +23,13 @@ mkdir graphlib && tar -xzf dagrejs-graphlib-*.tgz -C graphlib --strip-components
 actual="$(node -p "require('./dagre/package.json').version")"
 
 mkdir -p "$target"
-# The bundle without its source-map comment: the page asks for nothing, not even in devtools.
-grep -v '^//# sourceMappingURL=' dagre/dist/dagre.min.js > "$target/dagre.min.js"
+# The bundle without its source-map comment (the page asks for nothing, not even in
+# devtools), and with every raw control character written as the escape it stands for
+# inside its string literal (graphlib keys edges with U+0001): no view of kerascope
+# writes a raw control character.
+grep -v '^//# sourceMappingURL=' dagre/dist/dagre.min.js \
+    | perl -CSD -pe 's/([\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f])/sprintf("\\u%04x", ord($1))/ge' \
+    > "$target/dagre.min.js"
 if grep -qi '</script' "$target/dagre.min.js"; then
     echo "the bundle holds '</script': it cannot be inlined as it is" >&2
     exit 1
