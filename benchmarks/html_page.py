@@ -14,12 +14,10 @@ read after the load event. A fold's time is from the click until the next frame.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import tempfile
 import time
-import zipfile
 from pathlib import Path
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
@@ -33,6 +31,7 @@ import kerascope
 from kerascope.limits import Limits
 from layer_count import write_keras_sequential
 
+from support.big_graphs import concatenate_web
 from support.browser import open_page
 
 LIMITS = Limits(max_layers=1_000_000, max_h5_objects=10_000_000, max_json_bytes=1 << 30)
@@ -48,26 +47,6 @@ FOLD_TIME = """async (id) => {
     return performance.now() - started;
 }"""
 FOLDS = """() => [...document.querySelectorAll('#center g.node.fold')].map(n => Number(n.dataset.unit))"""
-
-
-def web_file(path: Path, count: int = 632) -> Path:
-    """Each layer concatenates every layer before it: count*(count-1)/2 edges."""
-    tensor = lambda name: {
-        "class_name": "__keras_tensor__",
-        "config": {"shape": [None, 1], "dtype": "float32", "keras_history": [name, 0, 0]},
-    }  # noqa: E731
-    layers = [{"module": "keras.layers", "class_name": "InputLayer", "registered_name": None,
-               "config": {"name": "x", "batch_shape": [None, 1]}, "inbound_nodes": []}]  # fmt: skip
-    for i in range(1, count):
-        args = [tensor("x" if j == 0 else f"c{j}") for j in range(i)]
-        layers.append({"module": "keras.layers", "class_name": "Concatenate", "registered_name": None,
-                       "config": {"name": f"c{i}", "axis": -1}, "inbound_nodes": [{"args": [args], "kwargs": {}}]})  # fmt: skip
-    config = {"module": "keras", "class_name": "Functional", "registered_name": None,
-              "config": {"name": "web", "layers": layers, "input_layers": [["x", 0, 0]], "output_layers": [[f"c{count - 1}", 0, 0]]}}  # fmt: skip
-    with zipfile.ZipFile(path, "w") as archive:
-        archive.writestr("config.json", json.dumps(config))
-        archive.writestr("metadata.json", json.dumps({"keras_version": "3.15.1"}))
-    return path
 
 
 def measure(report, folder: Path, name: str) -> dict[str, float]:
@@ -98,8 +77,10 @@ def main() -> None:
     models = {
         "NASNetMobile": lambda folder: kerascope.inspect(keras.applications.NASNetMobile(weights=None)),
         "NASNetLarge": lambda folder: kerascope.inspect(keras.applications.NASNetLarge(weights=None)),
-        "20 000 Dense": lambda folder: kerascope.inspect(_sequential(folder), limits=LIMITS),
-        "200 000 edges": lambda folder: kerascope.inspect(web_file(folder / "web.keras"), limits=LIMITS),
+        "20 000 Dense": lambda folder: kerascope.inspect(_dense_chain(folder), limits=LIMITS),
+        "200 000 edges": lambda folder: kerascope.inspect(
+            concatenate_web(folder / "web.keras"), limits=LIMITS
+        ),
     }
     print(
         f"{'model':14} {'page size':>12} {'before':>12} {'ratio':>6} {'write HTML':>10} {'interactive':>11} {'target':>7} {'slowest fold':>12}"
@@ -117,7 +98,8 @@ def main() -> None:
             )
 
 
-def _sequential(folder: Path) -> Path:
+def _dense_chain(folder: Path) -> Path:
+    """The file the size before was measured on: 20 000 Dense layers with their weights."""
     path = folder / "big.keras"
     write_keras_sequential(path, 20_000)
     return path

@@ -17,6 +17,7 @@ import pytest
 import kerascope
 from kerascope.views.grouping import MOST_SHOWN
 
+from support.big_graphs import concatenate_web, dense_chain
 from support.browser import assert_graph_drawn, open_page
 from support.model_zoo import BUILDERS, bert_classifier
 
@@ -258,30 +259,13 @@ def test_large_model_opens_folded_into_blocks(keras3, tmp_path):
     assert len(requests) == 1
 
 
-def _sequential_file(path, count):
-    """A `.keras` Sequential of `count` Dense layers, written directly (Keras would
-    take minutes to build it)."""
-    layers = [
-        {"module": "keras.layers", "class_name": "Dense", "registered_name": None,
-         "config": {"name": f"dense_{i}", "units": 2, "activation": "linear"}, "build_config": {"input_shape": [None, 2]}}
-        for i in range(count)
-    ]  # fmt: skip
-    config = {"module": "keras", "class_name": "Sequential", "registered_name": None,
-              "config": {"name": "big", "layers": [{"module": "keras.layers", "class_name": "InputLayer",
-                         "registered_name": None, "config": {"name": "x", "batch_shape": [None, 2]}}, *layers]}}  # fmt: skip
-    with zipfile.ZipFile(path, "w") as archive:
-        archive.writestr("config.json", json.dumps(config))
-        archive.writestr("metadata.json", json.dumps({"keras_version": "3.15.1"}))
-    return path
-
-
 def test_work_to_open_and_unfold_is_bounded_by_what_is_shown(tmp_path):
     """20 000 layers in a row: the page lays out a few dozen boxes to open, and a
     few dozen more per fold opened, however long the model."""
     from kerascope.limits import Limits
 
     limits = Limits(max_layers=1_000_000)
-    report = kerascope.inspect(_sequential_file(tmp_path / "big.keras", 20_000), limits=limits)
+    report = kerascope.inspect(dense_chain(tmp_path / "big.keras", 20_000), limits=limits)
     with open_page(written(report, tmp_path / "big.html")) as (page, _):
         drawn = assert_graph_drawn(page)
         assert drawn["nodes"] <= MOST_SHOWN
@@ -299,21 +283,7 @@ def test_a_model_of_200_000_edges_is_drawn_folded(tmp_path):
     199 396 edges, drawn folded within the bounds of any other model."""
     from kerascope.limits import Limits
 
-    count = 632
-    layers = [{"module": "keras.layers", "class_name": "InputLayer", "registered_name": None,
-               "config": {"name": "x", "batch_shape": [None, 1]}, "inbound_nodes": []}]  # fmt: skip
-    for i in range(1, count):
-        args = [{"class_name": "__keras_tensor__", "config": {"shape": [None, 1], "dtype": "float32",
-                 "keras_history": ["x" if j == 0 else f"c{j}", 0, 0]}} for j in range(i)]  # fmt: skip
-        layers.append({"module": "keras.layers", "class_name": "Concatenate", "registered_name": None,
-                       "config": {"name": f"c{i}", "axis": -1}, "inbound_nodes": [{"args": [args], "kwargs": {}}]})  # fmt: skip
-    config = {"module": "keras", "class_name": "Functional", "registered_name": None,
-              "config": {"name": "dense_web", "layers": layers, "input_layers": [["x", 0, 0]],
-                         "output_layers": [[f"c{count - 1}", 0, 0]]}}  # fmt: skip
-    path = tmp_path / "web.keras"
-    with zipfile.ZipFile(path, "w") as archive:
-        archive.writestr("config.json", json.dumps(config))
-        archive.writestr("metadata.json", json.dumps({"keras_version": "3.15.1"}))
+    path = concatenate_web(tmp_path / "web.keras", 632)
     limits = Limits(max_layers=1_000_000, max_json_bytes=1 << 30)
     report = kerascope.inspect(path, limits=limits)
     edges = sum(len(call) for node in report.layers for call in node.inbound or [])
