@@ -31,14 +31,8 @@ from pathlib import Path
 import atheris
 
 with atheris.instrument_imports(include=["kerascope", "pyfive"]):
-    # Every reader is imported here, not lazily on first use, so all of them are instrumented.
-    import kerascope.readers.folders
-    import kerascope.readers.foreign_configs
-    import kerascope.readers.json_files
-    import kerascope.readers.keras_saved
-    import kerascope.readers.legacy_h5
-    import kerascope.readers.presets
-    import kerascope.readers.savedmodel
+    # The registry imports every format, so all of them are instrumented.
+    import kerascope.readers.registry
     import kerascope.readers.weight_stores  # noqa: F401
     from kerascope.decoders.json_text import load_json
     from kerascope.decoders.pickles import looks_like_pickle, pickle_imports, walk_pickle

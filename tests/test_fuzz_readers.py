@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from support.model_zoo import bert_classifier, tiny_gpt2_backbone
+from support.orbax_checkpoints import save_checkpoint
 from support.reader_worker import ReaderWorker
 
 EXAMPLES = settings(
@@ -50,6 +51,7 @@ def originals(keras3, tf_keras, tmp_path_factory):
     classifier = bert_classifier()
     classifier.save_to_preset(folder / "preset")
     tiny_gpt2_backbone().export_to_transformers(folder / "transformers")
+    save_checkpoint(keras3, BUILDERS["recurrent"](keras3), folder / "orbax")
     return {
         "keras": (folder / "model.keras").read_bytes(),
         "npz_keras": (folder / "npz.keras").read_bytes(),
@@ -58,7 +60,8 @@ def originals(keras3, tf_keras, tmp_path_factory):
         "pb": (folder / "saved" / "keras_metadata.pb").read_bytes(),
         "json": (folder / "model.json").read_bytes(),
         **{
-            kind: (folder / source / member).read_bytes() for kind, (source, member) in FOLDER_MEMBERS.items()
+            kind: member_path(folder / source, member).read_bytes()
+            for kind, (source, member) in FOLDER_MEMBERS.items()
         },
         "folders": folder,
     }
@@ -75,7 +78,15 @@ FOLDER_MEMBERS = {
     "preset_metadata": ("preset", "metadata.json"),
     "preset_weights": ("preset", "model.weights.h5"),
     "safetensors": ("transformers", "model.safetensors"),
+    "orbax_manifest": ("orbax", "0/pytree/manifest.ocdbt"),
+    "orbax_btree": ("orbax", "0/pytree/d/*"),
+    "orbax_tree": ("orbax", "0/pytree/_METADATA"),
 }
+
+
+def member_path(folder, member):
+    """The file `member` names in `folder` (a pattern for a file named by its content's hash)."""
+    return next(folder.glob(member))
 
 
 def judge(worker, path):
@@ -91,7 +102,7 @@ def place(tmp_path, kind, data, originals=None):
         folder = tmp_path / f"whole_{kind}"
         if not folder.is_dir():
             shutil.copytree(originals["folders"] / source, folder)
-        (folder / member).write_bytes(data)
+        member_path(folder, member).write_bytes(data)
         return folder
     if kind == "pb":
         folder = tmp_path / "saved"

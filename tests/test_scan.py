@@ -31,7 +31,7 @@ import kerascope
 from kerascope.cli import main
 from kerascope.decoders.source import LocalSource
 from kerascope.limits import Limits
-from kerascope.readers.sniff import sniff
+from kerascope.readers.registry import recognise_source as sniff
 from kerascope.scan import TABLES, TIMING_COLUMNS, ScanOptions, scan
 from kerascope.scan.fence import FencedWorker
 from kerascope.scan.sources import MAX_DEPTH

@@ -5,10 +5,12 @@ names, FLOPs equal TensorFlow's profiler, on models built and saved in this run.
 from __future__ import annotations
 
 import json
+import math
 
 import pytest
 
 import kerascope
+from kerascope.families import Build, known
 from kerascope.model.vocabulary import Code, Origin
 
 from support.model_zoo import BUILDERS as ZOO
@@ -289,6 +291,53 @@ def test_recurrent_flops_equal_the_profiler_unrolled(keras3):
     assert report.root.flops == pytest.approx(profiler_flops(model), rel=0.15)
 
 
+@pytest.mark.parametrize(
+    ("arguments", "shape"),
+    [
+        ({"groups": 2}, (5, 5, 4)),
+        ({"groups": 4, "center": False}, (6, 4)),
+        ({"groups": 1, "scale": False}, (3, 6, 8)),
+        ({"groups": 2, "scale": False, "center": False}, (5, 4)),
+        ({"groups": -1}, (3, 7, 6)),
+        ({"groups": 3, "axis": 1}, (6, 5, 4)),
+        ({"groups": 2}, (3, 5, 5, 4)),
+    ],
+)
+def test_group_normalization_against_keras(keras3, tmp_path, arguments, shape):
+    """GroupNormalization (diffusion models' VAEs and U-Nets): its shape, its weights'
+    names and shapes from its config and input shape, and its FLOPs, each as Keras and
+    TensorFlow's profiler give them."""
+    inputs = keras3.Input(shape, name="x")
+    layer = keras3.layers.GroupNormalization(name="norm", **arguments)
+    model = keras3.Model(inputs, layer(inputs))
+    model.save(tmp_path / "model.keras")
+    report = kerascope.inspect(tmp_path / "model.keras")
+    node = report["norm"]
+    assert node.output_shapes == keras_output_shapes(model)["norm"]
+    assert [w.name for w in node.weights] == [v.path.split("/")[-1] for v in layer.weights]
+    assert node.origin.get("weight_names") == (Origin.DERIVED if layer.weights else None)
+    variables = known("GroupNormalization").weights(Build(layer.get_config(), (None, *shape)))
+    assert [(v.name, v.shape, v.trainable) for v in variables] == [
+        (v.path.split("/")[-1], list(v.shape), v.trainable) for v in layer.weights
+    ]
+    assert sum(math.prod(v.shape) for v in variables) == report.root.total_params == model.count_params()
+    assert report.root.flops == kerascope.inspect(model).root.flops == profiler_flops(model)
+    assert report.root.macs == 0 and "flops" not in report.root.estimated
+
+
+def test_spectral_normalization_outputs_what_it_wraps(keras3, tmp_path):
+    """SpectralNormalization is a wrapper: its output is its layer's, not its input."""
+    L = keras3.layers
+    image = keras3.Input((8, 8, 3), name="image")
+    y = L.SpectralNormalization(L.Conv2D(4, 3, name="inner_conv"), name="conv")(image)
+    y = L.SpectralNormalization(L.Dense(5, name="inner_dense"), name="dense")(L.Flatten(name="flat")(y))
+    model = keras3.Model(image, L.Dense(2, name="out")(y))
+    model.save(tmp_path / "model.keras")
+    report = kerascope.inspect(tmp_path / "model.keras")
+    assert_shapes_match(report, keras_output_shapes(model), "model.keras")
+    assert not [f for f in report.findings if f.code == Code.SHAPE_MISMATCH]
+
+
 # -- costs, memory and what-if inputs -------------------------------------------------
 def test_memory_and_totals(keras3):
     L = keras3.layers
@@ -495,3 +544,30 @@ def test_a_shape_no_file_stores_is_unknown(keras3, tmp_path):
     assert report["d1"].output_shapes == keras_output_shapes(model)["d1"] == [[None, 3]]
     assert report["twice"].output_shapes is None
     assert report["d2"].output_shapes is None
+
+
+@pytest.mark.parametrize(
+    ("package", "file_name"),
+    [("keras3", "model.keras"), ("keras3", "model.h5"), ("tf_keras", "model.h5"), ("tf_keras", "model.json")],
+)
+def test_a_sequential_whose_first_layer_passes_its_input_on(request, tmp_path, package, file_name):
+    """A Sequential's InputLayer stores its shape as a list; a first layer whose output
+    is its input (Rescaling, Dropout, Normalization) carries it on as a shape (a real
+    Keras 2.12 file crashed the engine: corpus h5_full/41Leahcim__astronomy_pipeline__model.keras)."""
+    keras = request.getfixturevalue(package)
+    L = keras.layers
+    model = keras.Sequential(
+        [
+            keras.Input((19,), name="features"),
+            L.Rescaling(0.5, name="scale"),
+            L.Dropout(0.1, name="drop"),
+            L.Dense(3, name="out"),
+        ]
+    )
+    if file_name == "model.json":
+        (tmp_path / file_name).write_text(model.to_json())
+    else:
+        model.save(tmp_path / file_name)
+    report = kerascope.inspect(tmp_path / file_name)
+    assert_shapes_match(report, keras_output_shapes(model), f"{package} {file_name}")
+    assert report["scale"].output_shapes == [[None, 19]]

@@ -24,6 +24,7 @@ TESTS = [
     "tests/test_shapes.py",
     "tests/test_keras3_weights.py",
     "tests/test_presets.py",
+    "tests/test_orbax.py",
     "tests/test_savedmodel_variables.py",
     "tests/test_views.py",
 ]
@@ -40,6 +41,7 @@ STORED = {
     "json": ["layers", "classes", "configs", "shapes", "links"],
     "tfjs": ["layers", "classes", "configs", "links", "weights"],
     "transformers-config": ["layers", "configs", "weights"],
+    "orbax-checkpoint": ["layers", "classes", "configs", "links", "weights"],
 }
 
 

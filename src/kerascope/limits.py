@@ -99,6 +99,12 @@ class Limits:
         "most SavedModel graph nodes: its object graph's, its graph's and functions' op nodes, and "
         "the steps of any walk over them",
     )
+    max_checkpoint_metadata_bytes: int = _limit(
+        256 * MiB,
+        "most bytes of an Orbax checkpoint's OCDBT database read and inflated (B-tree nodes)",
+        unit="bytes",
+    )
+    max_checkpoint_keys: int = _limit(1_000_000, "most keys listed in an Orbax checkpoint's OCDBT database")
     max_tensor_bytes: int = _limit(
         1024 * MiB,
         "most bytes of one tensor's values held at once: an array read whole on request, or one decoded "

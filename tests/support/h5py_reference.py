@@ -180,7 +180,8 @@ class ReferenceIndex:
 @contextmanager
 def reading_with_h5py() -> Iterator[None]:
     """The readers, inside the block, index HDF5 through h5py instead of their own reader."""
-    from kerascope.readers import legacy_h5, weight_stores
+    from kerascope.readers import weight_stores
+    from kerascope.readers.formats import hdf5 as legacy_h5
 
     saved = [(module, module.open_file, module.H5Index) for module in (weight_stores, legacy_h5)]
     for module, _, _ in saved:

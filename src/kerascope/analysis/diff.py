@@ -24,7 +24,7 @@ from kerascope.analysis.normalize import (
     normalize_module,
     normalize_registered_name,
 )
-from kerascope.model.naming import is_generated_name
+from kerascope.families.naming import is_generated_name
 from kerascope.model.records import LayerNode, ModelReport
 from kerascope.model.results import Change, LayerDiff, ModelDiff
 from kerascope.model.topology import MODEL_KEYS

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from kerascope.model.spellings import CLASS_RENAMES, DATA_FORMATS, KEY_RENAMES
+from kerascope.families.registry import current_name
+from kerascope.families.spelling import DATA_FORMATS, KEY_RENAMES
 
 # Values Keras writes or leaves out depending on version, meaning the same either way.
 _DEFAULTS = {"trainable": True, "dtype": "float32"}
@@ -33,7 +34,7 @@ _POLICY_CLASSES = {"DTypePolicy", "Policy", "DTypePolicyV2", "FloatDTypePolicy"}
 
 
 def normalize_class(class_name: str | None) -> str | None:
-    return CLASS_RENAMES.get(class_name, class_name) if class_name else class_name
+    return current_name(class_name) if class_name else class_name
 
 
 def normalize_module(module: str | None) -> str | None:

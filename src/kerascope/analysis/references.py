@@ -19,10 +19,11 @@ from typing import Any
 
 from kerascope.decoders import bytecode
 from kerascope.decoders.pickles import pickle_imports
+from kerascope.families.registry import known_class
 from kerascope.model.findings import finding
 from kerascope.model.records import Finding
 from kerascope.model.topology import MODEL_KEYS
-from kerascope.model.vocabulary import Code
+from kerascope.model.vocabulary import Code, Kind
 
 KERAS_PACKAGES = ("keras", "keras_hub", "keras_cv", "keras_nlp", "tf_keras")
 # Modules whose import alone hands a loader the means to run commands or read files.
@@ -54,7 +55,6 @@ GADGET_FUNCTIONS = {
 }
 # Keras modules whose every function touches the file system.
 GADGET_MODULES = ("file_utils", "io_utils", "gfile")
-LOOKUP_CLASSES = {"StringLookup", "IntegerLookup", "TextVectorization"}
 # The most pickle bytes decoded to list what a TorchModuleWrapper would import.
 _PICKLE_SCAN_BYTES = 64 << 20
 
@@ -143,10 +143,11 @@ def _object_findings(obj: dict[str, Any], path: str, at: Any) -> list[Finding]:
     inner = obj.get("config")
     config = inner if isinstance(inner, dict) else {}
     findings: list[Finding] = []
+    own = known_class(class_name)  # Keras's own class of this name, if kerascope knows it
     if class_name == "__lambda__":
         found = bytecode.keras3_lambda(obj)
         findings.append(_bytecode(path, at, found.encoding if found else bytecode.KERAS3))
-    if class_name == "Lambda":
+    if own is not None and own.kind is Kind.LAMBDA:
         findings += _lambda_findings(path, at, config)
     if class_name == "function":
         findings += _function_findings(path, at, module, inner)
@@ -160,7 +161,7 @@ def _object_findings(obj: dict[str, Any], path: str, at: Any) -> list[Finding]:
                 f"{_at(at)}TFSMLayer loads the SavedModel at {config.get('filepath')!r} (CVE-2026-1462)",
             )
         )
-    if class_name in LOOKUP_CLASSES and isinstance(config.get("vocabulary"), str):
+    if own is not None and own.vocabulary_file and isinstance(config.get("vocabulary"), str):
         findings.append(
             finding(
                 Code.VOCABULARY_FILE,

@@ -78,6 +78,11 @@ class Source:
         """The source of a member folder (a SavedModel's version folder, a preset's assets)."""
         raise NotImplementedError
 
+    def is_link(self, member: str) -> bool:
+        """Whether `member`, or a folder on the way to it, is a symbolic link (which a
+        remote store does not have)."""
+        return False
+
     def parent(self) -> Source:
         """The folder holding this file."""
         raise NotImplementedError
@@ -129,6 +134,14 @@ class LocalSource(Source):
 
     def within(self, member: str) -> Source:
         return LocalSource(self._at(member))
+
+    def is_link(self, member: str) -> bool:
+        at = self.path
+        for part in member.split("/"):
+            at = at / part
+            if at.is_symlink():
+                return True
+        return False
 
     def parent(self) -> Source:
         return LocalSource(self.path.parent)

@@ -71,6 +71,11 @@ MEANINGS: dict[Code, Meaning] = {
     Code.SAVEDMODEL_FILE_OP: Meaning(
         WARNING, "check that the path it names is one the model ships (assets/) before serving it"
     ),
+    Code.POLYGLOT: Meaning(
+        ERROR,
+        "a file two loaders read differently is a way to show one model and load another: do not load it; "
+        "re-save the model in one format",
+    ),
     # -- what a reader noticed in the file's structure ------------------------------------
     Code.ZIP_DUPLICATE_MEMBER: Meaning(ERROR, "do not load this file"),
     Code.H5_EXTERNAL_LINK: Meaning(ERROR, "do not load this file"),
@@ -99,6 +104,9 @@ MEANINGS: dict[Code, Meaning] = {
         WARNING, "the variable is counted once, at the root: which layer owns it is not recorded"
     ),
     Code.TENSOR_SIZE_MISMATCH: Meaning(ERROR, "the file is damaged or was not written by safetensors"),
+    Code.PATH_OUTSIDE_MODEL: Meaning(
+        ERROR, "the model names a file outside its own folder: do not load it; nothing outside was read"
+    ),
     # -- round trips, found by running the layers' own code -------------------------------
     Code.GET_CONFIG_RAISES: Meaning(
         ERROR, "fix get_config() so it returns only plain values and serialized Keras objects"

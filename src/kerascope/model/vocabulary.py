@@ -74,6 +74,7 @@ class Format(Vocabulary):
     SAVEDMODEL_EXPORT = "savedmodel-export"
     JSON = "json"
     TFJS = "tfjs"
+    ORBAX = "orbax-checkpoint"
 
     @property
     def shows_every_sublayer(self) -> bool:
@@ -132,6 +133,7 @@ class Code(Vocabulary):
     SUSPICIOUS_LAYER_NAME = "SUSPICIOUS_LAYER_NAME"
     SAVEDMODEL_UNSAFE_OP = "SAVEDMODEL_UNSAFE_OP"
     SAVEDMODEL_FILE_OP = "SAVEDMODEL_FILE_OP"
+    POLYGLOT = "POLYGLOT"
     # What a reader noticed in the file's structure.
     ZIP_DUPLICATE_MEMBER = "ZIP_DUPLICATE_MEMBER"
     H5_EXTERNAL_LINK = "H5_EXTERNAL_LINK"
@@ -147,6 +149,7 @@ class Code(Vocabulary):
     WEIGHTS_MISMATCH = "WEIGHTS_MISMATCH"
     WEIGHTS_UNPLACED = "WEIGHTS_UNPLACED"
     TENSOR_SIZE_MISMATCH = "TENSOR_SIZE_MISMATCH"
+    PATH_OUTSIDE_MODEL = "PATH_OUTSIDE_MODEL"
     # Round trips, found by running the layers' own code.
     GET_CONFIG_RAISES = "GET_CONFIG_RAISES"
     MISSING_GET_CONFIG = "MISSING_GET_CONFIG"
@@ -181,3 +184,28 @@ class DiffStatus(Vocabulary):
     CHANGED = "changed"
     ADDED = "added"
     REMOVED = "removed"
+
+
+@unique
+class Kind(Vocabulary):
+    """What a built-in layer does, in the words a view colours it by; each of
+    Keras's own classes has one (`kerascope.families`), a custom class none."""
+
+    INPUT = "input"
+    MODEL = "model"
+    DENSE = "dense"
+    EMBEDDING = "embedding"
+    CONVOLUTION = "convolution"
+    POOLING = "pooling"
+    NORMALIZATION = "normalization"
+    ACTIVATION = "activation"
+    ATTENTION = "attention"
+    RECURRENT = "recurrent"
+    WRAPPER = "wrapper"
+    MERGE = "merge"
+    RESHAPE = "reshape"
+    REGULARIZATION = "regularization"
+    PREPROCESSING = "preprocessing"
+    OP = "op"
+    LAMBDA = "lambda"
+    UTILITY = "utility"

@@ -12,14 +12,13 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+from kerascope.families.registry import known_class
 from kerascope.limits import Limits
 from kerascope.model import paths, topology
 from kerascope.model.records import InboundLink, LayerNode
 from kerascope.model.tree import LayerTree
-from kerascope.model.vocabulary import Fact, Origin, Role
+from kerascope.model.vocabulary import Fact, Kind, Origin, Role
 
-INPUT_CLASSES = {"InputLayer"}
-MODEL_CLASSES = {"Functional", "Sequential", "Model"}
 FROM_CONFIG = {Fact.CLASS: Origin.CONFIG, Fact.CONFIG: Origin.CONFIG}
 
 
@@ -32,6 +31,20 @@ def build_tree(root: dict[str, Any], root_name: str | None, limits: Limits) -> L
         tree.root.origin[Fact.NAME] = Origin.FILE_NAME
     _grow(tree, tree.root)
     return tree
+
+
+def configless_tree(file_name: str, why: str, limits: Limits) -> LayerTree:
+    """The tree of a file that stores no model config (weights alone): a root named
+    after the file, its class unknown, saying `why`."""
+    root = LayerNode(
+        path="",
+        name=file_name,
+        class_name=None,
+        role=Role.MODEL,
+        config_error=why,
+        origin={Fact.NAME: Origin.FILE_NAME},
+    )
+    return LayerTree(root, limits)
 
 
 def stored_input_shape(config: Any) -> Any:
@@ -49,16 +62,18 @@ def node_facts(obj: dict[str, Any], listed: bool, is_root: bool = False) -> dict
     config = obj.get("config")
     class_name = obj.get("class_name") if isinstance(obj.get("class_name"), str) else None
     build = obj.get("build_config")
+    own = known_class(class_name)
+    kind = own.kind if own is not None else None
     facts: dict[str, Any] = {
         "class_name": class_name,
         "module": _text(obj.get("module")),
         "registered_name": _text(obj.get("registered_name")),
-        "role": _role(class_name, bool(topology.layer_entries(config)), listed, is_root),
+        "role": _role(kind, bool(topology.layer_entries(config)), listed, is_root),
         "config": config,
         "build_input_shape": build.get("input_shape") if isinstance(build, dict) else None,
         "origin": dict(FROM_CONFIG),
     }
-    if class_name in INPUT_CLASSES:
+    if kind is Kind.INPUT:
         shape = stored_input_shape(config)
         facts["output_shapes"] = [shape] if shape is not None else None
     return facts
@@ -85,7 +100,7 @@ def _grow(tree: LayerTree, top: LayerNode) -> None:
             # Keras 3 leaves a Sequential's InputLayer out of `model.layers`, and ops called
             # in a functional graph are in no `layers` list either (but are its layers' peers).
             operation = topology.is_operation_entry(entry)
-            listed = not (sequential and entry.get("class_name") in INPUT_CLASSES)
+            listed = not (sequential and is_input_class(entry.get("class_name")))
             indexed = listed and not operation
             child = tree.add(
                 model, name, index=listed_index if indexed else None, **node_facts(entry, listed)
@@ -169,10 +184,17 @@ def _tensor_list(tensors: dict[int, Any]) -> Any:
     return [tensors.get(i) for i in range(max(tensors) + 1)]
 
 
-def _role(class_name: str | None, has_layers: bool, listed: bool, is_root: bool) -> Role:
-    if class_name in INPUT_CLASSES:
+def is_input_class(class_name: Any) -> bool:
+    """Whether a stored class is Keras's input layer (an InputLayer, by any spelling)."""
+    own = known_class(class_name)
+    return own is not None and own.kind is Kind.INPUT
+
+
+def _role(kind: Kind | None, has_layers: bool, listed: bool, is_root: bool) -> Role:
+    """Where a layer of Keras's class of this kind (None: a class kerascope does not know) sits."""
+    if kind is Kind.INPUT:
         return Role.INPUT
-    if has_layers or class_name in MODEL_CLASSES or is_root:
+    if has_layers or kind is Kind.MODEL or is_root:
         return Role.MODEL
     return Role.LAYER if listed else Role.SUBLAYER
 

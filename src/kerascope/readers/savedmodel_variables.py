@@ -27,7 +27,7 @@ from kerascope.model.findings import finding
 from kerascope.model.records import Finding, LayerNode, WeightInfo
 from kerascope.model.tree import LayerTree
 from kerascope.model.vocabulary import Code, Fact, Origin
-from kerascope.readers.config import INPUT_CLASSES
+from kerascope.readers.config import is_input_class
 
 # Children SavedModel adds to every Keras layer and model: lists of all the
 # variables below, functions, and the `keras_api` object that holds more of them.
@@ -265,7 +265,7 @@ def attach_layer_variables(
     placed = {node.path for node in layers.values()}
     for node in tree.nodes():
         # An input layer has no variables; a tf_keras Sequential does not track its own.
-        if node.path not in placed and node.class_name not in INPUT_CLASSES:
+        if node.path not in placed and not is_input_class(node.class_name):
             problem(
                 Code.WEIGHTS_MISMATCH,
                 [node],

@@ -19,8 +19,9 @@ from kerascope.model.tree import LayerTree
 from kerascope.model.vocabulary import Fact, Origin
 
 
-def place(tree: LayerTree, top: LayerNode, weight: WeightInfo) -> None:
-    """Attach `weight` (named by scope) under `top`, creating sublayers as its scopes require."""
+def place(tree: LayerTree, top: LayerNode, weight: WeightInfo) -> LayerNode:
+    """Attach `weight` (named by scope) under `top`, creating sublayers as its scopes
+    require; the layer it was attached to."""
     scopes = [scope for scope in (weight.name or "").replace("\\", "/").split("/")[:-1] if scope]
     owner = top
     for scope in scopes[_enclosing(tree, top, scopes) :]:
@@ -28,6 +29,7 @@ def place(tree: LayerTree, top: LayerNode, weight: WeightInfo) -> None:
         owner = tree.child(owner, scope) or tree.unique_below(owner, scope) or tree.add_hidden(owner, scope)
     owner.weights.append(weight)
     owner.origin[Fact.WEIGHTS] = Origin.WEIGHTS
+    return owner
 
 
 def _enclosing(tree: LayerTree, top: LayerNode, scopes: list[str]) -> int:

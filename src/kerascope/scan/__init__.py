@@ -1,6 +1,6 @@
 """`kerascope scan`: every model under a folder in one queryable DuckDB catalog.
 
-Models are found by content (`kerascope.readers.sniff`), read through the
+Models are found by content (`kerascope.readers.registry`), read through the
 public API (`kerascope.check`) in fenced worker processes on this machine or on
 a Dask cluster, and committed in batches, so a scan can be interrupted and
 resumed, and a second scan reads only what changed. Needs the `catalog` extra

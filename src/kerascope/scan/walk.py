@@ -1,8 +1,9 @@
 """Finding every model under a target, by content.
 
-A folder for which `sniff` names a kind (a SavedModel today) is one model and is
-not entered; any other folder is walked, and each regular file `sniff` names a
-kind for is one model. Symbolic links inside the tree are never followed, to a
+A folder that a format of the readers' registry accepts (a SavedModel, an
+extracted archive, a preset, an Orbax checkpoint) is one model and is not
+entered; any other folder is walked, and each regular file a format accepts is
+one model: the same recognition `inspect` uses (`readers.registry`). Symbolic links inside the tree are never followed, to a
 file or a folder, inside the tree or out of it: each is recorded as a link with
 its target text, since what it points at cannot be known without following it
 (a target inside the tree is catalogued under its own path anyway). A target the
@@ -26,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kerascope.errors import KerascopeError, one_line
-from kerascope.readers.sniff import Kind, sniff
+from kerascope.readers.registry import Kind, recognise_source
 from kerascope.scan.fingerprint import folder_stat_key, members, stat_key
 from kerascope.scan.sources import LOCAL, MAX_DEPTH, MAX_REMOTE_ENTRIES, filesystem, reader_source
 
@@ -122,7 +123,7 @@ def _file(protocol: str, root: str, path: str, info: dict[str, Any], named: bool
     """A file's entry when it holds a model, or when the user named it; else None."""
     facts = {"size": info.get("size"), "mtime": info.get("mtime"), "stat_key": stat_key(info)}
     try:
-        kind = sniff(reader_source(protocol, path))
+        kind = _kind(reader_source(protocol, path))
     except (OSError, KerascopeError) as error:
         return Entry(path, protocol, root, **facts, error=_reason(path, error))
     if kind is None and not named:
@@ -133,9 +134,9 @@ def _file(protocol: str, root: str, path: str, info: dict[str, Any], named: bool
 
 
 def _folder_model(fs: Any, protocol: str, root: str, folder: str) -> Entry | None:
-    """The folder as one model, when `sniff` says it is one."""
+    """The folder as one model, when a format accepts it."""
     try:
-        kind = sniff(reader_source(protocol, folder))
+        kind = _kind(reader_source(protocol, folder))
     except (OSError, KerascopeError) as error:
         return Entry(folder, protocol, root, is_dir=True, error=_reason(folder, error))
     if kind is None:
@@ -155,6 +156,11 @@ def _folder_model(fs: Any, protocol: str, root: str, folder: str) -> Entry | Non
         mtime=max((info.get("mtime") or 0 for info in files), default=None),
         stat_key=folder_stat_key(listed),
     )
+
+
+def _kind(source: Any) -> Kind | None:
+    recognition = recognise_source(source)
+    return recognition.reading.KIND if recognition is not None else None
 
 
 def _excluded(path: str, root: str, patterns: Sequence[str]) -> bool:

@@ -22,11 +22,7 @@ from kerascope.scan import frames
 # Imported, and the shipped example models read, before the memory cap and before the
 # first file, so that no import is charged to a file (its time, its bytes read).
 WARM_UP = (
-    "kerascope.readers.keras_saved",
-    "kerascope.readers.folders",
-    "kerascope.readers.legacy_h5",
-    "kerascope.readers.savedmodel",
-    "kerascope.readers.json_files",
+    "kerascope.readers.registry",
     "kerascope.analysis.static_checks",
     "kerascope.scan.task",
     "encodings.ascii",  # HDF5 strings stored as ASCII are decoded with it

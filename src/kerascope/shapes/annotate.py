@@ -23,13 +23,13 @@ import gc
 from typing import Any
 
 from kerascope.errors import KerascopeError
+from kerascope.families import dims
+from kerascope.families.dims import OutOfRange, Shape
 from kerascope.model.failures import RAISE, Failures
 from kerascope.model.findings import finding
 from kerascope.model.records import ModelReport
 from kerascope.model.vocabulary import Code, Fact, Format, Origin, Stage
-from kerascope.shapes import dims
 from kerascope.shapes.cost import price
-from kerascope.shapes.dims import OutOfRange, Shape
 from kerascope.shapes.graph import Pass
 from kerascope.shapes.weight_names import name_layer_weights
 

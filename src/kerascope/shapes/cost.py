@@ -18,8 +18,9 @@ the graph's ops, the counts TensorFlow registers per op type
 * everything else 0: Relu, Relu6, Sigmoid, Tanh, Exp, Max (global max pooling),
   pads, reshapes, gathers, concatenations, Einsum.
 
-Each rule below counts the ops Keras 3's TensorFlow backend emits for the
-layer in inference, measured op by op with the profiler (tests compare each
+Each class's cost rule (its `LayerKnowledge.cost` in `kerascope.families`;
+this module adds the rules' figures up) counts the ops Keras 3's TensorFlow
+backend emits for the layer in inference, measured op by op with the profiler (tests compare each
 class): a Dense is a MatMul, a BiasAdd and its activation (relu 0, silu 2,
 gelu 4, hard_silu 3, softmax 5 per element); an inference BatchNormalization
 is 2 per element plus 5 per channel (6 with `scale`: the Rsqrt, adds and
@@ -52,7 +53,8 @@ A layer holding sublayers (a custom layer, a model) holds the sum of what is
 inside it where every part is known; for a custom class its own code's work is
 unknown, so its FLOPs are the sum of its sublayers', marked estimated. A
 built-in layer with sublayers (MultiHeadAttention, Bidirectional, recurrent
-layers) is priced by its own rule, which covers its sublayers.
+layers) is priced by its own rule, which covers its sublayers
+(`cost_covers_sublayers`).
 """
 
 from __future__ import annotations
@@ -60,14 +62,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from kerascope.families import dims
+from kerascope.families.call import Call
+from kerascope.families.knowledge import LayerKnowledge, Price
+from kerascope.families.registry import class_names, known, price_call
+from kerascope.families.spelling import canonical_config, rule_key
 from kerascope.model.failures import RAISE, Failures
 from kerascope.model.records import LayerNode, ModelReport
 from kerascope.model.vocabulary import Fact, Origin, Role, Stage
-from kerascope.shapes import dims
-from kerascope.shapes.call import Call
-from kerascope.shapes.cost_rules import COMPOSITE, COST_RULES, Price, price_call
 from kerascope.shapes.graph import Site, is_shape_list
-from kerascope.shapes.spelling import canonical_config, rule_key
 
 _DTYPE_BYTES = {
     "float64": 8,
@@ -88,15 +91,10 @@ _DTYPE_BYTES = {
     "complex64": 8,
     "complex128": 16,
 }
-# Layers whose outputs are integers whatever their policy, in their default `int` mode.
-_INTEGER_OUTPUTS = {
-    "StringLookup",
-    "IntegerLookup",
-    "TextVectorization",
-    "Hashing",
-    "Discretization",
-    "HashedCrossing",
-}
+
+
+# Classes whose outputs are integers whatever their policy, in their default `int` mode.
+_INTEGER_OUTPUTS = class_names(lambda knowledge: knowledge.integer_outputs)
 
 
 @dataclass
@@ -148,9 +146,10 @@ def _work(node: LayerNode, sites: list[Site], children: list[LayerNode], estimat
     is_model = node.role == Role.MODEL
     if node.role == Role.INPUT:
         return _Totals()
-    if not is_model and key is not None and key in COST_RULES:
-        own = _own_work(key, node, sites)
-        if own is None or key in COMPOSITE or not children:
+    knowledge = known(key)
+    if not is_model and knowledge is not None and knowledge.cost is not None:
+        own = _own_work(knowledge, node, sites)
+        if own is None or knowledge.cost_covers_sublayers or not children:
             return own or _Totals(None, None)
         inside = _sum(children)
         if inside.flops is None:
@@ -166,9 +165,10 @@ def _work(node: LayerNode, sites: list[Site], children: list[LayerNode], estimat
     return inside
 
 
-def _own_work(key: str, node: LayerNode, sites: list[Site]) -> _Totals | None:
+def _own_work(knowledge: LayerKnowledge, node: LayerNode, sites: list[Site]) -> _Totals | None:
     if not sites or any(site.outputs is None or not site.inputs or site.inputs[0] is None for site in sites):
         return None
+    key = knowledge.key
     config = canonical_config(key, node.config)
     total = _Totals()
     for site in sites:

@@ -18,16 +18,22 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from kerascope.families import dims
+from kerascope.families.call import Call, Outputs
+from kerascope.families.dims import OutOfRange, Shape
+from kerascope.families.registry import class_names, outputs_of
+from kerascope.families.spelling import OP_PREFIX, canonical_config, rule_key
 from kerascope.model import topology
 from kerascope.model.failures import RAISE, Failures
 from kerascope.model.records import LayerNode, ModelReport
-from kerascope.model.vocabulary import Format, Role, Stage
-from kerascope.shapes import dims
-from kerascope.shapes.call import Call, Outputs, outputs_of
-from kerascope.shapes.dims import OutOfRange, Shape
-from kerascope.shapes.spelling import canonical_config, rule_key
+from kerascope.model.vocabulary import Format, Kind, Role, Stage
 
-INPUT_CLASSES = {"InputLayer"}
+# What the families say of a class, asked at every call site: Keras's input layer; its
+# outputs need not keep the batch axis first; its output shapes depend on a call's
+# keyword arguments (`return_attention_scores`).
+INPUT_CLASSES = class_names(lambda known: known.kind is Kind.INPUT)
+_MOVES_BATCH_AXIS = class_names(lambda known: known.moves_batch_axis)
+_CALL_ARGUMENTS = class_names(lambda known: known.call_arguments)
 
 
 @dataclass
@@ -230,7 +236,7 @@ class Pass:
             derived = self._model(node, inputs)
         else:
             key = rule_key(node)
-            if node.class_name in ("TFOpLambda", "SlicingOpLambda") or (key or "").startswith("op:"):
+            if node.class_name in _MOVES_BATCH_AXIS or (key or "").startswith(OP_PREFIX):
                 self.batch_leading = False
             if isinstance(node.config, dict) and node.config.get("time_major"):
                 self.batch_leading = False
@@ -238,7 +244,7 @@ class Pass:
                 key is not None
                 and inputs
                 and inputs[0] is not None
-                and not (key.startswith("op:") and kwargs.pop("__array_constant__", False))
+                and not (key.startswith(OP_PREFIX) and kwargs.pop("__array_constant__", False))
             ):
                 try:
                     derived = outputs_of(
@@ -327,17 +333,14 @@ class Pass:
             return None
 
 
-# Classes whose output shapes depend on a call argument (`return_attention_scores`), and
-# Keras 3 operations, whose other arguments may be arrays.
-_CALL_ARGUMENTS = {"MultiHeadAttention", "GroupedQueryAttention", "Attention", "AdditiveAttention"}
-
-
 def _a_shape_or_nothing(raw: Any) -> bool:
     """Whether a stored value that did not parse was meant as one shape (not unknown, not a dict)."""
     return raw is not None and not isinstance(raw, dict)
 
 
 def _takes_kwargs(node: LayerNode) -> bool:
+    """Whether a call's keyword arguments matter: to classes whose output shapes depend
+    on one, and to Keras 3 operations, whose other arguments may be arrays."""
     return node.class_name in _CALL_ARGUMENTS or (node.module or "").startswith("keras.src.ops")
 
 

@@ -7,7 +7,13 @@ legacy weights-only file (`save_weights`) has the same layer groups at the root
 and no config: its report has the structure and the weights, every class unknown.
 
 A Keras 3 `.weights.h5` has neither: it is the attribute tree Keras 3 saves
-(`layers/dense/vars/0`), read by `keras_saved.read_weights`.
+(`layers/dense/vars/0`), read by `keras_layout.read_weights`; which of the three a
+file is, its root group says, as each loader that opens it finds out.
+
+Keras's `load_model` sends a `.h5` or `.hdf5` name to its legacy HDF5 loader
+before anything else looks at the bytes (`saving_api.py`), and `load_weights` a
+`.weights.h5` to Keras 3's: an HDF5 file that is also a zip is read as HDF5 under
+those names.
 """
 
 from __future__ import annotations
@@ -19,17 +25,29 @@ from kerascope.errors import KerascopeError
 from kerascope.limits import LimitExceeded, Limits
 from kerascope.model.records import Finding, LayerNode, ModelReport
 from kerascope.model.tree import LayerTree
-from kerascope.model.vocabulary import Fact, Format, Origin, Role
+from kerascope.model.vocabulary import Format, Role
 from kerascope.readers import scoped_weights
-from kerascope.readers.config import build_tree
-from kerascope.readers.keras_saved import read_weights
+from kerascope.readers.config import build_tree, configless_tree
+from kerascope.readers.keras_layout import read_weights
+from kerascope.readers.probe import Kind, Probe
 from kerascope.readers.weight_stores import H5Store
 
 NO_CONFIG = "not stored in the file: a weights-only file has no configs"
 TOP_LEVEL_WEIGHTS = "top_level_model_weights"
 
 
-def read_hdf5(source: Source, limits: Limits, config: Source | None = None) -> ModelReport:
+WHAT = "an HDF5 file"
+KIND = Kind.HDF5
+NAMED = (".h5", ".hdf5")
+PAIRS_WITH_CONFIG = True
+
+
+def match(probe: Probe) -> bool:
+    return not probe.is_dir and probe.hdf5
+
+
+def read(probe: Probe, config: Source | None) -> ModelReport:
+    source, limits = probe.source, probe.limits
     findings: list[Finding] = []
     with source.open() as stream:
         try:
@@ -80,15 +98,7 @@ def _read_legacy(source: Source, index: H5Index, limits: Limits, findings: list[
             raise KerascopeError("model_config does not hold a serialized Keras model")
         tree = build_tree(config, None, limits)
     else:
-        root = LayerNode(
-            path="",
-            name=source.stem,
-            class_name=None,
-            role=Role.MODEL,
-            config_error=NO_CONFIG,
-            origin={Fact.NAME: Origin.FILE_NAME},
-        )
-        tree = LayerTree(root, limits)
+        tree = configless_tree(source.stem, NO_CONFIG, limits)
 
     for position, name in enumerate(layer_names or []):
         group = join(weights_root, name)

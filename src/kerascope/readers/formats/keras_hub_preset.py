@@ -28,15 +28,15 @@ from kerascope.model.records import Finding, LayerNode, ModelReport
 from kerascope.model.tree import LayerTree
 from kerascope.model.vocabulary import Code, Format, Role
 from kerascope.readers.config import build_tree, node_facts
-from kerascope.readers.keras_saved import (
+from kerascope.readers.keras_layout import WEIGHTS_STEM, attach_saved_weights
+from kerascope.readers.members import (
     CONFIG_FILE,
     METADATA_FILE,
-    WEIGHTS_STEM,
     FolderMembers,
-    attach_saved_weights,
-    optional_json,
+    as_serialized_object,
     serialized_object,
 )
+from kerascope.readers.probe import Kind, Probe
 
 TASK_FILE = "task.json"
 TASK_WEIGHTS_STEM = "task.weights"
@@ -54,21 +54,30 @@ VOCABULARY_LINES = "assets/tokenizer/vocabulary.txt"
 VOCABULARY_JSON = "assets/tokenizer/vocabulary.json"
 
 
-def is_preset(members: FolderMembers, metadata: dict[str, Any], config: Any) -> bool:
-    """What KerasHub writes: a task file, its version in the metadata, or a backbone
-    registered under its package."""
-    registered = config.get("registered_name") if isinstance(config, dict) else None
+WHAT = "a KerasHub preset"
+KIND = Kind.CONFIG_FOLDER
+NAMED = ()
+PAIRS_WITH_CONFIG = False
+
+
+def match(probe: Probe) -> bool:
+    """What KerasHub writes: a folder with a `config.json` and a task file, its version
+    in the metadata, or a backbone registered under its package."""
+    if not probe.is_dir or probe.config is None:
+        return False
+    registered = probe.config.get("registered_name") if isinstance(probe.config, dict) else None
     return (
-        TASK_FILE in members.names
-        or "keras_hub_version" in metadata
+        probe.has_file(TASK_FILE)
+        or "keras_hub_version" in probe.metadata
         or (isinstance(registered, str) and registered.startswith(("keras_hub>", "keras_nlp>")))
     )
 
 
-def read_preset(source: Source, members: FolderMembers, limits: Limits) -> ModelReport:
+def read(probe: Probe, config: Source | None) -> ModelReport:
+    source, members, limits = probe.source, probe.members, probe.limits
     findings: list[Finding] = []
-    metadata = optional_json(members, METADATA_FILE, limits)
-    backbone_config = serialized_object(members.read(CONFIG_FILE), CONFIG_FILE, limits)
+    metadata = probe.metadata
+    backbone_config = as_serialized_object(probe.config, CONFIG_FILE)
     if TASK_FILE in members.names:
         task_config = serialized_object(members.read(TASK_FILE), TASK_FILE, limits)
         tree = build_tree(task_config, None, limits)

@@ -2,11 +2,14 @@
 holding JSON), TensorFlow.js layers models (`modelTopology`, with a
 `weightsManifest` naming each weight's shape and dtype), and the index of Keras 3
 sharded weights (`model.weights.json`: a `weight_map` naming the shard holding
-each layer's variables)."""
+each layer's variables).
+
+One format to recognise: a file of JSON text. Which of the three it is, the keys
+of the one parsed document say, the way each loader that reads it would find out
+(`model_from_json`, TensorFlow.js, `load_weights` on a `.weights.json`)."""
 
 from __future__ import annotations
 
-import math
 from contextlib import ExitStack
 from typing import IO, Any
 
@@ -18,11 +21,23 @@ from kerascope.model.records import Finding, ModelReport, WeightInfo
 from kerascope.model.vocabulary import Format
 from kerascope.readers import scoped_weights
 from kerascope.readers.config import build_tree
-from kerascope.readers.keras_saved import read_weights
+from kerascope.readers.keras_layout import read_weights
+from kerascope.readers.probe import Kind, Probe
+from kerascope.readers.stored import weight_shape
 from kerascope.readers.weight_stores import sharded_store
 
+WHAT = "a JSON document"
+KIND = Kind.JSON
+NAMED = (".json",)
+PAIRS_WITH_CONFIG = True
 
-def read_json_file(source: Source, limits: Limits, config: Source | None = None) -> ModelReport:
+
+def match(probe: Probe) -> bool:
+    return not probe.is_dir and probe.json
+
+
+def read(probe: Probe, config: Source | None) -> ModelReport:
+    source, limits = probe.source, probe.limits
     with source.open() as stream:
         data = stream.read(limits.max_json_bytes + 1)
     if len(data) > limits.max_json_bytes:
@@ -58,37 +73,6 @@ def _sharded(source: Source, data: bytes, limits: Limits, config: Source | None)
 
         store = sharded_store(data, source.label, open_shard, limits, findings)
         return read_weights(source, store, limits, findings, config)
-
-
-# The most elements a stored weight may declare: 2**48, far beyond any real model's.
-MAX_WEIGHT_ELEMENTS = 1 << 48
-
-
-def weight_shape(value: Any, what: str) -> list[int]:
-    """A weight's stored shape: a list of whole non-negative sizes whose product is
-    a real tensor's, else the file is refused (it is not what any writer makes)."""
-    if not isinstance(value, list) or not all(isinstance(d, int) and not isinstance(d, bool) for d in value):
-        raise KerascopeError(f"{what} has shape {printable_repr(value)}, not a list of sizes")
-    if (
-        len(value) > 64
-        or any(d < 0 or d > MAX_WEIGHT_ELEMENTS for d in value)
-        or math.prod(value) > MAX_WEIGHT_ELEMENTS
-    ):
-        raise KerascopeError(f"{what} declares a shape of more than {MAX_WEIGHT_ELEMENTS:,} elements")
-    return value
-
-
-def printable_repr(value: Any) -> str:
-    """A short repr of a value from a file, for a message (a huge number is not spelled out)."""
-    if isinstance(value, list):
-        text = (
-            "[" + ", ".join(printable_repr(item) for item in value[:8]) + (", …]" if len(value) > 8 else "]")
-        )
-    elif isinstance(value, int) and value.bit_length() > 64:
-        text = "<a huge number>"
-    else:
-        text = repr(value)
-    return text if len(text) <= 80 else text[:79] + "…"
 
 
 def _tfjs(source: Source, document: dict[str, Any], limits: Limits) -> ModelReport:

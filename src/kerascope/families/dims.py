@@ -1,4 +1,4 @@
-"""Tensor shapes as the engine holds them, taken from a file only within bounds.
+"""Tensor shapes as the engine and the rules hold them, taken from a file only within bounds.
 
 A shape is a tuple of dimensions, each an `int` or `None` (unknown); a whole
 shape may be `None` (not even the rank is known). Numbers come from files, and

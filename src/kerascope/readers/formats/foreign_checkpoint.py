@@ -25,10 +25,16 @@ from kerascope.model.findings import finding
 from kerascope.model.records import Finding, LayerNode, ModelReport, WeightInfo
 from kerascope.model.tree import LayerTree
 from kerascope.model.vocabulary import Code, Fact, Format, Origin, Role
-from kerascope.readers.json_files import weight_shape
-from kerascope.readers.keras_saved import FolderMembers
+from kerascope.readers.formats import keras_folder, keras_hub_preset
+from kerascope.readers.members import FolderMembers
+from kerascope.readers.probe import Kind, Probe
+from kerascope.readers.stored import weight_shape
 from kerascope.readers.weight_stores import safe_shard_name
 
+WHAT = "a Transformers or timm checkpoint (a folder with a config.json)"
+KIND = Kind.CONFIG_FOLDER
+NAMED = ()
+PAIRS_WITH_CONFIG = False
 SAFETENSORS = "model.safetensors"
 SAFETENSORS_INDEX = "model.safetensors.index.json"
 NO_CONFIG = (
@@ -60,7 +66,25 @@ def foreign_kind(config: Any) -> Format | None:
     return None
 
 
-def read_foreign(
+def match(probe: Probe) -> bool:
+    """A folder whose `config.json` one of those libraries wrote, and not Keras or KerasHub."""
+    return (
+        probe.is_dir
+        and foreign_kind(probe.config) is not None
+        and not keras_hub_preset.match(probe)
+        and not keras_folder.match(probe)
+    )
+
+
+def read(probe: Probe, config: Source | None) -> ModelReport:
+    source, members, limits, stored = probe.source, probe.members, probe.limits, probe.config
+    kind = foreign_kind(stored)
+    if kind is None:
+        raise KerascopeError("config.json names no Transformers or timm model")
+    return _read(source, members, kind, stored, limits)
+
+
+def _read(
     source: Source, members: FolderMembers, kind: Format, config: dict[str, Any], limits: Limits
 ) -> ModelReport:
     findings: list[Finding] = []

@@ -1,35 +1,39 @@
-"""Keras 3's own saving format, wherever its files are.
+"""Keras 3's own saving layout, wherever its files are.
 
 `model.save("m.keras")` writes `config.json`, `metadata.json` and the weights
 (`model.weights.h5`; `model.weights.npz` or a sharded `model.weights.json` index
 from some savers) into a zip. The same files appear extracted into a folder,
 inside a KerasHub preset, or a weights file alone (`save_weights`), which
 `--config` pairs with the architecture it was saved from, as `load_weights` would.
-Each place is a `Members` (names, and bytes or a stream by name), so one reader
-serves them all.
-
-A zip member is read in place through a window onto the archive; a remote file
-is read by range requests (`decoders/source.py`); weights are read as metadata only.
+The formats that hold them (`formats/keras_archive.py`, `keras_folder.py`,
+`keras_hub_preset.py`, `hdf5.py`, `json_document.py`) read them here, through
+`Members` (`members.py`); weights are read as metadata only.
 """
 
 from __future__ import annotations
 
 import zipfile
-from collections import Counter
 from contextlib import ExitStack
-from typing import IO, Any, Protocol
+from typing import Any
 
-from kerascope.decoders.json_text import load_json, text_or_none
+from kerascope.decoders.json_text import text_or_none
 from kerascope.decoders.source import Source
-from kerascope.decoders.zip_members import open_member, read_member
 from kerascope.errors import KerascopeError
 from kerascope.limits import Limits
-from kerascope.model.findings import finding
 from kerascope.model.records import Finding, LayerNode, ModelReport
 from kerascope.model.tree import LayerTree
-from kerascope.model.vocabulary import Code, Fact, Format, Origin, Role
+from kerascope.model.vocabulary import Fact, Format, Origin, Role
 from kerascope.readers.config import build_tree
 from kerascope.readers.keras_weights import attach_weights, merge_weights
+from kerascope.readers.members import (
+    CONFIG_FILE,
+    METADATA_FILE,
+    Members,
+    ZipMembers,
+    optional_json,
+    serialized_object,
+)
+from kerascope.readers.probe import Probe
 from kerascope.readers.weight_stores import (
     UnreadableWeights,
     WeightStore,
@@ -39,76 +43,25 @@ from kerascope.readers.weight_stores import (
     sharded_store,
 )
 
-CONFIG_FILE = "config.json"
-METADATA_FILE = "metadata.json"
 WEIGHTS_STEM = "model.weights"
 NO_CONFIG = "not stored in the file: a weights-only file has no configs"
 
 
-class Members(Protocol):
-    """The files of a saved model, by name: a zip's members or a folder's files."""
-
-    names: set[str]
-
-    def read(self, name: str) -> bytes: ...
-
-    def open(self, name: str) -> IO[bytes]: ...
-
-
-class ZipMembers:
-    def __init__(
-        self, stream: IO[bytes], archive: zipfile.ZipFile, limits: Limits, findings: list[Finding]
-    ) -> None:
-        self._stream, self._archive, self._limits = stream, archive, limits
-        self._infos = _zip_infos(archive, findings)
-        self.names = set(self._infos)
-
-    def read(self, name: str) -> bytes:
-        return read_member(self._archive, self._infos[name], self._limits)
-
-    def open(self, name: str) -> IO[bytes]:
-        return open_member(self._stream, self._archive, self._infos[name], self._limits)
-
-
-class FolderMembers:
-    def __init__(self, source: Source, limits: Limits) -> None:
-        self._source, self._limits = source, limits
-        self.names = {name for name in source.listing() if source.is_file(name)}
-
-    def read(self, name: str) -> bytes:
-        return self._source.read(name, self._limits.max_member_bytes)
-
-    def open(self, name: str) -> IO[bytes]:
-        return self._source.open(name)
-
-
-def read_zip(source: Source, limits: Limits, config: Source | None = None) -> ModelReport:
-    """A `.keras` archive, or an `.npz` of weights alone."""
-    findings: list[Finding] = []
-    with source.open() as stream:
-        archive = zipfile.ZipFile(stream)
-        members = ZipMembers(stream, archive, limits, findings)
-        if members.names and all(name.endswith(".npy") for name in members.names):
-            store = npz_store(stream, limits, findings, source.label)
-            return read_weights(source, store, limits, findings, config)
-        if config is not None:
-            raise KerascopeError(
-                "a config pairs only with a weights file (.weights.h5, .weights.json or .npz)"
-            )
-        if CONFIG_FILE not in members.names:
-            shown = ", ".join(sorted(members.names)[:8]) or "none"
-            raise KerascopeError(
-                f"zip archive without config.json (members: {shown}); not a Keras model archive"
-            )
-        return read_saved(members, source, Format.KERAS, limits, findings)
-
-
 def read_saved(
-    members: Members, source: Source, format: Format, limits: Limits, findings: list[Finding]
+    members: Members,
+    source: Source,
+    format: Format,
+    limits: Limits,
+    findings: list[Finding],
+    config: dict[str, Any] | None = None,
+    metadata: dict[str, Any] | None = None,
 ) -> ModelReport:
-    """`config.json` grown into the layer tree, completed from the weights beside it."""
-    metadata = optional_json(members, METADATA_FILE, limits)
-    config = serialized_object(members.read(CONFIG_FILE), CONFIG_FILE, limits)
+    """`config.json` grown into the layer tree, completed from the weights beside it;
+    `config` and `metadata` are those files already parsed, where they were."""
+    if metadata is None:
+        metadata = optional_json(members, METADATA_FILE, limits)
+    if config is None:
+        config = serialized_object(members.read(CONFIG_FILE), CONFIG_FILE, limits)
     tree = build_tree(config, None, limits)
     with ExitStack() as opened:
         tree.sum_params(
@@ -204,17 +157,14 @@ def read_weights(
 def paired_config(config: Source, limits: Limits) -> tuple[dict[str, Any], str | None]:
     """The serialized model a `--config` names (a `.keras`, an extracted folder, a
     `config.json` or a `model.to_json()` file), and the Keras version it states."""
-    from kerascope.readers.sniff import Kind, sniff
-
-    kind = sniff(config)
+    probe = Probe(config, limits)
     try:
-        if kind == Kind.ZIP:
+        if probe.is_dir and probe.has_file(CONFIG_FILE):
+            return _config_of(probe.members, limits)
+        if probe.zip:
             with config.open() as stream:
-                members: Members = ZipMembers(stream, zipfile.ZipFile(stream), limits, [])
-                return _config_of(members, limits)
-        if kind == Kind.CONFIG_FOLDER:
-            return _config_of(FolderMembers(config, limits), limits)
-        if kind == Kind.JSON:
+                return _config_of(ZipMembers(stream, zipfile.ZipFile(stream), limits, []), limits)
+        if probe.json:
             document = serialized_object(
                 config.read("", limits.max_json_bytes, "max_json_bytes"), config.label, limits, unwrap=True
             )
@@ -233,35 +183,3 @@ def _config_of(members: Members, limits: Limits) -> tuple[dict[str, Any], str | 
     return serialized_object(members.read(CONFIG_FILE), CONFIG_FILE, limits), text_or_none(
         metadata.get("keras_version")
     )
-
-
-def serialized_object(data: bytes, what: str, limits: Limits, unwrap: bool = False) -> dict[str, Any]:
-    """A JSON document holding one serialized Keras object (`class_name`, `config`)."""
-    value = load_json(data, what, limits, unwrap_string=unwrap)
-    if not isinstance(value, dict) or not isinstance(value.get("config"), (dict, list)):
-        raise KerascopeError(f"{what} does not hold a serialized Keras object")
-    return value
-
-
-def optional_json(members: Members, name: str, limits: Limits) -> dict[str, Any]:
-    """A small JSON object beside the model (metadata), or {} when it is absent."""
-    if name not in members.names:
-        return {}
-    value = load_json(members.read(name), name, limits)
-    return value if isinstance(value, dict) else {}
-
-
-def _zip_infos(archive: zipfile.ZipFile, findings: list[Finding]) -> dict[str, zipfile.ZipInfo]:
-    infos = archive.infolist()
-    counts = Counter(info.filename for info in infos)
-    for name, count in counts.items():
-        if count > 1:
-            findings.append(
-                finding(
-                    Code.ZIP_DUPLICATE_MEMBER,
-                    None,
-                    f"the archive holds {count} members named {name}; readers may disagree on which counts",
-                )
-            )
-    # Python's zipfile reads the last of duplicate names; so does kerascope, and says so above.
-    return {info.filename: info for info in infos}

@@ -13,6 +13,11 @@ show: its report is the root, with the serving signatures and the variables.
 
 Every file is decoded with `protobuf` from messages declared by field number
 (no TensorFlow), and the variables' data shards are never opened.
+
+Recognised by its files: `saved_model.pb` or `keras_metadata.pb` in the folder,
+or in the highest of TF Serving's numbered version folders, or either file named
+on its own. Keras 3's `load_model` reads none of it (`TFSMLayer` does); tf_keras's
+does.
 """
 
 from __future__ import annotations
@@ -39,10 +44,14 @@ from kerascope.model.tree import LayerTree
 from kerascope.model.vocabulary import Code, Format, Role
 from kerascope.readers.config import build_tree, chain_stored_shapes, node_facts
 from kerascope.readers.graph_ops import WATCHED_OPS, unsafe_op_findings
+from kerascope.readers.probe import Kind, Probe
 from kerascope.readers.savedmodel_export import read_export
 from kerascope.readers.savedmodel_variables import ObjectGraph, attach_layer_variables
-from kerascope.readers.sniff import savedmodel_folder
 
+WHAT = "a SavedModel"
+KIND = Kind.SAVEDMODEL
+NAMED = SAVEDMODEL_FILES = (METADATA_FILE, SAVED_MODEL_FILE)
+PAIRS_WITH_CONFIG = False
 INDEX_FILE = "variables/variables.index"
 T = TypeVar("T")
 _LAYER_IDENTIFIERS = {
@@ -55,7 +64,14 @@ _LAYER_IDENTIFIERS = {
 }
 
 
-def read_savedmodel(source: Source, limits: Limits) -> ModelReport:
+def match(probe: Probe) -> bool:
+    if not probe.is_dir:
+        return probe.label in SAVEDMODEL_FILES
+    return savedmodel_folder(probe.source) is not None
+
+
+def read(probe: Probe, config: Source | None) -> ModelReport:
+    source, limits = probe.source, probe.limits
     given = source if source.is_dir() else source.parent()
     folder = savedmodel_folder(given)
     if folder is None:
@@ -77,6 +93,27 @@ def read_savedmodel(source: Source, limits: Limits) -> ModelReport:
     if graph is None:
         raise KerascopeError(f"SavedModel directory without {SAVED_MODEL_FILE}")
     return read_export(folder, given.label, graph, bundle, findings, limits)
+
+
+def savedmodel_folder(source: Source) -> Source | None:
+    """The folder holding a SavedModel's files: `source` itself, or, in TF Serving's
+    layout, the highest of its numbered version folders that holds one, the version
+    TF Serving serves."""
+    if _holds_savedmodel(source):
+        return source
+    versions = [
+        name
+        for name in source.listing()
+        if name.isascii()
+        and name.isdigit()
+        and source.is_dir(name)
+        and _holds_savedmodel(source.within(name))
+    ]
+    return source.within(max(versions, key=int)) if versions else None
+
+
+def _holds_savedmodel(folder: Source) -> bool:
+    return any(folder.is_file(name) for name in SAVEDMODEL_FILES)
 
 
 def _graph_of(limits: Limits) -> Callable[[bytes], SavedModelInfo]:
