@@ -27,7 +27,7 @@ import math
 from collections import Counter
 from dataclasses import dataclass, field
 
-from kerascope.model.naming import is_generated_name
+from kerascope.families.naming import is_generated_name
 from kerascope.model.records import LayerNode, ModelReport
 from kerascope.model.topology import MODEL_KEYS
 from kerascope.model.vocabulary import Role

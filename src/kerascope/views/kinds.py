@@ -1,15 +1,17 @@
 """What kind of layer a node is, the colour every graph view paints that kind, and
 the two or three attributes a graph node shows.
 
-One place for all three, so the HTML page, DOT and Mermaid agree. A layer's kind
-is read from its class name until the layer families (`kerascope.families`) say
-it for every built-in class; `kind_of` is the one function to switch over.
+One place for all three, so the HTML page, DOT and Mermaid agree. A built-in
+class's kind is the layer families' (`kerascope.families`); a class they do not
+know (KerasHub's, a custom one) is read from words in its name
+(`TransformerEncoder` draws as attention), and is `custom` when none fits.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from kerascope.families import known, rule_key
 from kerascope.model.records import LayerNode
 from kerascope.model.vocabulary import Role
 from kerascope.views.text import printable
@@ -37,64 +39,21 @@ PALETTE: dict[str, str] = {
     "custom": "#37474f",
 }
 
-# Class-name rules, first match wins: (kind, exact names, fragments of a name).
-_RULES: tuple[tuple[str, frozenset[str], tuple[str, ...]], ...] = (
-    ("input", frozenset({"InputLayer"}), ()),
-    ("model", frozenset({"Functional", "Sequential", "Model"}), ()),
-    ("lambda", frozenset({"Lambda", "TFOpLambda", "SlicingOpLambda"}), ()),
-    (
-        "recurrent",
-        frozenset({"RNN", "LSTM", "GRU", "SimpleRNN", "LSTMCell", "GRUCell", "SimpleRNNCell"}),
-        ("ConvLSTM", "CuDNN"),
-    ),
-    ("wrapper", frozenset({"TimeDistributed", "Bidirectional", "Wrapper"}), ()),
-    ("attention", frozenset(), ("Attention", "Transformer")),
-    ("embedding", frozenset(), ("Embedding",)),
-    ("pooling", frozenset(), ("Pooling", "Pool1D", "Pool2D", "Pool3D")),
-    ("convolution", frozenset(), ("Conv",)),
-    ("dense", frozenset({"Dense", "EinsumDense", "Identity"}), ()),
-    (
-        "preprocessing",
-        frozenset(
-            {
-                "Rescaling",
-                "Resizing",
-                "CenterCrop",
-                "Hashing",
-                "HashedCrossing",
-                "CategoryEncoding",
-                "Discretization",
-                "StringLookup",
-                "IntegerLookup",
-                "TextVectorization",
-                "Normalization",
-                "AutoContrast",
-                "Solarization",
-                "Equalization",
-                "MelSpectrogram",
-                "STFTSpectrogram",
-            }
-        ),
-        ("Random", "Tokenizer", "Preprocessor", "Packer"),
-    ),
-    ("normalization", frozenset(), ("Normalization",)),
-    (
-        "activation",
-        frozenset({"Activation", "ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax", "ThresholdedReLU"}),
-        (),
-    ),
-    ("regularization", frozenset({"ActivityRegularization"}), ("Dropout", "GaussianNoise")),
-    (
-        "merge",
-        frozenset({"Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "Dot"}),
-        (),
-    ),
-    (
-        "reshape",
-        frozenset({"Reshape", "Flatten", "Permute", "RepeatVector"}),
-        ("Cropping", "ZeroPadding", "UpSampling"),
-    ),
-    ("utility", frozenset({"Masking", "TFSMLayer", "TorchModuleWrapper", "JaxLayer", "FlaxLayer"}), ()),
+# For classes the families do not know, words in the name, first match wins.
+_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("lambda", ("Lambda",)),
+    ("recurrent", ("LSTM", "GRU", "RNN")),
+    ("attention", ("Attention", "Transformer")),
+    ("embedding", ("Embedding",)),
+    ("pooling", ("Pool",)),
+    ("convolution", ("Conv",)),
+    ("normalization", ("Norm",)),
+    ("dense", ("Dense", "Linear")),
+    ("activation", ("ReLU", "Activation", "Softmax", "GELU")),
+    ("regularization", ("Dropout", "Noise")),
+    ("preprocessing", ("Tokenizer", "Preprocessor", "Packer", "Random")),
+    ("merge", ("Add", "Concat")),
+    ("reshape", ("Reshape", "Padding", "Cropping", "Flatten")),
 )
 _OP_MODULES = ("keras.src.ops", "keras.ops")
 
@@ -103,15 +62,18 @@ def kind_of(node: LayerNode) -> str:
     """The kind a node is drawn as: a key of `PALETTE`."""
     if node.role == Role.INPUT:
         return "input"
-    if node.role == Role.MODEL and node.class_name not in {None, "Functional", "Sequential", "Model"}:
+    known_class = known(rule_key(node))
+    if known_class is not None:
+        return known_class.kind.value
+    if node.role == Role.MODEL:
         return "model"
     if (node.module or "").startswith(_OP_MODULES):
         return "op"
     name = node.class_name or ""
-    for kind, names, fragments in _RULES:
-        if name in names or any(fragment in name for fragment in fragments):
+    for kind, words in _WORDS:
+        if any(word in name for word in words):
             return kind
-    return "model" if node.role == Role.MODEL else "custom"
+    return "custom"
 
 
 # Config keys worth a line in a node, most telling first, with how each is written.
