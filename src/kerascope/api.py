@@ -94,7 +94,7 @@ def diff(
         reports = [make_report(resolve(target), request).report for target in (a, b)]
         found = diff_reports(*reports, normalize=normalize, ignore=ignore)
         if values:
-            found.values = compare_values(*reports, normalize=normalize, limits=limits)
+            found.values = compare_values(*reports, found.pairs, limits)
         return found
 
 

@@ -39,7 +39,7 @@ def diff_reports(
     """The differences from `a` to `b`; `ignore` names config keys to leave out
     (a last segment like `seed`, or a dotted path like `kernel_initializer.config`)."""
     ignored = sorted(set(ignore or []))
-    pairs = match_layers(a, b, normalize)
+    pairs = _match(a, b, normalize)
     comparer = _Comparer(a, b, pairs, normalize, ignored)
     layers: list[LayerDiff] = []
     matched_b = set(pairs.values())
@@ -62,7 +62,16 @@ def diff_reports(
             layers.insert(0, root)
         root.changes.insert(0, inputs)
     return ModelDiff(
-        a.source, b.source, normalize, ignored, layers, a.total_params, b.total_params, notes=comparer.notes
+        a.source,
+        b.source,
+        normalize,
+        ignored,
+        layers,
+        a.total_params,
+        b.total_params,
+        notes=comparer.notes,
+        reports=(a, b),
+        pairs=pairs,
     )
 
 
@@ -98,7 +107,7 @@ def _visible(node: LayerNode, other: ModelReport) -> bool:
 
 
 # -- matching ----------------------------------------------------------------------
-def match_layers(a: ModelReport, b: ModelReport, normalize: bool) -> dict[str, str]:
+def _match(a: ModelReport, b: ModelReport, normalize: bool) -> dict[str, str]:
     """a path -> b path for every layer found in both."""
     pairs = {a.root.path: b.root.path}
     queue = [(a.root, b.root)]

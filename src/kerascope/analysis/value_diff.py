@@ -1,7 +1,7 @@
 """Two models' weight values compared tensor by tensor (`kerascope diff A B --values`).
 
 Tensors are paired through the same addressing as the rest of the diff: the layers
-`diff.match_layers` pairs (by path, then by structure, so Keras's generated names
+`diff.diff_reports` pairs (by path, then by structure, so Keras's generated names
 do not matter), and within a pair of layers each weight by its position, as
 Keras's own `load_weights` assigns them. Where one side shows a layer's sublayers
 and the other keeps their weights as the layer's own (a Keras 2 `.h5` LSTM holds
@@ -24,7 +24,6 @@ from typing import Any
 
 import numpy as np
 
-from kerascope.analysis.diff import match_layers
 from kerascope.analysis.weight_values import weight_label
 from kerascope.decoders.tensor_values import Fill, Piece, TensorLocation, values
 from kerascope.errors import KerascopeError, ValuesUnavailable
@@ -35,10 +34,10 @@ from kerascope.model.results import LayerChange, TensorChange, ValueDiff
 BLOCK = 1 << 20  # values compared at once in float64 (8 MiB a side)
 
 
-def compare_values(a: ModelReport, b: ModelReport, normalize: bool, limits: Limits) -> ValueDiff:
-    """Every weight of `a` paired with its counterpart in `b`, compared, and each
-    matched layer's change, largest first."""
-    pairs = match_layers(a, b, normalize)
+def compare_values(a: ModelReport, b: ModelReport, pairs: dict[str, str], limits: Limits) -> ValueDiff:
+    """Every weight of `a` paired with its counterpart in `b` (`pairs`: the layers the
+    diff matched, a path -> b path), compared, and each matched layer's change,
+    largest first."""
     tensors: list[TensorChange] = []
     layers: list[LayerChange] = []
     covered: set[str] = set()  # layers of A whose weights a layer above them compared
