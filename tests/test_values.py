@@ -1,14 +1,17 @@
-"""Weight values, read one tensor at a time and streamed: every tensor's statistics equal
+"""Weight values, read one tensor at a time and streamed: every weight's statistics equal
 numpy's over the array its writer's own library reads back (h5py, numpy, TensorFlow's
-checkpoint reader, tensorflowjs, safetensors), and the array itself equals it, in
-every format that stores values, for models Keras, tf_keras, TensorFlow and
-tensorflowjs save in this run; for every HDF5 layout and filter h5py writes; for the
-types Keras stores (float16, bfloat16, int8 from quantization, bool); with NaN and
-infinities planted; and for every file of the real-world corpus that holds values."""
+checkpoint reader, tensorflowjs, safetensors), and its array equals it, through the
+public API (`kerascope.inspect(..., values=True)`, `weight.array()`), in every format
+that stores values, for models Keras, tf_keras, TensorFlow, KerasHub and tensorflowjs
+save in this run; for every HDF5 layout and filter h5py writes and the types Keras
+stores (float16, bfloat16, int8 from quantization, bool), with NaN and infinities
+planted; for every file of the real-world corpus that holds values, while every file
+that holds none says why."""
 
 from __future__ import annotations
 
 import json
+import re
 import zipfile
 from pathlib import Path
 
@@ -16,11 +19,12 @@ import h5py
 import numpy as np
 import pytest
 
+import kerascope
 from kerascope.decoders.bundle_values import bundle_tensors
 from kerascope.decoders.hdf5_values import hdf5_tensors
 from kerascope.decoders.npy_values import npz_tensors
 from kerascope.decoders.safetensors_values import safetensors_tensors
-from kerascope.decoders.source import LocalSource, RemoteSource
+from kerascope.decoders.source import LocalSource
 from kerascope.decoders.tensor_values import (
     READ_BYTES,
     Fill,
@@ -33,9 +37,11 @@ from kerascope.decoders.tensor_values import (
 )
 from kerascope.decoders.tfjs_values import tfjs_tensors
 from kerascope.decoders.value_stats import tensor_stats
+from kerascope.errors import KerascopeError
 from kerascope.limits import LimitExceeded, Limits
 
 from support.corpus import CORPUS, corpus_params, corpus_rows, require_corpus
+from support.orbax_checkpoints import save_checkpoint
 from support.range_server import range_server
 from support.value_truth import (
     archive_member,
@@ -72,37 +78,57 @@ def stats_of(location: TensorLocation) -> dict:
     return tensor_stats(values(location, LIMITS)).as_dict()
 
 
-# -- files Keras, tf_keras, TensorFlow and tensorflowjs save ----------------------------
+# -- through the public API: files Keras, tf_keras, TensorFlow, KerasHub and tensorflowjs save
+def assert_report_values(report, truth: dict[str, np.ndarray], count: int | None = None) -> int:
+    """Every weight of `report` (read with values=True) has the statistics numpy takes of
+    the array its writer's library reads at the same place in the file, and
+    `weight.array()` is that array; `count`, when given, is how many values (Keras's
+    `count_params()`) the report's weights hold between them. Returns the weights seen."""
+    weighed = [(node, weight) for node in report.nodes for weight in node.weights]
+    assert weighed, "the report holds no weight"
+    held = 0
+    for node, weight in weighed:
+        where = f"{node.path or '(model)'} {weight.name}"
+        key = weight.location.key  # the file's own name for the tensor
+        assert key in truth, f"{where}: {key} is not among the tensors its writer's library reads"
+        assert weight.stats is not None, f"{where}: no statistics"
+        assert_stats_match(weight.stats, truth[key], where)
+        array = weight.array()
+        expected = truth[key]
+        assert array.shape == expected.shape == tuple(weight.shape), where
+        assert np.array_equal(array, expected, equal_nan=array.dtype.kind == "f"), where
+        held += weight.stats["count"] + weight.stats["nan"] + weight.stats["inf"]
+    if count is not None:
+        assert held == count, f"the weights hold {held:,} values; Keras counts {count:,}"
+    return len(weighed)
+
+
+def unread(report) -> list:
+    return [finding for finding in report.findings if finding.code == "VALUES_UNAVAILABLE"]
+
+
 @pytest.mark.parametrize("name", MODELS)
 @pytest.mark.parametrize("writer", ["keras3.keras", "keras3.h5", "tf_keras.h5", "tf_keras.weights.h5"])
 def test_hdf5_weights_of_saved_models(zoo, name, writer):
     model, path = zoo.saved(name, writer)
-    if writer == "keras3.keras":
-        locations = hdf5_tensors(local(path, "model.weights.h5"), LIMITS)
-        truth = h5_arrays(archive_member(path, "model.weights.h5"))
-    else:
-        locations, truth = hdf5_tensors(local(path), LIMITS), h5_arrays(path)
-    assert_values_match(locations, truth)
-    # ... and each of the model's own variables is one of the tensors read.
-    arrays = [read_array(location, LIMITS) for location in locations.values()]
-    for variable in model.weights:
-        value = np.asarray(variable.numpy())
-        assert any(a.shape == value.shape and np.array_equal(a, value) for a in arrays), variable.path
+    truth = h5_arrays(archive_member(path, "model.weights.h5") if writer == "keras3.keras" else path)
+    report = kerascope.inspect(path, values=True)
+    assert not unread(report)
+    assert_report_values(report, truth, model.count_params())
 
 
 @pytest.mark.parametrize("name", ["nested", "transformer", "recurrent"])
 def test_savedmodel_variables(zoo, name):
     model, folder = zoo.saved(name, "tf_keras.savedmodel")
-    locations = bundle_tensors(LocalSource(folder), LIMITS)
-    truth = checkpoint_arrays(folder / "variables" / "variables")
-    assert_values_match(locations, truth)
-    assert len(truth) >= len(model.weights)
+    report = kerascope.inspect(folder, values=True)
+    assert_report_values(report, checkpoint_arrays(folder / "variables" / "variables"), model.count_params())
 
 
 @pytest.mark.parametrize("name", ["nested", "recurrent", "multi_io"])
 def test_tfjs_shards(zoo, name):
-    _, model_json = zoo.saved(name, "tf_keras.tfjs")
-    assert_values_match(tfjs_tensors(LocalSource(model_json), LIMITS), tfjs_arrays(model_json))
+    model, model_json = zoo.saved(name, "tf_keras.tfjs")
+    report = kerascope.inspect(model_json, values=True)
+    assert_report_values(report, tfjs_arrays(model_json), model.count_params())
 
 
 @pytest.mark.parametrize("quantization", ["uint8", "uint16", "float16"])
@@ -117,9 +143,17 @@ def test_tfjs_quantized_weights_read_as_tfjs_reads_them(zoo, tmp_path, quantizat
     manifest = json.loads((tmp_path / "model.json").read_text())["weightsManifest"]
     assert all(entry["quantization"]["dtype"] == quantization for entry in manifest[0]["weights"])
     assert len(manifest[0]["paths"]) > 1
-    assert_values_match(
-        tfjs_tensors(LocalSource(tmp_path / "model.json"), LIMITS), tfjs_arrays(tmp_path / "model.json")
-    )
+    report = kerascope.inspect(tmp_path / "model.json", values=True)
+    assert_report_values(report, tfjs_arrays(tmp_path / "model.json"), model.count_params())
+
+
+def test_tfjs_model_copied_without_its_shards_says_why(zoo, tmp_path):
+    _, model_json = zoo.saved("nested", "tf_keras.tfjs")
+    (tmp_path / "model.json").write_bytes(model_json.read_bytes())
+    report = kerascope.inspect(tmp_path / "model.json", values=True)
+    assert all(weight.stats is None for node in report.nodes for weight in node.weights)
+    (finding,) = unread(report)
+    assert "group1-shard1of1.bin is not beside the model" in finding.message
 
 
 def test_tfjs_int32_quantization_rounds_halves_up_as_javascript_does(tmp_path):
@@ -134,6 +168,174 @@ def test_tfjs_int32_quantization_rounds_halves_up_as_javascript_does(tmp_path):
     location = tfjs_tensors(LocalSource(tmp_path / "model.json"), LIMITS)["counts"]
     # -0.5, 0, 0.5, 1, 127: JavaScript rounds -0.5 to -0 and 0.5 to 1 (numpy's round gives 0 and 0).
     assert read_array(location, LIMITS).tolist() == [0, 0, 1, 1, 127]
+
+
+def test_keras3_dtype_policies_quantization_and_planted_nan(keras3, tmp_path):
+    """bfloat16, float16, int8-quantized and float32 layers with NaN and infinities
+    planted, in every way Keras 3 saves weights: a `.keras`, its extracted folder, a
+    `.weights.h5` (alone, and paired with its config) and sharded weights."""
+    layers = keras3.layers
+    model = keras3.Sequential(
+        [
+            keras3.Input((6,)),
+            layers.Dense(5, dtype="bfloat16", name="brain"),
+            layers.Dense(4, dtype="float16", name="half"),
+            layers.Dense(3, name="full"),
+            layers.Dense(2, name="quantized"),
+        ]
+    )
+    kernel = np.asarray(model.get_layer("full").kernel.numpy())
+    kernel[0, 0], kernel[1, 1], kernel[2, 2] = np.nan, np.inf, -np.inf
+    model.get_layer("full").kernel.assign(kernel)
+    model.get_layer("quantized").quantize("int8")
+    model.save(tmp_path / "model.keras")
+    with zipfile.ZipFile(tmp_path / "model.keras") as archive:
+        archive.extractall(tmp_path / "extracted")
+    model.save_weights(tmp_path / "model.weights.h5")
+    (tmp_path / "sharded").mkdir()
+    model.save_weights(tmp_path / "sharded" / "model.weights.json", max_shard_size=100 / 1024**3)
+    shards = sorted((tmp_path / "sharded").glob("*.h5"))
+    assert len(shards) > 1
+    truth = h5_arrays(archive_member(tmp_path / "model.keras", "model.weights.h5"))
+    cases = {
+        "archive": (kerascope.inspect(tmp_path / "model.keras", values=True), truth),
+        "folder": (kerascope.inspect(tmp_path / "extracted", values=True), truth),
+        "weights": (kerascope.inspect(tmp_path / "model.weights.h5", values=True), truth),
+        "paired": (
+            kerascope.inspect(tmp_path / "model.weights.h5", config=tmp_path / "model.keras", values=True),
+            truth,
+        ),
+        "sharded": (
+            kerascope.inspect(tmp_path / "sharded" / "model.weights.json", values=True),
+            {key: value for shard in shards for key, value in h5_arrays(shard).items()},
+        ),
+    }
+    for case, (report, expected) in cases.items():
+        dtypes = {weight.dtype for node in report.nodes for weight in node.weights}
+        assert dtypes >= {"bfloat16", "float16", "float32", "int8"}, case
+        assert_report_values(report, expected)
+        codes = [(finding.code.value, finding.path) for finding in report.findings]
+        assert ("NAN_WEIGHTS", "full") in codes and ("INF_WEIGHTS", "full") in codes, case
+    full = cases["archive"][0].weight("full", 0)
+    assert (full.stats["nan"], full.stats["inf"]) == (1, 2)
+
+
+def test_keras_npz_weights_are_pickles_never_unpickled(keras3, tmp_path):
+    from keras.src.saving import saving_lib
+
+    sentinel = tmp_path / "ran"
+    model = keras3.Sequential([keras3.Input((3,)), keras3.layers.Dense(2)])
+    saving_lib.save_model(model, tmp_path / "npz.keras", weights_format="npz")
+    locations = npz_tensors(local(tmp_path / "npz.keras", "model.weights.npz"), LIMITS)
+    assert locations and all(isinstance(location, UnavailableLocation) for location in locations.values())
+    report = kerascope.inspect(tmp_path / "npz.keras", values=True)
+    weights = [weight for node in report.nodes for weight in node.weights]
+    assert weights and all(weight.stats is None for weight in weights)
+    (finding,) = unread(report)
+    assert "pickle, which kerascope never unpickles" in finding.message
+    with pytest.raises(ValuesUnavailable, match="pickle"):
+        weights[0].array()
+    assert not sentinel.exists()
+
+
+def test_plain_npz_weights_stored_compressed_and_nested_in_an_archive(keras3, tmp_path):
+    """A model's weights as plain arrays at Keras's paths (`layers/dense/vars/0`), in an
+    npz stored, compressed, and inside a `.keras`-like zip."""
+    model = keras3.Sequential(
+        [keras3.Input((7,)), keras3.layers.Dense(5, name="dense"), keras3.layers.Dense(3, name="dense_1")]
+    )
+    arrays = {
+        f"layers/{layer.name}/vars/{index}": np.asarray(variable.numpy())
+        for layer in model.layers
+        for index, variable in enumerate(layer.weights)
+    }
+    arrays["layers/dense/vars/0"] = np.asfortranarray(arrays["layers/dense/vars/0"])
+    arrays["layers/dense_1/vars/0"] = arrays["layers/dense_1/vars/0"].astype(">f4")
+    np.savez(tmp_path / "plain.npz", **arrays)
+    np.savez_compressed(tmp_path / "compressed.npz", **arrays)
+    for path in (tmp_path / "plain.npz", tmp_path / "compressed.npz"):
+        report = kerascope.inspect(path, values=True)
+        assert_report_values(
+            report, {key + ".npy": value for key, value in arrays.items()}, model.count_params()
+        )
+    with zipfile.ZipFile(tmp_path / "nested.keras", "w") as archive:
+        archive.write(tmp_path / "plain.npz", "model.weights.npz")
+    for file in (local(tmp_path / "plain.npz"), local(tmp_path / "nested.keras", "model.weights.npz")):
+        found = npz_tensors(file, LIMITS)
+        for key, expected in arrays.items():
+            assert_stats_match(tensor_stats(values(found[key], LIMITS)).as_dict(), expected, key)
+
+
+def test_a_keras_hub_preset_and_its_transformers_export(keras3, tmp_path):
+    """A KerasHub backbone saved as a preset (HDF5 weights in a folder) and exported to
+    Transformers (safetensors, read by the safetensors library)."""
+    from support.model_zoo import tiny_bert_backbone, tiny_gpt2_backbone
+
+    backbone = tiny_bert_backbone()
+    backbone.save_to_preset(tmp_path / "bert")
+    report = kerascope.inspect(tmp_path / "bert", values=True)
+    truth = h5_arrays(tmp_path / "bert" / "model.weights.h5")
+    assert_report_values(report, truth, backbone.count_params())
+    gpt2 = tiny_gpt2_backbone()
+    gpt2.export_to_transformers(tmp_path / "gpt2")
+    report = kerascope.inspect(tmp_path / "gpt2", values=True)
+    assert_report_values(
+        report, safetensors_arrays(tmp_path / "gpt2" / "model.safetensors"), gpt2.count_params()
+    )
+
+
+def test_an_orbax_checkpoint_says_why_its_values_are_not_read(keras3, tmp_path):
+    model = keras3.Sequential([keras3.Input((3,)), keras3.layers.Dense(2, name="dense")])
+    root = save_checkpoint(keras3, model, tmp_path / "orbax")
+    report = kerascope.inspect(root, values=True)
+    weights = [weight for node in report.nodes for weight in node.weights]
+    assert len(weights) == 2 and all(weight.stats is None for weight in weights)
+    (finding,) = unread(report)
+    assert "zarr chunks in its OCDBT database" in finding.message and finding.path == "dense"
+
+
+def test_a_live_model_and_a_report_without_values(keras3, tmp_path):
+    """A live model's values are its variables' (`variable.numpy()`); a report made
+    without values holds none, reads on request, and one rebuilt from JSON cannot."""
+    model = keras3.Sequential([keras3.Input((4,)), keras3.layers.Dense(3, name="dense")])
+    report = kerascope.inspect(model, values=True)
+    truth = {variable.path: np.asarray(variable.numpy()) for variable in model.weights}
+    assert_report_values(report, truth, model.count_params())
+    model.save(tmp_path / "model.keras")
+    plain = kerascope.inspect(tmp_path / "model.keras")
+    assert all(weight.stats is None for node in plain.nodes for weight in node.weights)
+    assert np.array_equal(plain.array("dense", "kernel"), model.get_layer("dense").kernel.numpy())
+    assert np.array_equal(plain.weight("dense", 1).array(), model.get_layer("dense").bias.numpy())
+    with pytest.raises(LimitExceeded, match="max_tensor_bytes"):
+        plain.array("dense", "kernel", limits=Limits(max_tensor_bytes=8))
+    rebuilt = kerascope.ModelReport.from_json(plain.to_json())
+    assert "location" not in plain.to_json()
+    with pytest.raises(ValuesUnavailable, match="does not say where its values are"):
+        rebuilt.array("dense", "kernel")
+
+
+def test_values_of_one_layer_over_http_fetch_its_bytes(keras3, tmp_path):
+    """Over HTTP by range requests: one layer's values fetch its kernel's and bias's
+    bytes beside what the read without values fetched, never the file."""
+    model = keras3.Sequential(
+        [keras3.Input((256,)), *(keras3.layers.Dense(256, name=f"dense_{index}") for index in range(8))]
+    )
+    model.save(tmp_path / "model.keras")
+    local_stats = kerascope.inspect(tmp_path / "model.keras", values="dense_3")
+    with range_server(tmp_path) as (base, served):
+        url = f"{base}/model.keras"
+        before = served.bytes
+        kerascope.inspect(url)
+        structure = served.bytes - before
+        before = served.bytes
+        report = kerascope.inspect(url, values="dense_3")
+        with_values = served.bytes - before
+    stored = (256 * 256 + 256) * 4
+    read = with_values - structure
+    assert stored <= read <= stored + 64 * 1024, f"fetched {read:,} bytes for {stored:,} stored"
+    assert with_values < (tmp_path / "model.keras").stat().st_size / 4
+    assert [w.stats for w in report["dense_3"].weights] == [w.stats for w in local_stats["dense_3"].weights]
+    assert all(w.stats is None for w in report["dense_4"].weights)
 
 
 # -- every HDF5 layout and filter h5py writes, in every element type -------------------
@@ -247,78 +449,7 @@ def test_many_pieces_and_large_offsets(tmp_path):
     assert_values_match(hdf5_tensors(local(path), LIMITS), h5_arrays(path))
 
 
-# -- Keras's own types: bfloat16 and float16 policies, int8 quantization, planted NaN ----
-def test_keras3_dtype_policies_quantization_and_planted_nan(keras3, tmp_path):
-    layers = keras3.layers
-    model = keras3.Sequential(
-        [
-            keras3.Input((6,)),
-            layers.Dense(5, dtype="bfloat16", name="brain"),
-            layers.Dense(4, dtype="float16", name="half"),
-            layers.Dense(3, name="full"),
-            layers.Dense(2, name="quantized"),
-        ]
-    )
-    kernel = np.asarray(model.get_layer("full").kernel.numpy())
-    kernel[0, 0], kernel[1, 1], kernel[2, 2] = np.nan, np.inf, -np.inf
-    model.get_layer("full").kernel.assign(kernel)
-    model.get_layer("quantized").quantize("int8")
-    model.save(tmp_path / "model.keras")
-    model.save_weights(tmp_path / "model.weights.h5")
-    (tmp_path / "sharded").mkdir()
-    model.save_weights(tmp_path / "sharded" / "model.weights.json", max_shard_size=100 / 1024**3)
-    truth = h5_arrays(archive_member(tmp_path / "model.keras", "model.weights.h5"))
-    locations = hdf5_tensors(local(tmp_path / "model.keras", "model.weights.h5"), LIMITS)
-    assert {location.dtype for location in locations.values()} >= {"bfloat16", "float16", "float32", "int8"}
-    assert_values_match(locations, truth)
-    assert_values_match(
-        hdf5_tensors(local(tmp_path / "model.weights.h5"), LIMITS), h5_arrays(tmp_path / "model.weights.h5")
-    )
-    shards = sorted((tmp_path / "sharded").glob("*.h5"))
-    assert len(shards) > 1
-    for shard in shards:
-        assert_values_match(hdf5_tensors(local(shard), LIMITS), h5_arrays(shard))
-    full = next(location for key, location in locations.items() if key.startswith("layers/dense_2/vars/0"))
-    assert (stats_of(full)["nan"], stats_of(full)["inf"]) == (1, 2)
-
-
-def test_keras_npz_weights_are_pickles_never_unpickled(keras3, tmp_path):
-    from keras.src.saving import saving_lib
-
-    sentinel = tmp_path / "ran"
-    model = keras3.Sequential([keras3.Input((3,)), keras3.layers.Dense(2)])
-    saving_lib.save_model(model, tmp_path / "npz.keras", weights_format="npz")
-    locations = npz_tensors(local(tmp_path / "npz.keras", "model.weights.npz"), LIMITS)
-    assert locations and all(isinstance(location, UnavailableLocation) for location in locations.values())
-    for location in locations.values():
-        with pytest.raises(ValuesUnavailable, match="pickle"):
-            stats_of(location)
-    assert not sentinel.exists()
-
-
-def test_plain_npz_members_stored_compressed_and_nested_in_an_archive(tmp_path):
-    rng = np.random.default_rng(5)
-    arrays = {
-        "layers/dense/vars/0": rng.normal(size=(30, 20)).astype(np.float32),
-        "big_endian": np.arange(24, dtype=">f8").reshape(2, 3, 4),
-        "fortran": np.asfortranarray(rng.normal(size=(7, 9))),
-        "half": rng.normal(size=(11,)).astype(np.float16),
-        "flags": rng.random(13) > 0.5,
-        "bytes": rng.integers(-100, 100, size=(4, 4), dtype=np.int8),
-        "scalar": np.float32(np.nan),
-    }
-    np.savez(tmp_path / "plain.npz", **arrays)
-    np.savez_compressed(tmp_path / "compressed.npz", **arrays)
-    with zipfile.ZipFile(tmp_path / "nested.keras", "w") as archive:
-        archive.write(tmp_path / "plain.npz", "model.weights.npz")
-    for file in (
-        local(tmp_path / "plain.npz"),
-        local(tmp_path / "compressed.npz"),
-        local(tmp_path / "nested.keras", "model.weights.npz"),
-    ):
-        assert_values_match(npz_tensors(file, LIMITS), arrays)
-
-
+# -- the types checkpoints and safetensors hold ----------------------------------------
 def test_checkpoint_types_shards_and_planted_values(tmp_path):
     """Shards as TensorFlow's size policy cuts them; a variable it cuts across two shards
     (a partitioned one, kept as slices) is not read, and says so."""
@@ -392,65 +523,95 @@ def test_a_tensor_over_the_limit_streams_its_stats_but_is_not_read_whole(tmp_pat
         tensor_stats(values(locations["chunked"], small))
 
 
-def test_a_remote_tensor_fetches_its_own_bytes(tmp_path):
-    """Over HTTP by range requests: one tensor's values fetch its bytes, not the file's."""
-    rng = np.random.default_rng(17)
-    path = tmp_path / "w.h5"
-    with h5py.File(path, "w") as handle:
-        for index in range(8):
-            handle[f"layer_{index}"] = rng.normal(size=(256, 256)).astype(np.float32)
-    local_stats = stats_of(hdf5_tensors(local(path), LIMITS)["layer_3"])
-    with range_server(tmp_path) as (base, served):
-        source = RemoteSource(f"{base}/w.h5")
-        locations = hdf5_tensors(StoredFile(source), LIMITS)
-        before = served.bytes
-        remote_stats = stats_of(locations["layer_3"])
-        fetched = served.bytes - before
-    assert remote_stats == local_stats
-    tensor = 256 * 256 * 4
-    assert tensor <= fetched <= tensor + 64 * 1024, f"fetched {fetched:,} bytes for a {tensor:,}-byte tensor"
-    assert fetched < path.stat().st_size / 4
-
-
 # -- the real-world corpus --------------------------------------------------------------
-def _corpus_cases() -> list[dict[str, str]]:
-    return [
-        row
-        for row in corpus_rows()
-        if row["format"]
-        in ("h5_full", "h5_weights", "keras_v3", "keras_weights", "keras_dir", "savedmodel", "tfjs")
-    ]
-
-
-@pytest.mark.parametrize("row", corpus_params(_corpus_cases()))
-def test_corpus_files_that_hold_values(row):
-    require_corpus()
-    path = CORPUS / row["file"]
-    located, truth = corpus_values(path)
-    if truth is None:
-        pytest.skip(f"{row['file']} stores no values")
-    assert_values_match(located, truth)
-
-
-def corpus_values(path: Path) -> tuple[dict[str, TensorLocation], dict[str, np.ndarray] | None]:
-    """A corpus file's tensors located by kerascope, and the same tensors by their writer's library."""
+def stores_values(path: Path) -> bool:
+    """Whether a corpus file holds weight values, as the writers' libraries and the file
+    system see it: an HDF5 file (or one inside a `.keras`) with a numeric dataset, a
+    SavedModel with its checkpoint, a TensorFlow.js model with every shard beside it."""
     if path.is_file() and h5py.is_hdf5(path):
-        return hdf5_tensors(local(path), LIMITS), h5_arrays(path)
+        with h5py.File(path, "r") as handle:
+            found: list[str] = []
+            handle.visititems(
+                lambda name, item: (
+                    found.append(name)
+                    if isinstance(item, h5py.Dataset) and item.dtype.kind in "fiubV"
+                    else None
+                )
+            )
+        return bool(found)
     if path.is_file() and zipfile.is_zipfile(path):
         with zipfile.ZipFile(path) as archive:
-            names = archive.namelist()
-        if "model.weights.h5" in names:
-            return hdf5_tensors(local(path, "model.weights.h5"), LIMITS), h5_arrays(
-                archive_member(path, "model.weights.h5")
-            )
-        return {}, None
-    if path.is_dir() and (path / "model.weights.h5").is_file():
-        return hdf5_tensors(local(path / "model.weights.h5"), LIMITS), h5_arrays(path / "model.weights.h5")
+            return "model.weights.h5" in archive.namelist()
+    if path.is_dir():
+        return (path / "model.weights.h5").is_file() or (path / "variables" / "variables.index").is_file()
+    document = json.loads(path.read_text()) if path.suffix == ".json" else None
+    if isinstance(document, dict):
+        groups = document.get("weightsManifest") or []
+        return bool(groups) and all(
+            (path.parent / name).is_file() for group in groups for name in group["paths"]
+        )
+    return False
+
+
+def corpus_truth(path: Path) -> dict[str, np.ndarray]:
+    """A corpus file's tensors, by the writer's library, by their names in the file."""
     if path.suffix == ".json":
-        groups = json.loads(path.read_text()).get("weightsManifest") or []
-        if all((path.parent / name).is_file() for group in groups for name in group["paths"]) and groups:
-            return tfjs_tensors(LocalSource(path), LIMITS), tfjs_arrays(path)
-    for prefix in ("variables/variables", "variables"):
-        if path.is_dir() and (path / f"{prefix}.index").is_file():
-            return bundle_tensors(LocalSource(path), LIMITS, prefix), checkpoint_arrays(path / prefix)
-    return {}, None
+        return tfjs_arrays(path)
+    if path.is_file() and h5py.is_hdf5(path):
+        return h5_arrays(path)
+    if path.is_file():
+        return h5_arrays(archive_member(path, "model.weights.h5"))
+    if (path / "model.weights.h5").is_file():
+        return h5_arrays(path / "model.weights.h5")
+    return checkpoint_arrays(path / "variables" / "variables")
+
+
+ROWS = corpus_rows()
+HOLDING = [row for row in ROWS if stores_values(CORPUS / row["file"])]
+HOLDING_NONE = [row for row in ROWS if row not in HOLDING]
+# Groups of an HDF5 weights file that hold no layer's weights (`metrics\\mean` as Windows wrote it).
+NOT_LAYERS = ("optimizer_weights", "optimizer", "metrics")
+# Files whose weight groups the static read does not yet place on their layers (a
+# WEIGHTS_MISMATCH finding says so): tf_keras 2.13 counted a repeated layer twice
+# (`lstm_2`), and these groups are named so. Their values cannot be a layer's until
+# issue 20's weight addressing places them; this test holds the list to what is true.
+UNPLACED = {
+    "keras_v3/AliElgamel9__FastNeuralStyleTransfer__model.keras",
+    "keras_dir/SakilAkhtarSardar__sas__ROOT",
+}
+
+
+@pytest.mark.parametrize("row", corpus_params(HOLDING))
+def test_corpus_files_that_store_values(row):
+    """Every weight the report holds has numpy's statistics of its tensor, and (HDF5)
+    every tensor of the file outside the optimizer's and metrics' groups is a weight."""
+    require_corpus()
+    path = CORPUS / row["file"]
+    truth = corpus_truth(path)
+    report = kerascope.inspect(path, values=True)
+    if row["file"] in UNPLACED:
+        codes = {finding.code for finding in report.findings}
+        assert {"WEIGHTS_MISMATCH", "VALUES_UNAVAILABLE"} <= codes, codes
+        return
+    assert not unread(report), unread(report)
+    assert_report_values(report, truth)
+    if path.suffix != ".json" and not (path / "variables").is_dir():  # HDF5 weights
+        layers = {key for key in truth if re.split(r"[/\\\\]", key)[0] not in NOT_LAYERS}
+        read = {weight.location.key for node in report.nodes for weight in node.weights}
+        assert layers - read == set(), f"tensors no weight holds: {sorted(layers - read)[:5]}"
+
+
+@pytest.mark.parametrize("row", corpus_params(HOLDING_NONE))
+def test_corpus_files_that_store_no_values_say_why(row):
+    """A file without values (an architecture alone, a SavedModel or TensorFlow.js model
+    copied without its weights, Keras's pickled npz) says so, in one finding or one line."""
+    require_corpus()
+    path = CORPUS / row["file"]
+    try:
+        report = kerascope.inspect(path, values=True)
+    except KerascopeError as error:  # a file that cannot be read at all says why in its one line
+        assert str(error).startswith(str(path)) and len(str(error)) > len(str(path)) + 2
+        return
+    assert all(weight.stats is None for node in report.nodes for weight in node.weights)
+    found = unread(report)
+    assert found and all(finding.message for finding in found)

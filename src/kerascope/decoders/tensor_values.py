@@ -79,16 +79,13 @@ class StoredFile:
     @contextmanager
     def open(self, limits: Limits, seekable: bool = True) -> Iterator[IO[bytes]]:
         """The file as a binary stream; seekable, or (`seekable=False`) one read
-        forward only, which a compressed member streams through without a copy."""
+        forward only, which a member streams through zipfile without a copy (a
+        compressed one inflating, and either checked against its CRC-32 at its end)."""
         with ExitStack() as stack:
             stream = stack.enter_context(self.source.open(self.member))
             for depth, name in enumerate(self.archived):
                 archive, info = _archive_member(stream, name, stack)
-                if (
-                    depth == len(self.archived) - 1
-                    and not seekable
-                    and info.compress_type != zipfile.ZIP_STORED
-                ):
+                if depth == len(self.archived) - 1 and not seekable:
                     stream = stack.enter_context(_inflating(archive, info, limits))
                 else:
                     stream = stack.enter_context(open_member(stream, archive, info, limits))
@@ -122,8 +119,9 @@ def _archive_member(
 
 @contextmanager
 def _inflating(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits) -> Iterator[IO[bytes]]:
-    """A compressed member read forward as it inflates, refused up front if it claims
-    to expand past the compression-ratio limit (zipfile stops at the size it claims)."""
+    """A member read forward as zipfile reads it (a compressed one inflating), refused
+    up front if it claims to expand past the compression-ratio limit (zipfile stops at
+    the size it claims, and checks the member's CRC-32 when it gets there)."""
     ratio = limits.max_compression_ratio
     if info.file_size > max(info.compress_size, 1) * ratio:
         raise LimitExceeded(
