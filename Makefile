@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench examples clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,10 @@ $(VENV)/.test-installed: pyproject.toml | $(BIN)/python
 
 demo: $(VENV)/.demo-installed
 	$(BIN)/kerascope demo
+
+# The demo's example files and README's example pair, saved by Keras 3.
+examples: $(VENV)/.test-installed
+	$(BIN)/python scripts/make_examples.py
 
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check src tests benchmarks scripts fuzz

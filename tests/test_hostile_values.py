@@ -94,7 +94,9 @@ def test_a_chunk_index_pointing_outside_the_file(tmp_path):
 
 
 def test_chunks_over_the_tensor_limit_are_refused_before_one_is_read(tmp_path):
-    path = keras_weights(tmp_path / "large.weights.h5", shape=(512, 512), chunks=(512, 512), compression="gzip")
+    path = keras_weights(
+        tmp_path / "large.weights.h5", shape=(512, 512), chunks=(512, 512), compression="gzip"
+    )
     assert_one_line(path, "over the 100,000-byte tensor limit", "--max-tensor-bytes", "100000")
     assert "--max-tensor-bytes" in inspect_values(path, "--max-tensor-bytes", "100000").stderr
 

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import duckdb
 import jsonschema
+import numpy as np
 import pytest
 
 import kerascope
@@ -804,3 +805,95 @@ def test_scan_refuses_a_database_that_is_not_a_catalog_before_writing(tmp_path, 
     assert err.count("\n") == 1 and "not a kerascope catalog" in err
     assert theirs.read_bytes() == before
     assert query(theirs, "SELECT table_name FROM information_schema.tables") == [("accounts",)]
+
+
+# -- values (scan --values) -------------------------------------------------------------
+NANS = "h5_full/Gangaraj-13__deep_learning_assignment1__multi_output_model.h5"
+
+
+@pytest.fixture(scope="module")
+def weighed(keras3, tmp_path_factory):
+    """Two models Keras saved (one with NaN planted in a kernel) and a real-world file
+    whose training diverged, with every weight's values as Keras (or h5py) holds them."""
+    from support.value_truth import h5_arrays
+
+    require_corpus()
+    folder = tmp_path_factory.mktemp("weighed")
+    arrays: dict[str, list] = {}
+    healthy = nested(keras3)
+    healthy.save(folder / "healthy.keras")
+    arrays[str(folder / "healthy.keras")] = [variable.numpy() for variable in healthy.weights]
+    broken = recurrent(keras3)
+    kernel = broken.weights[0].numpy()
+    kernel.reshape(-1)[:3] = np.nan
+    broken.weights[0].assign(kernel)
+    broken.save(folder / "broken.keras")
+    arrays[str(folder / "broken.keras")] = [variable.numpy() for variable in broken.weights]
+    shutil.copy(CORPUS / NANS, folder / "diverged.h5")
+    arrays[str(folder / "diverged.h5")] = [
+        value for key, value in h5_arrays(folder / "diverged.h5").items() if key.startswith("model_weights/")
+    ]
+    return folder, arrays
+
+
+def stats_key(count, nan, inf, zeros, low, high):
+    return (
+        count,
+        nan,
+        inf,
+        zeros,
+        None if low is None else round(low, 5),
+        None if high is None else round(high, 5),
+    )
+
+
+def test_scan_values_catalogs_every_weights_statistics(weighed, tmp_path):
+    """The `weights` table holds one row per weight, with numpy's statistics of the
+    arrays Keras saved; README's query finds the NaN, and findings say where."""
+    from support.value_truth import numpy_stats
+
+    folder, arrays = weighed
+    catalog = tmp_path / "values.duckdb"
+    code, _ = cli(folder, "--catalog", catalog, "--values", "--workers", "2")
+    assert code == 1  # NAN_WEIGHTS are errors
+    for path, expected in arrays.items():
+        stored = query(
+            catalog,
+            "SELECT count, nan, inf, zeros, min, max FROM weights JOIN files USING (file_id) WHERE files.path = ?",
+            [path],
+        )
+        truth = [numpy_stats(array) for array in expected]
+        wanted = sorted(
+            (stats_key(*(s[k] for k in ("count", "nan", "inf", "zeros", "min", "max"))) for s in truth),
+            key=repr,
+        )
+        assert sorted((stats_key(*row) for row in stored), key=repr) == wanted, path
+    nans = query(
+        catalog,
+        "SELECT f.path, w.layer, w.weight, w.nan FROM weights w JOIN files f USING (file_id) WHERE w.nan > 0",
+    )
+    assert {row[0] for row in nans} == {str(folder / "broken.keras"), str(folder / "diverged.h5")}
+    assert sum(row[3] for row in nans if row[0].endswith("broken.keras")) == 3
+    findings = query(
+        catalog,
+        "SELECT DISTINCT f.path FROM findings JOIN files f USING (file_id) WHERE code = 'NAN_WEIGHTS'",
+    )
+    assert {row[0] for row in findings} == {row[0] for row in nans}
+    # Read again without values, a model's weights rows go with its old reading.
+    code, _ = cli(folder, "--catalog", catalog, "--workers", "2")
+    assert code == 0 and query(catalog, "SELECT count(*) FROM weights") == [(0,)]
+
+
+def test_scan_values_on_a_dask_cluster_makes_the_same_catalog(weighed, tmp_path):
+    import distributed
+
+    folder, _ = weighed
+    local, remote = tmp_path / "local.duckdb", tmp_path / "dask.duckdb"
+    cli(folder, "--catalog", local, "--values", "--workers", "1")
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+    ) as cluster:
+        cli(folder, "--catalog", remote, "--values", "--dask", cluster.scheduler_address)
+    for table in TABLES:
+        assert rows(remote, table) == rows(local, table), table
+    assert rows(local, "weights")

@@ -3,7 +3,8 @@
 They are small on purpose, and each shows something `model.summary()` cannot:
 `custom_wrapper` wraps a custom layer whose internal Dense no config lists, and
 `encoder` holds a custom block whose attention creates query/key/value layers.
-`scripts/make_examples.py` saves them into `example_files/` for the demo.
+`scripts/make_examples.py` saves them into `example_files/` for the demo, and the
+pair `build_finetuned` makes into `docs/examples/` for README's `diff --values`.
 """
 
 from __future__ import annotations
@@ -78,3 +79,33 @@ def build_encoder(keras: Any) -> Any:
     pooled = layers.GlobalAveragePooling1D(name="pool")(encoded)
     outputs = layers.Dense(3, activation="softmax", name="classifier")(pooled)
     return keras.Model(tokens, outputs, name="encoder")
+
+
+def build_finetuned(keras: Any, steps: int = 20) -> tuple[Any, Any]:
+    """A small classifier, and a copy fine-tuned for `steps` steps with its feature
+    extractor frozen (`encoder_1`, `encoder_2`, `norm`), as transfer learning does:
+    what `kerascope diff base.keras finetuned.keras --values` shows changed."""
+    import numpy as np
+
+    layers = keras.layers
+    base = keras.Sequential(
+        [
+            keras.Input(shape=(16,), name="features"),
+            layers.Dense(32, activation="relu", name="encoder_1"),
+            layers.Dense(32, activation="relu", name="encoder_2"),
+            layers.BatchNormalization(name="norm"),
+            layers.Dense(16, activation="relu", name="head_hidden"),
+            layers.Dense(3, activation="softmax", name="classifier"),
+        ],
+        name="transfer",
+    )
+    tuned = keras.models.clone_model(base)
+    tuned.set_weights(base.get_weights())
+    for name in ("encoder_1", "encoder_2", "norm"):
+        tuned.get_layer(name).trainable = False
+    tuned.compile(optimizer=keras.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy")
+    rng = np.random.default_rng(0)
+    features = rng.normal(size=(steps * 16, 16)).astype("float32")
+    labels = (features[:, 0] > 0).astype("int32") + (features[:, 1] > 1).astype("int32")
+    tuned.fit(features, labels, batch_size=16, epochs=1, shuffle=False, verbose=0)
+    return base, tuned
