@@ -331,8 +331,8 @@ def test_values_of_one_layer_over_http_fetch_its_bytes(keras3, tmp_path):
         report = kerascope.inspect(url, values="dense_3")
         with_values = served.bytes - before
     stored = (256 * 256 + 256) * 4
-    read = with_values - structure
-    assert stored <= read <= stored + 64 * 1024, f"fetched {read:,} bytes for {stored:,} stored"
+    read = with_values - structure  # some of the layer's blocks came with the metadata's
+    assert stored - structure <= read <= stored + 64 * 1024, f"fetched {read:,} bytes for {stored:,} stored"
     assert with_values < (tmp_path / "model.keras").stat().st_size / 4
     assert [w.stats for w in report["dense_3"].weights] == [w.stats for w in local_stats["dense_3"].weights]
     assert all(w.stats is None for w in report["dense_4"].weights)

@@ -168,6 +168,11 @@ class RemoteSource(Source):
                 raise KerascopeError(f"{url}: {remote_error(error)}") from None
         self.fs, self.path = _fs, _path or ""
         self.counter = _Counter()
+        # What one command learned of the store, shared by every opening of a file (a
+        # read, then each tensor's values): each file's size, and its blocks (at most
+        # MAX_BLOCKS a file), so that no block is fetched twice.
+        self.sizes: dict[str, int] = {}
+        self.blocks: dict[str, dict[int, bytes]] = {}
 
     @property
     def over_http(self) -> bool:
@@ -275,21 +280,26 @@ class RemoteSource(Source):
         return remote_http.page_links(page, path)
 
     def size(self, member: str = "") -> int:
-        size = self._info(member).get("size")
-        if not isinstance(size, int):
-            raise KerascopeError(f"{self.name}: the server does not say how large the file is")
-        return size
+        path = self._at(member)
+        if path not in self.sizes:
+            size = self._info(member).get("size")
+            if not isinstance(size, int):
+                raise KerascopeError(f"{self.name}: the server does not say how large the file is")
+            self.sizes[path] = size
+        return self.sizes[path]
 
     def within(self, member: str) -> Source:
         inner = RemoteSource(f"{self.name.rstrip('/')}/{member}", self.cache, self.fs, self._at(member))
-        inner.counter = self.counter
-        return inner
+        return self._sharing(inner)
 
     def parent(self) -> Source:
         url, path = self.name.rstrip("/").rpartition("/")[0], self.path.rstrip("/").rpartition("/")[0]
-        outer = RemoteSource(url, self.cache, self.fs, path)
-        outer.counter = self.counter
-        return outer
+        return self._sharing(RemoteSource(url, self.cache, self.fs, path))
+
+    def _sharing(self, other: RemoteSource) -> RemoteSource:
+        """`other`, counting against this command's budget and sharing what it learned."""
+        other.counter, other.sizes, other.blocks = self.counter, self.sizes, self.blocks
+        return other
 
     @property
     def fetched(self) -> int:
@@ -319,7 +329,7 @@ class _BlockReader(io.RawIOBase):
         self._source, self._path, self._size = source, path, size
         self._counter = source.counter
         self._position = 0
-        self._blocks: dict[int, bytes] = {}
+        self._blocks = source.blocks.setdefault(path, {})
         self._cache = cache / hashlib.sha256(key.encode()).hexdigest()[:32] if cache else None
 
     page_size = BLOCK
