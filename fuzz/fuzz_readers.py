@@ -5,7 +5,8 @@ Each input is a file: its first byte picks how it is presented (a plain file, th
 a genuine weights file, or the `model.safetensors` beside a Transformers config),
 or which byte decoder takes it directly (the JSON decoder with its pre-scan, or the
 pickle walker); the rest is the content. The contract under test: a reader returns
-a report or raises KerascopeError, the JSON decoder a value or KerascopeError, the
+a report or raises KerascopeError, each weight of the report its values where the
+reader says they are or KerascopeError, the JSON decoder a value or KerascopeError, the
 pickle walker what it found (it never raises), within the limits, and never anything
 else.
 
@@ -42,7 +43,7 @@ with atheris.instrument_imports(include=["kerascope", "pyfive"]):
 
 # Small limits keep each input fast; the limits' own checks are under test too. The
 # regression tests replay what the fuzzer found under the same file's limits.
-LIMITS = Limits(**json.loads((Path(__file__).parent / "limits.json").read_text()))
+LIMITS = Limits(**json.loads((Path(__file__).parent / "limits.json").read_text()), max_tensor_bytes=16 << 20)
 WORKSPACE = Path(tempfile.mkdtemp(prefix="kerascope-fuzz-"))
 SAVEDMODEL_MARK, CONFIG_MARK, SAFETENSORS_MARK, JSON_MARK, PICKLE_MARK = 0, 2, 3, 4, 5
 MARKS = 6
@@ -87,7 +88,12 @@ def test_one_input(data: bytes) -> None:
         return
     path = present(data)
     with contextlib.suppress(KerascopeError):
-        read_path(path, limits=LIMITS).to_json()
+        report = read_path(path, limits=LIMITS)
+        report.to_json()
+        for node in report.nodes:  # every weight's values, where the reader says they are
+            for weight in node.weights:
+                with contextlib.suppress(KerascopeError):
+                    weight.read_stats(LIMITS)
 
 
 def main() -> None:

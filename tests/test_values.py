@@ -16,6 +16,7 @@ import zipfile
 from pathlib import Path
 
 import h5py
+import jsonschema
 import numpy as np
 import pytest
 
@@ -39,6 +40,7 @@ from kerascope.decoders.tfjs_values import tfjs_tensors
 from kerascope.decoders.value_stats import tensor_stats
 from kerascope.errors import KerascopeError
 from kerascope.limits import LimitExceeded, Limits
+from kerascope.model.records import json_schema
 
 from support.corpus import CORPUS, corpus_params, corpus_rows, require_corpus
 from support.orbax_checkpoints import save_checkpoint
@@ -214,6 +216,7 @@ def test_keras3_dtype_policies_quantization_and_planted_nan(keras3, tmp_path):
         dtypes = {weight.dtype for node in report.nodes for weight in node.weights}
         assert dtypes >= {"bfloat16", "float16", "float32", "int8"}, case
         assert_report_values(report, expected)
+        jsonschema.validate(json.loads(report.to_json()), json_schema())
         codes = [(finding.code.value, finding.path) for finding in report.findings]
         assert ("NAN_WEIGHTS", "full") in codes and ("INF_WEIGHTS", "full") in codes, case
     full = cases["archive"][0].weight("full", 0)

@@ -1,4 +1,5 @@
-"""A separate interpreter that reads files for the fuzz tests, one per request.
+"""A separate interpreter that reads files for the fuzz tests, one per request: the
+report, then every weight's values.
 
 It never imports a framework, so a native hang or crash in it cannot take the
 test process down: the test kills and restarts it and reports what happened.
@@ -15,9 +16,19 @@ import sys, traceback
 from pathlib import Path
 from kerascope.errors import KerascopeError
 from kerascope.readers import read_path
+def read_values(report):  # every weight's values, as --values reads them: a value or one error each
+    for node in report.nodes:
+        for weight in node.weights:
+            try:
+                weight.read_stats()
+            except KerascopeError:
+                pass
+
 for line in sys.stdin:
     try:
-        read_path(Path(line.strip())).to_json()
+        report = read_path(Path(line.strip()))
+        report.to_json()
+        read_values(report)
         answer = "ok"
     except KerascopeError:
         answer = "error"
