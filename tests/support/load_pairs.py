@@ -522,9 +522,10 @@ def _tf_keras_into_keras3() -> list[Pair]:
 
 
 def _tf_keras() -> list[Pair]:
-    """tf_keras writes and loads."""
+    """tf_keras writes and loads; its legacy weights-only `.h5` meets the receiving
+    architecture as `to_json()` writes it (the weights + JSON pairs of the corpus)."""
     tk = {"writer": TF_KERAS}
-    h5 = {**tk, "save": LEGACY_WEIGHTS_H5, "into": "into.h5"}
+    h5 = {**tk, "save": LEGACY_WEIGHTS_H5, "into": "into.json"}
     return [
         pair("tk.weights-h5.identical", "tf_keras", MLP, **tk),
         pair("tk.weights-h5.renamed", "tf_keras", MLP, MLP_RENAMED, renames=RENAMES, **tk),
