@@ -165,6 +165,7 @@ def without_values(text: str) -> str:
 # -- running the workers ------------------------------------------------------------------------
 CHUNK = 45  # pairs per worker process: one TensorFlow import (~7 s) per chunk
 SLOTS = 2  # worker processes at a time (the machine the suite runs on has 2 cores)
+WORKER_SECONDS = 900  # a worker still running after this is killed: the run fails, it never hangs
 
 
 def _environment() -> dict[str, str]:
@@ -189,48 +190,69 @@ def _jobs(pairs: list[Pair], side: str) -> list[tuple[str, list[str]]]:
     return sorted(jobs, key=lambda job: -len(job[1]))
 
 
+@dataclass
+class _Worker:
+    """One worker process and the files it writes."""
+
+    process: subprocess.Popen[bytes]
+    output: Path
+    log: Path
+    deadline: float
+
+    @classmethod
+    def start(cls, phase: str, library: str, ids: list[str], folder: Path, number: int) -> _Worker:
+        output, log = folder / f"{phase}-{library}-{number}.json", folder / f"{phase}-{library}-{number}.log"
+        command = [
+            sys.executable,
+            "-m",
+            "support.load_truth_worker",
+            phase,
+            library,
+            str(folder),
+            str(output),
+        ]
+        with log.open("w") as stream:
+            process = subprocess.Popen(
+                [*command, *ids], cwd=TESTS, env=_environment(), stdout=stream, stderr=stream
+            )
+        return cls(process, output, log, time.monotonic() + WORKER_SECONDS)
+
+    def failure(self) -> str | None:
+        """Why this worker failed (it exited non-zero, or ran past its deadline and was
+        killed), or None while it runs or once it succeeded."""
+        code = self.process.poll()
+        if code is None and time.monotonic() > self.deadline:
+            self.process.kill()
+            self.process.wait()
+            return f"ran over {WORKER_SECONDS} s and was killed"
+        return None if code in (None, 0) else f"exited with {code}"
+
+
 def _run_phase(phase: str, jobs: list[tuple[str, list[str]]], folder: Path) -> dict[str, Any]:
     """The workers for `phase`, `SLOTS` at a time, largest first; their results merged."""
     waiting = list(enumerate(jobs))
-    running: list[tuple[subprocess.Popen[bytes], Path, Path]] = []
+    running: list[_Worker] = []
     results: dict[str, Any] = {}
-
-    def finish(process: subprocess.Popen[bytes], output: Path, log: Path) -> None:
-        code = process.wait(timeout=900)
-        if code != 0:
-            raise HarnessError(
-                f"the worker writing {output.name} exited with {code}:\n{log.read_text()[-3000:]}"
-            )
-        results.update(json.loads(output.read_text()))
-
-    while waiting or running:
-        while waiting and len(running) < SLOTS:
-            number, (library, ids) = waiting.pop(0)
-            output, log = (
-                folder / f"{phase}-{library}-{number}.json",
-                folder / f"{phase}-{library}-{number}.log",
-            )
-            command = [
-                sys.executable,
-                "-m",
-                "support.load_truth_worker",
-                phase,
-                library,
-                str(folder),
-                str(output),
-                *ids,
-            ]
-            with log.open("w") as stream:
-                process = subprocess.Popen(
-                    command, cwd=TESTS, env=_environment(), stdout=stream, stderr=stream
-                )
-            running.append((process, output, log))
-        done = next((job for job in running if job[0].poll() is not None), None)
-        if done is None:
+    try:
+        while waiting or running:
+            while waiting and len(running) < SLOTS:
+                number, (library, ids) = waiting.pop(0)
+                running.append(_Worker.start(phase, library, ids, folder, number))
+            for worker in list(running):
+                failure = worker.failure()
+                if failure:
+                    raise HarnessError(
+                        f"the worker for {worker.output.name} {failure}:\n{worker.log.read_text()[-3000:]}"
+                    )
+                if worker.process.returncode == 0:
+                    running.remove(worker)
+                    results.update(json.loads(worker.output.read_text()))
             time.sleep(0.2)
-            continue
-        running.remove(done)
-        finish(*done)
+    finally:
+        for worker in running:
+            if worker.process.poll() is None:
+                worker.process.kill()
+                worker.process.wait()
     return results
 
 
