@@ -6,9 +6,9 @@ subprocesses (`support.load_truth_worker`), each of one library and one
 phase: all the writers first, then all the loaders, two processes at a time,
 so a library's generation, its global name counters and its registered
 classes never leak into another's (within a process, Keras's session is
-cleared before each pair and every layer is named). Nothing here imports kerascope: every field below is
-observed from Keras, from the values it left in the model, or from the files
-with h5py.
+cleared before each pair and every layer is named). Nothing here imports
+kerascope: every field below is observed from Keras, from the values it left
+in the model, or from the files with h5py.
 
 How each field of a `Truth` is observed:
 
@@ -60,14 +60,18 @@ How each field of a `Truth` is observed:
   "expected 2 variables, but received 0"); `seen="message"` when parsed from a
   loader's error or warning (legacy `Shape mismatch in layer #k (named X)…`,
   `Skipping loading weights for layer #k…`, TensorFlow's `Cannot assign value
-  to variable ' x/kernel:0': Shape mismatch…`). Keras stops at a layer's first
+  to variable ' x/kernel:0': Shape mismatch…`). `path` is the receiving
+  layer that owns the variable ("optimizer" for an optimizer slot, None when
+  the printed name matches no variable). Keras stops at a layer's first
   refused variable, so compare at the layer level.
-* `count_mismatch`: `{path, expected, found}` parsed from Keras's texts
+* `count_mismatch`: `{path, name, expected, found}` parsed from Keras's texts
   (`Layer 'x' expected N variables, but received M…`, legacy `Weight count
   mismatch for layer #k (named x…)`, `Skipping loading of weights for layer #k
-  (named x) due to mismatch in number of weights…`); `path` is the receiving
-  layer the message names (the one layer of that name; a name several layers
-  share, like two LSTMs' `lstm_cell`, gives every path that has it).
+  (named x) due to mismatch in number of weights…`): first from each `failed`
+  object's own message (its path known), then from the error and warnings for
+  a layer those did not cover, where `path` is found by the printed name (a
+  name several layers share, like two LSTMs' `lstm_cell`, gives every path
+  that has it).
 * `layer_count`: `{expected, found}` from legacy `Layer count mismatch…`, or None.
 * `failed`: the objects Keras itself lists as not loaded, `{path, message}`:
   for Keras 3's `.keras`/`.weights.h5` walk, the failures it collected (watched
