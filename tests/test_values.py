@@ -328,8 +328,10 @@ def test_values_of_one_layer_over_http_fetch_its_bytes(keras3, tmp_path):
     with range_server(tmp_path) as (base, served):
         url = f"{base}/model.keras"
         before = served.bytes
-        kerascope.inspect(url)
+        plain = kerascope.inspect(url)
         structure = served.bytes - before
+        # The report names where the values are and keeps nothing it fetched.
+        assert not plain.weight("dense_3", 0).location.file.source.blocks
         before = served.bytes
         report = kerascope.inspect(url, values="dense_3")
         with_values = served.bytes - before

@@ -84,6 +84,8 @@ class Made:
     objects: dict[str, Any] | None = None
     # The findings of the file read statically, when they were made before the walk (`load`).
     file_findings: list[Finding] | None = field(default=None, repr=False)
+    # Where the file was read from: what it fetched is forgotten once the report is made.
+    source: Any = field(default=None, repr=False)
 
 
 def make_report(target: Target, request: Request) -> Made:
@@ -96,6 +98,8 @@ def make_report(target: Target, request: Request) -> Made:
     report = made.report
     derived = _annotate(report, request, failures)
     valued = _values(report, request)
+    if made.source is not None:
+        made.source.forget()  # a report holds no fetched bytes; values asked for later fetch theirs
     checked = made.file_findings if made.file_findings is not None else _check(report, failures)
     report.findings = [*checked, *derived, *valued, *failure_findings(failures.take(), request.debug)]
     return made
@@ -113,9 +117,10 @@ def _read(target: Target, request: Request, failures: Failures) -> Made:
     from kerascope.readers import read
 
     config = _source(resolve_saved(request.config, "--config"), request.cache) if request.config else None
-    report = read(_source(target, request.cache), request.limits, config)
+    source = _source(target, request.cache)
+    report = read(source, request.limits, config)
     if not request.load:
-        return Made(report)
+        return Made(report, source=source)
     if isinstance(target, RemoteTarget):
         raise KerascopeError(f"{target.url}: --load reads local files only; download it first")
     # A check that failed is an error-level finding of the file: it refuses the load too.

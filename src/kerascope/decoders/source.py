@@ -105,6 +105,10 @@ class Source:
         """Bytes fetched from a remote store so far; None for a local source."""
         return None
 
+    def forget(self) -> None:
+        """Drop what was fetched and kept for the reads still to come (a remote
+        store's blocks); a later read fetches what it needs again."""
+
 
 class LocalSource(Source):
     def __init__(self, path: Path) -> None:
@@ -170,7 +174,7 @@ class RemoteSource(Source):
         self.counter = _Counter()
         # What one command learned of the store, shared by every opening of a file (a
         # read, then each tensor's values): each file's size, and its blocks (at most
-        # MAX_BLOCKS a file), so that no block is fetched twice.
+        # MAX_BLOCKS a file), so that no block is fetched twice; `forget` drops them.
         self.sizes: dict[str, int] = {}
         self.blocks: dict[str, dict[int, bytes]] = {}
 
@@ -295,6 +299,10 @@ class RemoteSource(Source):
     def parent(self) -> Source:
         url, path = self.name.rstrip("/").rpartition("/")[0], self.path.rstrip("/").rpartition("/")[0]
         return self._sharing(RemoteSource(url, self.cache, self.fs, path))
+
+    def forget(self) -> None:
+        self.sizes.clear()
+        self.blocks.clear()
 
     def _sharing(self, other: RemoteSource) -> RemoteSource:
         """`other`, counting against this command's budget and sharing what it learned."""

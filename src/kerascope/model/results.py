@@ -142,7 +142,9 @@ class ModelDiff(Displayed):
         return not self.layers and (self.values is None or self.values.same)
 
     def __repr__(self) -> str:
-        verdict = "same" if self.same else f"{len(self.layers)} layers differ"
+        verdict = (
+            "same" if self.same else f"{len(self.layers)} layers differ" if self.layers else "values differ"
+        )
         return f"<ModelDiff {self.a_source} -> {self.b_source}: {verdict}>"
 
     def to_dict(self) -> dict[str, Any]:
