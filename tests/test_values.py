@@ -126,6 +126,15 @@ def test_savedmodel_variables(zoo, name):
     assert_report_values(report, checkpoint_arrays(folder / "variables" / "variables"), model.count_params())
 
 
+def test_a_keras3_export(keras3, tmp_path):
+    """`model.export()`: a SavedModel without Keras metadata, its variables the root's."""
+    model = keras3.Sequential([keras3.Input((3,)), keras3.layers.Dense(4), keras3.layers.Dense(2)])
+    model.export(tmp_path / "export", verbose=False)
+    report = kerascope.inspect(tmp_path / "export", values=True)
+    truth = checkpoint_arrays(tmp_path / "export" / "variables" / "variables")
+    assert_report_values(report, truth, model.count_params())
+
+
 @pytest.mark.parametrize("name", ["nested", "recurrent", "multi_io"])
 def test_tfjs_shards(zoo, name):
     model, model_json = zoo.saved(name, "tf_keras.tfjs")
