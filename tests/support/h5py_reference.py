@@ -141,6 +141,10 @@ class ReferenceIndex:
     def attrs(self, path: str) -> ReferenceAttributes:
         return ReferenceAttributes(self.top[path].attrs if path else self.top.attrs)
 
+    def address(self, path: str) -> int:
+        """Where libhdf5 says the object's header is (what a weight's values are found from)."""
+        return h5py.h5o.get_info(self.top.id, self._resolve(path).encode("utf-8")).addr
+
     def weight(self, path: str, name: str | None) -> WeightInfo:
         dataset = h5py.h5d.open(self.top.id, path.encode("utf-8"))
         where = f"/{path}"
