@@ -1,10 +1,17 @@
-"""Undoing a CRLF-to-LF conversion of a binary file, in memory, when its structure allows.
+"""Undoing a line-ending conversion of a binary file, in memory, when its structure allows.
 
 Git (with `autocrlf` or a `text` attribute) and text-mode transfers turn every
-`\\r\\n` in a file into `\\n`. In a binary file that removes bytes: an HDF5 file's
-signature (`\\x89HDF\\r\\n\\x1a\\n`) loses its CR, and a protobuf message written by a
-Windows tool (TensorFlow.NET pretty-prints JSON with CRLF line ends inside
-`keras_metadata.pb`) keeps length prefixes that now overshoot.
+`\\r\\n` in a file into `\\n` on the way in, and every `\\n` into `\\r\\n` on the way
+out to Windows. In a binary file either changes bytes: an HDF5 file's signature
+(`\\x89HDF\\r\\n\\x1a\\n`) loses its CR; a protobuf message written by a Windows tool
+(TensorFlow.NET pretty-prints JSON with CRLF line ends inside `keras_metadata.pb`)
+keeps length prefixes that now overshoot; and one that went out to Windows has a
+CR before every byte 0x0A, its first tag (`\\x0a`, field 1) included, which no
+parser (TensorFlow's own included) reads as the message it was.
+
+A CR put before every LF is undone by taking every CR before an LF out again
+(`inserted_crs`, `remove_inserted_crs`); the caller keeps the copy only when it
+parses, as its length prefixes must then all agree.
 
 A protobuf message says how long each field is, so the conversion can be undone
 where the lost CRs were in text: a length-delimited field is read as a nested
@@ -30,6 +37,18 @@ class _OutOfSteps(Exception):
 def converted(data: bytes) -> bool:
     """Bytes that may have lost their CRs: line feeds, and not one carriage return."""
     return b"\n" in data and b"\r" not in data
+
+
+def inserted_crs(data: bytes) -> bool:
+    """Bytes that may have had a CR put before every LF (LF to CRLF): every LF has one."""
+    lines = data.count(b"\n")
+    return lines > 0 and data.count(b"\r\n") == lines
+
+
+def remove_inserted_crs(data: bytes) -> bytes:
+    """`data` with the CR before every LF taken out: the bytes before an LF-to-CRLF
+    conversion, when it had one (a parse of the copy says)."""
+    return data.replace(b"\r\n", b"\n")
 
 
 def repair_protobuf(data: bytes) -> bytes | None:
