@@ -122,7 +122,8 @@ def test_corpus_reads_import_nothing_and_run_nothing(tmp_path):
 
 def test_weights_saved_on_windows_nest_like_slashes():
     """tf.keras 2.15 on Windows wrote `layers\\lstm` and `layers\\lstm\\cell` as two
-    top-level keys: the cell is the LSTM's sublayer, with the LSTM's weights."""
+    top-level keys: the cell is the LSTM's sublayer (the LSTMCell Keras names
+    `lstm_cell`), with the LSTM's weights."""
     import io
     import zipfile
 
@@ -132,7 +133,9 @@ def test_weights_saved_on_windows_nest_like_slashes():
     path = CORPUS / "keras_v3" / "AidenCohen31__Fetch__model.keras"
     report = kerascope.inspect(path)
     assert not report.findings
-    assert report["lstm/cell"].weights and report["lstm"].total_params == report["lstm/cell"].total_params
+    cell = report["lstm/lstm_cell"]
+    assert cell.class_name == "LSTMCell" and cell.weights
+    assert report["lstm"].total_params == cell.total_params
     sizes = []
     with zipfile.ZipFile(path) as archive, h5py.File(io.BytesIO(archive.read("model.weights.h5"))) as handle:
         handle.visititems(

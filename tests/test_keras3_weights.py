@@ -6,6 +6,7 @@ against the live model that saved it."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import zipfile
 
@@ -164,12 +165,19 @@ def test_config_pairs_only_with_weights(saved, capsys):
     assert err.count("\n") == 1 and "is not a .keras file" in err
 
 
-def test_weights_of_another_model_are_a_mismatch(saved):
+def test_weights_of_another_model_are_a_mismatch(saved, keras3):
+    """The nested model's weights meet the multi_io config: Keras 3 matches groups by
+    path, finds Dense groups whose shapes do not fit, and refuses; the finding says so
+    in its words."""
     _model, folder = saved["nested"]
     other = saved["multi_io"][1] / "model.keras"
     report = kerascope.inspect(folder / "model.weights.h5", config=other)
-    assert "WEIGHTS_MISMATCH" in {finding.code for finding in report.findings}
-    assert report.total_params is None
+    [mismatch] = [finding for finding in report.findings if finding.code == "WEIGHTS_MISMATCH"]
+    with pytest.raises(ValueError, match="could not be loaded") as refused:
+        keras3.saving.load_model(other).load_weights(folder / "model.weights.h5")
+    failing = re.findall(r"<Dense name=(\w+), built=True>", str(refused.value).rsplit("\n", 1)[-1])
+    assert f"at {failing[0]!r} (and {len(failing) - 1} more layers)" in mismatch.message
+    assert "`variable.assign(value)` must match" in mismatch.message
 
 
 def _extracted(folder):

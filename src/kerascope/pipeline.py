@@ -128,6 +128,7 @@ def _load(
 ) -> tuple[ModelReport, dict[str, Any]]:
     """The file through Keras's own loader, chosen by the Keras that wrote it (as the
     static `report` says), walked."""
+    from kerascope.addressing.generations import report_loader
     from kerascope.live.loader import KERAS_2, KERAS_3, load_model
     from kerascope.live.walk import walk_live
 
@@ -138,8 +139,8 @@ def _load(
                 f"{target.path}: not loaded: {unsafe[0].code} ({len(unsafe)} error-level finding"
                 f"{'s' if len(unsafe) != 1 else ''}; see kerascope check); pass --trust to load it anyway"
             )
-    written_by_keras_3 = (report.keras_version or "").startswith("3") or report.format == Format.KERAS
-    package = KERAS_3 if written_by_keras_3 and report.format != Format.SAVEDMODEL else KERAS_2
+    keras3 = report_loader(report).keras3 and report.format != Format.SAVEDMODEL
+    package = KERAS_3 if keras3 else KERAS_2
     model = load_model(target.path, package, architecture_only=report.format == Format.JSON)
     return walk_live(model, str(target.path), limits)
 

@@ -62,7 +62,8 @@ def recorded(row: dict[str, str], column: str) -> str | None:
 def classes_named(notable: str) -> set[str]:
     """Classes the manifest says a file holds ("has LSTM,Bidirectional", "Lambda")."""
     named: set[str] = set()
-    for match in re.finditer(r"has ([A-Z][A-Za-z0-9_,]+)", notable):
+    # "has LSTM,Bidirectional" ends a clause (`;` or the end); "repo also has X.keras" names no class.
+    for match in re.finditer(r"has ([A-Z][A-Za-z0-9_,]+)(?=;|$)", notable):
         named.update(match.group(1).split(","))
     for match in re.finditer(r"custom/non-core layer ([A-Za-z0-9_,]+)", notable):
         named.update(match.group(1).split(","))

@@ -15,6 +15,7 @@ from typing import Any
 
 from kerascope.limits import Limits, check_time
 from kerascope.model import paths
+from kerascope.model.params import sum_params
 from kerascope.model.records import LayerNode, ModelReport
 from kerascope.model.topology import MODEL_KEYS, entry_name
 from kerascope.model.vocabulary import Fact, Format, Origin, Role
@@ -114,27 +115,11 @@ class LayerTree:
             stack.extend(self._at[path] for path in reversed(node.children))
         return order
 
-    def sum_params(self, unknown: Collection[str] = (), split: bool = False) -> None:
-        """Each node's total: its own variables plus its children's totals.
-
-        A node in `unknown` (its own variables could not be read) has no total,
-        and neither has any node above it. With `split`, the trainable and
-        non-trainable totals too, wherever every variable below says whether it
-        trains."""
-        for node in reversed(self.nodes()):
-            children = [self._at[path] for path in node.children]
-            if node.path in unknown or any(child.total_params is None for child in children):
-                node.total_params = node.trainable_params = node.non_trainable_params = None
-                continue
-            node.total_params = sum(w.size for w in node.weights) + sum(c.total_params or 0 for c in children)
-            if not split or any(w.trainable is None for w in node.weights):
-                continue
-            if any(child.trainable_params is None for child in children):
-                continue
-            node.trainable_params = sum(w.size for w in node.weights if w.trainable) + sum(
-                c.trainable_params or 0 for c in children
-            )
-            node.non_trainable_params = node.total_params - node.trainable_params
+    def sum_params(self, unknown: Collection[str] = ()) -> None:
+        """Each node's totals: its own variables plus its children's, each variable
+        counted once (`params.sum_params`). A node in `unknown` (its own variables
+        could not be read) has no totals, nor has any node above it."""
+        sum_params(self.nodes(), self.children, unknown)
 
     def report(self, source: str, format: Format, **facts: Any) -> ModelReport:
         return ModelReport(nodes=self.nodes(), source=source, format=format, **facts)

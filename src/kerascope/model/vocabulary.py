@@ -113,6 +113,19 @@ _RANKS = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2}
 
 
 @unique
+class LoadStatus(Vocabulary):
+    """What happens to one layer when weights meet an architecture."""
+
+    MATCHED = "matched"  # its weights are found and fit
+    MISSING = "missing"  # Keras looks for its weights and finds none
+    COUNT_MISMATCH = "count_mismatch"  # another number of weights than the layer holds
+    SHAPE_MISMATCH = "shape_mismatch"  # a weight of another shape
+    UNINITIALIZED = "uninitialized"  # nothing is loaded into it, and Keras says nothing
+    MISPLACED = "misplaced"  # it receives weights saved from another layer, without a word
+    UNKNOWN = "unknown"  # a class whose variables kerascope's rules do not know
+
+
+@unique
 class Code(Vocabulary):
     """Stable finding codes: what `check` and the readers report. Each code's
     severity and fix are in `model/findings.py`'s table."""

@@ -12,6 +12,7 @@ signatures, and every variable as the root's own weight, one flat list.
 
 from __future__ import annotations
 
+from kerascope.addressing.object_graph import ObjectGraph, model_variables
 from kerascope.decoders.saved_model_proto import GraphBudget, SavedModelInfo
 from kerascope.decoders.source import Source
 from kerascope.decoders.tensor_bundle import BundleIndex
@@ -19,7 +20,6 @@ from kerascope.limits import Limits
 from kerascope.model.records import Finding, LayerNode, ModelReport, WeightInfo
 from kerascope.model.tree import LayerTree
 from kerascope.model.vocabulary import Fact, Format, Origin, Role
-from kerascope.readers.savedmodel_variables import ObjectGraph, model_variables
 
 NO_CONFIG = "not stored in the file: an exported SavedModel keeps a graph and variables, no Keras config"
 # The checkpoint's own record of the object graph (a string tensor), not a variable.
@@ -45,10 +45,7 @@ def read_export(
             root.weights, problems = _checkpoint_variables(bundle), []
         root.origin[Fact.WEIGHTS] = Origin.WEIGHTS
         findings += problems
-        tree.sum_params(
-            unknown={root.path} if problems else (),
-            split=all(weight.trainable is not None for weight in root.weights),
-        )
+        tree.sum_params(unknown={root.path} if problems else ())
     return tree.report(
         folder.name, Format.SAVEDMODEL_EXPORT, findings=findings, signatures=graph.signatures_json()
     )

@@ -3,8 +3,8 @@
 Keras 3 writes the same tree (`layers/dense/vars/0`) into an HDF5 file, into the
 members of an `.npz` archive, or across HDF5 shards listed by a `.weights.json`
 index, as its own `H5IOStore`, `NpzIOStore` and `ShardedH5IOStore` do. Each store
-here answers the same few questions about that tree, so one merge
-(`keras_weights.py`) serves them all. A key saved on Windows with `\\` separators
+here answers the same few questions about that tree (`addressing.WeightStore`),
+so one rule (`addressing/saving_lib.py`) finds every layer's weights in all of them. A key saved on Windows with `\\` separators
 (`dec\\_layer_checkpoint_dependencies\\conv2d`) is nested like `/`.
 
 Nothing is loaded: HDF5 datasets and `.npy` members are described from their
@@ -20,8 +20,9 @@ import json
 import math
 import zipfile
 from collections.abc import Callable, Collection
-from typing import IO, Any, Protocol
+from typing import IO, Any
 
+from kerascope.addressing.stores import WeightStore
 from kerascope.decoders.hdf5 import H5Index, attr_text, join, open_file
 from kerascope.decoders.pickled_values import (
     ARRAY_GLOBALS,
@@ -41,23 +42,6 @@ from kerascope.model.vocabulary import Code
 NPY_MAGIC = b"\x93NUMPY"
 NPY_HEADER_LIMIT = 64 * 1024  # numpy's own default for a header it will parse
 BUFFER = 64 * 1024  # a pickle is walked opcode by opcode: read it through a buffer
-
-
-class WeightStore(Protocol):
-    def children(self, path: str) -> list[str]: ...
-
-    def is_group(self, path: str) -> bool: ...
-
-    def is_dataset(self, path: str) -> bool: ...
-
-    def layer_name(self, vars_path: str) -> str | None: ...
-
-    def weight(self, path: str) -> WeightInfo: ...
-
-    def unreadable(self, vars_path: str) -> bool:
-        """Whether a layer's variables exist but cannot be read (a missing shard,
-        a pickle the reader cannot follow): its parameters are unknown, not zero."""
-        ...
 
 
 class H5Store:

@@ -18,15 +18,14 @@ those names.
 
 from __future__ import annotations
 
+from kerascope.addressing import expand, loading_generation, place_group
 from kerascope.decoders.hdf5 import H5Index, attr_list, attr_text, join, open_file
 from kerascope.decoders.json_text import load_json
 from kerascope.decoders.source import Source
 from kerascope.errors import KerascopeError
 from kerascope.limits import LimitExceeded, Limits
-from kerascope.model.records import Finding, LayerNode, ModelReport
-from kerascope.model.tree import LayerTree
-from kerascope.model.vocabulary import Format, Role
-from kerascope.readers import scoped_weights
+from kerascope.model.records import Finding, LayerNode, ModelReport, WeightInfo
+from kerascope.model.vocabulary import Fact, Format, Origin, Role
 from kerascope.readers.config import build_tree, configless_tree
 from kerascope.readers.keras_layout import read_weights
 from kerascope.readers.probe import Kind, Probe
@@ -99,7 +98,11 @@ def _read_legacy(source: Source, index: H5Index, limits: Limits, findings: list[
         tree = build_tree(config, None, limits)
     else:
         tree = configless_tree(source.stem, NO_CONFIG, limits)
+        # Its own variables, if any, are in `top_level_model_weights`; its layers' in their groups.
+        tree.root.origin[Fact.WEIGHTS] = Origin.WEIGHTS
 
+    version = attr_text(stored, "keras_version") or attr_text(index.attrs(weights_root), "keras_version")
+    made = expand(tree, loading_generation(version, False).keras3).made
     for position, name in enumerate(layer_names or []):
         group = join(weights_root, name)
         top = tree.child(tree.root, name)
@@ -108,14 +111,14 @@ def _read_legacy(source: Source, index: H5Index, limits: Limits, findings: list[
             if config_text is None:
                 top.config_error, top.index = NO_CONFIG, position
         if index.is_group(group):
-            _place_group(index, tree, top, group)
+            place_group(tree, top, _group_weights(index, top, group), made)
     top_level = join(weights_root, TOP_LEVEL_WEIGHTS)
-    if index.is_group(top_level):
-        _place_group(index, tree, tree.root, top_level)
+    if index.is_group(top_level):  # the model's own variables, none of its layers'
+        tree.root.weights.extend(_group_weights(index, tree.root, top_level))
+        tree.root.origin[Fact.WEIGHTS] = Origin.WEIGHTS
     if layer_names is not None:
         tree.sum_params()
 
-    version = attr_text(stored, "keras_version") or attr_text(index.attrs(weights_root), "keras_version")
     backend = attr_text(stored, "backend") or attr_text(index.attrs(weights_root), "backend")
     training_text = attr_text(stored, "training_config")
     return tree.report(
@@ -128,9 +131,13 @@ def _read_legacy(source: Source, index: H5Index, limits: Limits, findings: list[
     )
 
 
-def _place_group(index: H5Index, tree: LayerTree, top: LayerNode, group: str) -> None:
+def _group_weights(index: H5Index, top: LayerNode, group: str) -> list[WeightInfo]:
+    """The weights a layer's group lists in `weight_names`, in that order (the order
+    Keras pairs them with the layer's variables)."""
+    found = []
     for weight_name in attr_list(index.attrs(group), "weight_names") or []:
         dataset = join(group, weight_name)
         if not index.is_dataset(dataset):
             raise KerascopeError(f"weight {weight_name!r} of layer {top.name!r} is listed but not stored")
-        scoped_weights.place(tree, top, index.weight(dataset, weight_name.removesuffix(":0")))
+        found.append(index.weight(dataset, weight_name.removesuffix(":0")))
+    return found

@@ -13,13 +13,13 @@ from __future__ import annotations
 from contextlib import ExitStack
 from typing import IO, Any
 
+from kerascope.addressing import expand, loading_generation, place_named
 from kerascope.decoders.json_text import load_json, text_or_none
 from kerascope.decoders.source import Source
 from kerascope.errors import KerascopeError
 from kerascope.limits import LimitExceeded, Limits
 from kerascope.model.records import Finding, ModelReport, WeightInfo
 from kerascope.model.vocabulary import Format
-from kerascope.readers import scoped_weights
 from kerascope.readers.config import build_tree
 from kerascope.readers.keras_layout import read_weights
 from kerascope.readers.probe import Kind, Probe
@@ -81,23 +81,26 @@ def _tfjs(source: Source, document: dict[str, Any], limits: Limits) -> ModelRepo
     if not isinstance(model, dict) or not isinstance(model.get("config"), (dict, list)):
         raise KerascopeError("modelTopology holds no model config")
     tree = build_tree(model, source.stem, limits)
+    keras_version = text_or_none(topology.get("keras_version"))
+    made = expand(tree, loading_generation(keras_version, False).keras3).made
     manifest = document.get("weightsManifest")
     weighed = isinstance(manifest, list)
+    weights = []
     for group in manifest if weighed else []:
         for entry in (group.get("weights") if isinstance(group, dict) else None) or []:
             if isinstance(entry, dict) and isinstance(entry.get("name"), str):
                 shape = weight_shape(entry.get("shape", []), f"weightsManifest weight {entry['name']!r}")
-                scoped_weights.place(
-                    tree,
-                    tree.root,
-                    WeightInfo(name=entry["name"], shape=shape, dtype=text_or_none(entry.get("dtype"))),
+                weights.append(
+                    WeightInfo(name=entry["name"], shape=shape, dtype=text_or_none(entry.get("dtype")))
                 )
+    # TensorFlow.js loads a weight into the variable of its name (tfjs-layers `loadWeights`).
     if weighed:
+        place_named(tree, tree.root, weights, made)
         tree.sum_params()
     return tree.report(
         source.name,
         Format.TFJS,
         training_config=topology.get("training_config") or document.get("trainingConfig"),
-        keras_version=text_or_none(topology.get("keras_version")),
+        keras_version=keras_version,
         backend=text_or_none(topology.get("backend")),
     )

@@ -89,9 +89,12 @@ def read(probe: Probe, config: Source | None) -> ModelReport:
         tree = build_tree(backbone_config, None, limits)
         backbone = tree.root
     with ExitStack() as opened:
-        unknown = attach_saved_weights(tree, members, WEIGHTS_STEM, backbone, opened, limits, findings)
+        version = text_or_none(metadata.get("keras_version"))
+        unknown = attach_saved_weights(
+            tree, members, WEIGHTS_STEM, backbone, opened, limits, findings, version
+        )
         if backbone is not tree.root:
-            unknown |= _attach_task_weights(tree, backbone, members, opened, limits, findings)
+            unknown |= _attach_task_weights(tree, backbone, members, opened, limits, findings, version)
     tree.sum_params(unknown=unknown)
     _check_parameter_count(metadata, backbone, findings)
     return tree.report(
@@ -111,12 +114,15 @@ def _attach_task_weights(
     opened: ExitStack,
     limits: Limits,
     findings: list[Finding],
+    keras_version: str | None,
 ) -> set[str]:
     """The task's own layers from `task.weights.*`; whatever they leave unknown, the
     backbone keeps the total its own weights give it."""
     if not any(name.startswith(f"{TASK_WEIGHTS_STEM}.") for name in members.names):
         return {tree.root.path}
-    unknown = attach_saved_weights(tree, members, TASK_WEIGHTS_STEM, tree.root, opened, limits, findings)
+    unknown = attach_saved_weights(
+        tree, members, TASK_WEIGHTS_STEM, tree.root, opened, limits, findings, keras_version
+    )
     return {path for path in unknown if path != backbone.path and not path.startswith(backbone.path + "/")}
 
 

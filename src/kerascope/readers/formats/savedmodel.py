@@ -25,6 +25,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from kerascope.addressing import expand, loading_generation
+from kerascope.addressing.object_graph import ObjectGraph, attach_layer_variables
 from kerascope.decoders.json_text import load_json, text_or_none
 from kerascope.decoders.line_endings import converted, inserted_crs, remove_inserted_crs, repair_protobuf
 from kerascope.decoders.protobuf import METADATA_FILE, saved_metadata_nodes
@@ -46,7 +48,6 @@ from kerascope.readers.config import build_tree, chain_stored_shapes, node_facts
 from kerascope.readers.graph_ops import WATCHED_OPS, unsafe_op_findings
 from kerascope.readers.probe import Kind, Probe
 from kerascope.readers.savedmodel_export import read_export
-from kerascope.readers.savedmodel_variables import ObjectGraph, attach_layer_variables
 
 WHAT = "a SavedModel"
 KIND = Kind.SAVEDMODEL
@@ -196,6 +197,7 @@ def _read_keras(
     tree = build_tree(_serialized(root_document), folder.label, limits)
     limits.check_layers(len(tree) + len(documents))
     layers = _place_documents(tree, documents)
+    expand(tree, loading_generation(root_document.get("keras_version"), False).keras3)
     if graph is not None and graph.nodes and bundle is not None:
         disagreement = _disagreement(documents, graph)
         if disagreement:

@@ -1,5 +1,9 @@
 """A SavedModel's variables: which object holds each, and its dtype and shape.
 
+Keras's own rule for a SavedModel (tf_keras `saving/legacy/saved_model/load.py`)
+is the object graph's: TensorFlow restores each variable into the object that
+holds it, found by the path its checkpoint key spells, whatever the names.
+
 `saved_model.pb`'s object graph lists every tracked object with its children by
 local name: a Keras layer's own variables are children named as Keras named
 them (`kernel`), or sit inside a list or dict the layer holds; its sublayers are
@@ -22,12 +26,12 @@ from collections.abc import Iterator
 
 from kerascope.decoders.saved_model_proto import GraphBudget, SavedNode, SavedVariable
 from kerascope.decoders.tensor_bundle import BundleEntry, BundleIndex
+from kerascope.families import known_class
 from kerascope.limits import LimitExceeded
 from kerascope.model.findings import finding
 from kerascope.model.records import Finding, LayerNode, WeightInfo
 from kerascope.model.tree import LayerTree
-from kerascope.model.vocabulary import Code, Fact, Origin
-from kerascope.readers.config import is_input_class
+from kerascope.model.vocabulary import Code, Fact, Kind, Origin
 
 # Children SavedModel adds to every Keras layer and model: lists of all the
 # variables below, functions, and the `keras_api` object that holds more of them.
@@ -263,17 +267,31 @@ def attach_layer_variables(
         node.weights = sorted(weights, key=lambda w: w.trainable is False)
         node.origin[Fact.WEIGHTS] = Origin.WEIGHTS
     placed = {node.path for node in layers.values()}
+    described = {(node.name, node.class_name): node for node in layers.values()}
     for node in tree.nodes():
+        if node.path in placed or _is_input(node) or node.origin.get(Fact.STRUCTURE) == Origin.DERIVED:
+            continue
+        twin = described.get((node.name, node.class_name))
+        if twin is not None and twin.config == node.config:
+            # A layer two models' configs list (one nested in the other) is one object,
+            # described once: the same variables, counted once.
+            node.weights = twin.weights
+            node.origin[Fact.WEIGHTS] = Origin.WEIGHTS
+            continue
         # An input layer has no variables; a tf_keras Sequential does not track its own.
-        if node.path not in placed and not is_input_class(node.class_name):
-            problem(
-                Code.WEIGHTS_MISMATCH,
-                [node],
-                f"layer {node.path!r} has no Keras metadata of its own (a layer two models share is "
-                "described once): its variables are unknown",
-            )
-    tree.sum_params(unknown=unknown, split=trainable is not None)
+        problem(
+            Code.WEIGHTS_UNPLACED,
+            [node],
+            f"layer {node.path!r} has no Keras metadata of its own and is like no layer that has: "
+            "its variables are unknown",
+        )
+    tree.sum_params(unknown=unknown)
     return findings
+
+
+def _is_input(node: LayerNode) -> bool:
+    own = known_class(node.class_name)
+    return own is not None and own.kind is Kind.INPUT
 
 
 def model_variables(graph: ObjectGraph, bundle: BundleIndex) -> tuple[list[WeightInfo], list[Finding]]:
