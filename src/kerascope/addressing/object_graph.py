@@ -210,7 +210,8 @@ def attach_layer_variables(
 ) -> list[Finding]:
     """Give each layer of `tree` the variables its object holds (`layers`: object id
     -> node), then sum parameters. A layer whose variables cannot all be read or
-    placed has no totals, nor has any layer above it; a finding says why."""
+    placed keeps none from the file (its config may still say what it holds), and a
+    finding says why."""
     held: dict[int, list[tuple[str, int]]] = {layer: list(graph.own_variables(layer)) for layer in layers}
     holders: dict[int, list[int]] = {}
     for layer, variables in held.items():
@@ -221,19 +222,10 @@ def attach_layer_variables(
 
     def problem(code: Code, at: list[LayerNode], message: str) -> None:
         unknown.update(node.path for node in at)
+        for node in at:  # what the file holds for it is not known: its config may say
+            node.origin.pop(Fact.WEIGHTS, None)
         findings.append(finding(code, at[0].path if len(at) == 1 else None, message))
 
-    shared = set()
-    for variable, layer_ids in holders.items():
-        if len(set(layer_ids)) > 1:
-            shared.add(variable)
-            at = [layers[layer] for layer in dict.fromkeys(layer_ids)]
-            names = ", ".join(repr(node.path or node.name) for node in at)
-            problem(
-                Code.WEIGHTS_UNPLACED,
-                at,
-                f"variable {_label(graph, variable)} is held by layers {names}; it is listed under none of them",
-            )
     # The model's variables no layer holds directly: Keras counts a variable in a
     # tf.Module a layer holds as that layer's, so one holder through such objects is its owner.
     listed = graph.listed(ROOT, "variables")
@@ -255,24 +247,30 @@ def attach_layer_variables(
         )
     trainable = graph.listed(ROOT, "trainable_variables")
     reader = VariableReader(graph, bundle, set(holders), set(trainable) if trainable is not None else None)
+    # A variable several layers hold (tied weights) is each one's, as Keras lists it
+    # in each one's weights: one record, counted once in any total over them.
+    read: dict[int, WeightInfo | str] = {}
     for layer, node in layers.items():
         weights = []
         for name, variable in held[layer]:
-            weight = reader.weight(variable, name) if variable not in shared else None
+            if variable not in read:
+                read[variable] = reader.weight(variable, name)
+            weight = read[variable]
             if isinstance(weight, str):
                 problem(Code.WEIGHTS_MISMATCH, [node], weight)
-            elif weight is not None:
+            else:
                 weights.append(weight)
         # Trainable first, as Keras lists a layer's weights.
         node.weights = sorted(weights, key=lambda w: w.trainable is False)
-        node.origin[Fact.WEIGHTS] = Origin.WEIGHTS
+        if node.path not in unknown:
+            node.origin[Fact.WEIGHTS] = Origin.WEIGHTS
     placed = {node.path for node in layers.values()}
     described = {(node.name, node.class_name): node for node in layers.values()}
     for node in tree.nodes():
         if node.path in placed or _is_input(node) or node.origin.get(Fact.STRUCTURE) == Origin.DERIVED:
             continue
         twin = described.get((node.name, node.class_name))
-        if twin is not None and twin.config == node.config:
+        if twin is not None and _unshared(twin.config) == _unshared(node.config):
             # A layer two models' configs list (one nested in the other) is one object,
             # described once: the same variables, counted once.
             node.weights = twin.weights
@@ -287,6 +285,15 @@ def attach_layer_variables(
         )
     tree.sum_params(unknown=unknown)
     return findings
+
+
+def _unshared(config: object) -> object:
+    """A config without the `shared_object_id`s its serializer numbered its objects by."""
+    if isinstance(config, dict):
+        return {key: _unshared(value) for key, value in config.items() if key != "shared_object_id"}
+    if isinstance(config, list):
+        return [_unshared(value) for value in config]
+    return config
 
 
 def _is_input(node: LayerNode) -> bool:

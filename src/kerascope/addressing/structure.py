@@ -79,19 +79,19 @@ def expand(tree: LayerTree, keras3: bool, below: LayerNode | None = None) -> Exp
 
 
 def _take_or_add(tree: LayerTree, parent: LayerNode, sub: Sublayer, expansion: Expansion) -> LayerNode:
-    taken = set(expansion.made)
-    for child in tree.children(parent):
-        if child.path in taken:
-            continue
-        if (sub.name is not None and child.name == sub.name) or (
-            sub.name is None and child.class_name == sub.class_name
-        ):
-            if child.class_name is None:
-                child.class_name = sub.class_name
-                child.origin[Fact.CLASS] = Origin.DERIVED
-            return child
+    """The child the file already shows for `sub` (by the name Keras gives it, else
+    the first of its class: older Keras numbered cells `lstm_cell_1`), or a new one."""
+    free = [child for child in tree.children(parent) if child.path not in expansion.made]
+    named = [child for child in free if sub.name is not None and child.name == sub.name]
+    alike = [child for child in free if child.class_name == sub.class_name]
+    for child in named or alike:
+        if child.class_name is None:
+            child.class_name = sub.class_name
+            child.origin[Fact.CLASS] = Origin.DERIVED
+        return child
     name = sub.name if sub.name is not None else expansion.generated_name(sub.class_name)
     return tree.add(parent, name, **_facts(sub))
+
 
 
 def _facts(sub: Sublayer) -> dict[str, Any]:

@@ -142,10 +142,19 @@ def _bidirectional_inner(config: dict[str, Any], keras3: bool) -> tuple[Sublayer
             go_backwards=go_backwards,
         )
     found = [
-        _given("forward_layer", _renamed(layer, forward_name), built_on=_same_input),
-        _given("backward_layer", backward, built_on=_same_input),
+        _given("forward_layer", _masked(_renamed(layer, forward_name)), built_on=_same_input),
+        _given("backward_layer", _masked(backward), built_on=_same_input),
     ]
     return tuple(sub for sub in found if sub is not None)
+
+
+def _masked(serialized: dict[str, Any]) -> dict[str, Any]:
+    """Bidirectional makes a recurrent copy output zeros at masked steps exactly when
+    it returns sequences (`force_zero_output_for_mask`)."""
+    config = serialized["config"]
+    if "return_sequences" not in config:
+        return serialized
+    return {**serialized, "config": {**config, "zero_output_for_mask": bool(config["return_sequences"])}}
 
 
 def _rnn_inner(config: dict[str, Any], keras3: bool) -> tuple[Sublayer, ...]:
