@@ -165,8 +165,10 @@ KERAS3_FORMATS = frozenset(
 
 
 def report_loader(report: ModelReport) -> Generation:
-    """The Keras whose loader `--load` uses for the file a report was read from."""
-    return loading_generation(report.keras_version, report.format in KERAS3_FORMATS)
+    """The Keras whose loader `--load` uses for the file a report was read from (a
+    config naming its classes' modules is Keras 3's)."""
+    keras3_config = report.format is Format.JSON and isinstance(report.root.module, str)
+    return loading_generation(report.keras_version, report.format in KERAS3_FORMATS or keras3_config)
 
 
 def loading_generation(keras_version: object, keras3_format: bool) -> Generation:

@@ -36,19 +36,20 @@ from kerascope.model.vocabulary import Fact, Origin
 
 
 def place_group(
-    tree: LayerTree, top: LayerNode, weights: Sequence[WeightInfo], made: dict[str, Sublayer]
+    tree: LayerTree, top: LayerNode, weights: Sequence[WeightInfo], made: dict[str, Sublayer], keras3: bool
 ) -> None:
     """A legacy HDF5 group's weights, listed for the layer `top`: by position where
-    its variables are known, else by name."""
-    slots = legacy_slots(top, tree.children, made)
+    its variables are known, else by name; its layers are those Keras 3 (or
+    TF-Keras, where `keras3` is False) makes."""
+    slots = legacy_slots(top, tree.children, made, keras3=keras3)
     if slots is not None and len(slots) == len(weights):
         _fill(tree, top, list(zip(weights, slots, strict=True)))
         return
-    place_named(tree, top, weights, made)
+    place_named(tree, top, weights, made, keras3)
 
 
 def place_named(
-    tree: LayerTree, at: LayerNode, weights: Sequence[WeightInfo], made: dict[str, Sublayer]
+    tree: LayerTree, at: LayerNode, weights: Sequence[WeightInfo], made: dict[str, Sublayer], keras3: bool
 ) -> list[LayerNode]:
     """Attach each weight below `at` by its name's scopes, `weights` being every
     weight the file holds below `at`; the layer each went to."""
@@ -60,17 +61,21 @@ def place_named(
         node.origin[Fact.WEIGHTS] = Origin.WEIGHTS
     owners: dict[int, LayerNode] = {}
     for owner, named in buckets.values():
-        for weight, holder in _settle(tree, owner, named, made):
+        for weight, holder in _settle(tree, owner, named, made, keras3):
             owners[id(weight)] = holder
     return [owners[id(weight)] for weight in weights]
 
 
 def _settle(
-    tree: LayerTree, owner: LayerNode, named: list[tuple[WeightInfo, list[str]]], made: dict[str, Sublayer]
+    tree: LayerTree,
+    owner: LayerNode,
+    named: list[tuple[WeightInfo, list[str]]],
+    made: dict[str, Sublayer],
+    keras3: bool,
 ) -> list[tuple[WeightInfo, LayerNode]]:
     """The weights names put at `owner`, each on the variable of its layer or a
     sublayer whose name ends as its does; by position when names cannot say."""
-    slots = legacy_slots(owner, tree.children, made)
+    slots = legacy_slots(owner, tree.children, made, keras3=keras3)
     if slots:
         paired = _by_name(owner, named, slots)
         if paired is None and len(slots) == len(named):

@@ -30,6 +30,7 @@ from kerascope.families import known_class
 from kerascope.limits import LimitExceeded
 from kerascope.model.findings import finding
 from kerascope.model.records import Finding, LayerNode, WeightInfo
+from kerascope.model.topology import unnumbered
 from kerascope.model.tree import LayerTree
 from kerascope.model.vocabulary import Code, Fact, Kind, Origin
 
@@ -270,7 +271,7 @@ def attach_layer_variables(
         if node.path in placed or _is_input(node) or node.origin.get(Fact.STRUCTURE) == Origin.DERIVED:
             continue
         twin = described.get((node.name, node.class_name))
-        if twin is not None and _unshared(twin.config) == _unshared(node.config):
+        if twin is not None and unnumbered(twin.config) == unnumbered(node.config):
             # A layer two models' configs list (one nested in the other) is one object,
             # described once: the same variables, counted once.
             node.weights = twin.weights
@@ -285,15 +286,6 @@ def attach_layer_variables(
         )
     tree.sum_params(unknown=unknown)
     return findings
-
-
-def _unshared(config: object) -> object:
-    """A config without the `shared_object_id`s its serializer numbered its objects by."""
-    if isinstance(config, dict):
-        return {key: _unshared(value) for key, value in config.items() if key != "shared_object_id"}
-    if isinstance(config, list):
-        return [_unshared(value) for value in config]
-    return config
 
 
 def _is_input(node: LayerNode) -> bool:

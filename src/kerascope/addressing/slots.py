@@ -41,10 +41,12 @@ def legacy_slots(
     children: Callable[[LayerNode], list[LayerNode]],
     made: dict[str, Sublayer],
     trainable: bool = True,
+    keras3: bool = True,
 ) -> list[Slot] | None:
     """`node`'s variables in the order its legacy HDF5 group lists them, or None
-    where a class below it is not Keras's own (its variables are its code's)."""
-    flat = _flat(node, children, made, trainable)
+    where a class below it is not Keras's own (its variables are its code's);
+    named as Keras 3 (or TF-Keras) names them."""
+    flat = _flat(node, children, made, trainable, keras3)
     if flat is None:
         return None
     return [slot for slot in flat if slot.trainable] + [slot for slot in flat if not slot.trainable]
@@ -55,9 +57,10 @@ def _flat(
     children: Callable[[LayerNode], list[LayerNode]],
     made: dict[str, Sublayer],
     trainable: bool,
+    keras3: bool,
 ) -> list[Slot] | None:
     """Own variables (trainable at creation first), then each sublayer's, in order."""
-    stack: list[tuple[LayerNode, bool, Build | None]] = [(node, trainable, None)]
+    stack: list[tuple[LayerNode, bool, Build | None]] = [(node, trainable, Build({}, keras3=keras3))]
     found: list[Slot] = []
     while stack:
         layer, above, given = stack.pop()
@@ -67,11 +70,15 @@ def _flat(
         trains = above and _trains(layer)
         found.extend(Slot(layer, name, trains and flag, shape) for name, shape, flag in own)
         if layer_entries(layer.config):
-            inner = [(child, trains, None) for child in children(layer) if child.index is not None]
-        else:
-            parent_build = Build(_config_of(layer))
             inner = [
-                (child, trains, made[child.path].built_on(parent_build) if child.path in made else None)
+                (child, trains, Build({}, keras3=keras3))
+                for child in children(layer)
+                if child.index is not None
+            ]
+        else:
+            parent_build = Build(_config_of(layer), keras3=keras3)
+            inner = [
+                (child, trains, _passed(made.get(child.path), parent_build) or Build({}, keras3=keras3))
                 for child in children(layer)
             ]
         stack.extend(reversed(inner))
@@ -90,8 +97,9 @@ def own_variables(
     if entry is None or entry.weights is None:
         return None
     config = {**(given.config if given is not None else {}), **_config_of(layer)}
+    keras3 = given.keras3 if given is not None else True
     try:
-        variables = entry.weights(Build(canonical_config(entry.key, config), None))
+        variables = entry.weights(Build(canonical_config(entry.key, config), None, keras3=keras3))
     except MALFORMED:
         return None
     if variables is None:
@@ -110,19 +118,27 @@ def _trains(layer: LayerNode) -> bool:
 
 
 def config_variables(
-    root: LayerNode, children: Callable[[LayerNode], list[LayerNode]], made: dict[str, Sublayer]
+    root: LayerNode,
+    children: Callable[[LayerNode], list[LayerNode]],
+    made: dict[str, Sublayer],
+    keras3: bool = True,
 ) -> dict[str, list[tuple[str, list[int | None] | None, bool]] | None]:
     """Each layer's own variables as its config alone fixes them (the dimensions an
     input shape would fix left unknown), for every layer below `root`; None for a
     layer of a class that is not Keras's own."""
     found: dict[str, list[tuple[str, list[int | None] | None, bool]] | None] = {}
-    stack: list[tuple[LayerNode, Build | None]] = [(root, None)]
+    stack: list[tuple[LayerNode, Build]] = [(root, Build({}, keras3=keras3))]
     while stack:
         node, given = stack.pop()
         found[node.path] = own_variables(node, given)
-        parent_build = Build({**(given.config if given is not None else {}), **_config_of(node)})
+        parent_build = Build({**given.config, **_config_of(node)}, keras3=keras3)
         stack.extend(
-            (child, made[child.path].built_on(parent_build) if child.path in made else None)
+            (child, _passed(made.get(child.path), parent_build) or Build({}, keras3=keras3))
             for child in children(node)
         )
     return found
+
+
+def _passed(sub: Sublayer | None, parent: Build) -> Build | None:
+    """What a sublayer Keras creates is built on, in the parent's Keras."""
+    return None if sub is None else sub.built_on(parent)._replace(keras3=parent.keras3)

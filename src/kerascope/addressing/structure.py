@@ -24,8 +24,9 @@ from kerascope.families import Sublayer, canonical_config, known, rule_key
 from kerascope.families.registry import current_name
 from kerascope.model.naming import to_snake_case
 from kerascope.model.records import LayerNode
+from kerascope.model.topology import is_sequential_config, layer_entries
 from kerascope.model.tree import LayerTree
-from kerascope.model.vocabulary import Fact, Origin, Role
+from kerascope.model.vocabulary import Fact, Kind, Origin, Role
 
 CREATED_IN_CODE = "not stored in the file: Keras's own code creates it inside its parent"
 # Serialized names whose Python class is another (what Keras's saving walk counts by).
@@ -72,10 +73,42 @@ def expand(tree: LayerTree, keras3: bool, below: LayerNode | None = None) -> Exp
     stack = [below or tree.root]
     while stack:
         node = stack.pop()
+        if not keras3:
+            _auto_input(tree, node)
         for sub in sublayers_of(node, keras3):
             expansion.made[_take_or_add(tree, node, sub, expansion).path] = sub
         stack.extend(reversed(tree.children(node)))
     return expansion
+
+
+def _auto_input(tree: LayerTree, model: LayerNode) -> None:
+    """A Keras 1/2 Sequential config lists no InputLayer: its first layer's
+    `batch_input_shape` (or, for a model, its inputs' shape) makes TF-Keras add one
+    named after it (`Sequential.add`: `Input(batch_shape=..., name=layer.name +
+    "_input")`)."""
+    if not is_sequential_config(model.config):
+        return
+    listed = sorted((c for c in tree.children(model) if c.index is not None), key=lambda c: c.index or 0)
+    if not listed or any(is_input(child) for child in tree.children(model)):
+        return
+    first = listed[0]
+    config = first.config if isinstance(first.config, dict) else {}
+    shaped = "batch_input_shape" in config or "batch_shape" in config or layer_entries(config)
+    if not shaped:  # a first layer that is a model has its inputs' shape too
+        return
+    tree.add(
+        model,
+        f"{first.name}_input",
+        class_name="InputLayer",
+        role=Role.INPUT,
+        config_error=CREATED_IN_CODE,
+        origin={Fact.STRUCTURE: Origin.DERIVED, Fact.CLASS: Origin.DERIVED},
+    )
+
+
+def is_input(node: LayerNode) -> bool:
+    own = known(rule_key(node)) if node.class_name else None
+    return own is not None and own.kind is Kind.INPUT
 
 
 def _take_or_add(tree: LayerTree, parent: LayerNode, sub: Sublayer, expansion: Expansion) -> LayerNode:
@@ -91,7 +124,6 @@ def _take_or_add(tree: LayerTree, parent: LayerNode, sub: Sublayer, expansion: E
         return child
     name = sub.name if sub.name is not None else expansion.generated_name(sub.class_name)
     return tree.add(parent, name, **_facts(sub))
-
 
 
 def _facts(sub: Sublayer) -> dict[str, Any]:

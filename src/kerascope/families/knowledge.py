@@ -38,12 +38,14 @@ class Build(NamedTuple):
     MultiHeadAttention's query, value and key). `stored` holds the variables a file
     stores for the layer, when the rule names a file's variables: where a shape would
     come from an input shape nobody knows, the stored ones still say which variables
-    share a shape (a normalization's vectors)."""
+    share a shape (a normalization's vectors). `keras3`: whether Keras 3 builds it
+    (True) or TF-Keras, where a few variables have other names."""
 
     config: dict[str, Any]
     input_shape: Shape = None
     stored: Sequence[WeightInfo] = ()
     inputs: Sequence[Shape] = ()
+    keras3: bool = True
 
 
 class Variable(NamedTuple):

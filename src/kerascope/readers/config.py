@@ -10,6 +10,7 @@ tensor shapes where the config carries them. What the config does not say stays
 from __future__ import annotations
 
 import itertools
+import json
 from typing import Any
 
 from kerascope.families.registry import known_class
@@ -85,23 +86,35 @@ def _describe(node: LayerNode, obj: dict[str, Any], listed: bool, is_root: bool 
 
 
 def _grow(tree: LayerTree, top: LayerNode) -> None:
-    """Add every model's layers below `top`, depth-first, without recursion."""
-    stack = [top]
+    """Add every model's layers below `top`, depth-first, without recursion.
+
+    A nested model whose input is its outer model's input lists the same InputLayer
+    as the outer model does (one object): it is listed once, at the outer model, as
+    Keras tracks it."""
+    stack: list[tuple[LayerNode, frozenset[str]]] = [(top, frozenset())]
     while stack:
-        model = stack.pop()
+        model, inputs_above = stack.pop()
         entries = topology.layer_entries(model.config)
         if not entries:
             continue
         sequential = topology.is_sequential_config(model.config)
         listed_index = 0
         children = []
+        inputs = set(inputs_above)
         for position, entry in enumerate(entries):
             name = topology.entry_name(entry) or f"layer_{position}"
             # Keras 3 leaves a Sequential's InputLayer out of `model.layers`, and ops called
             # in a functional graph are in no `layers` list either (but are its layers' peers).
             operation = topology.is_operation_entry(entry)
-            listed = not (sequential and is_input_class(entry.get("class_name")))
+            is_input = is_input_class(entry.get("class_name"))
+            listed = not (sequential and is_input)
             indexed = listed and not operation
+            shared = _input_key(entry) if is_input else None
+            if shared is not None and shared in inputs_above:
+                listed_index += indexed
+                continue
+            if shared is not None:
+                inputs.add(shared)
             child = tree.add(
                 model, name, index=listed_index if indexed else None, **node_facts(entry, listed)
             )
@@ -111,7 +124,23 @@ def _grow(tree: LayerTree, top: LayerNode) -> None:
         _shapes(tree, model)
         if sequential:
             _chain_shapes(children)
-        stack.extend(reversed(children))
+        stack.extend(reversed([(child, frozenset(inputs)) for child in children]))
+
+
+def _input_key(entry: dict[str, Any]) -> str:
+    """An InputLayer as one string: its name and config, without the ids a serializer
+    numbers shared objects by."""
+    return json.dumps(
+        [topology.entry_name(entry), _unnumbered(entry.get("config"))], sort_keys=True, default=str
+    )
+
+
+def _unnumbered(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _unnumbered(item) for key, item in value.items() if key != "shared_object_id"}
+    if isinstance(value, list):
+        return [_unnumbered(item) for item in value]
+    return value
 
 
 def _link(tree: LayerTree, model: LayerNode) -> None:

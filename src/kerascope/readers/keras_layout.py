@@ -143,7 +143,7 @@ def attach_checked(
     for this config (as far as the config alone says what each layer holds); the
     paths whose parameters are unknown."""
     found = attach(tree, store, naming.saver, at, made.made, naming)
-    held = config_variables(at, tree.children, made.made)
+    held = config_variables(at, tree.children, made.made, loader.keras3)
 
     def expected(node: LayerNode) -> list[Expected] | None:
         own = held.get(node.path)

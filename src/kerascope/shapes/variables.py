@@ -53,7 +53,7 @@ def settle_variables(report: ModelReport, sites: dict[str, list[Site]], failures
         build: Build | None = None
         trains = trains_above and _trains(node)
         try:
-            build = _build(node, given, sites.get(node.path))
+            build = _build(node, given, sites.get(node.path), keras3)
             if not _settle(node, build, trains):
                 unknown.add(node.path)
         except Exception as error:  # noqa: BLE001 - one layer degrades (model/failures.py)
@@ -64,7 +64,7 @@ def settle_variables(report: ModelReport, sites: dict[str, list[Site]], failures
     sum_params(report.nodes, report.children, unknown)
 
 
-def _build(node: LayerNode, given: Build | None, calls: list[Site] | None) -> Build | None:
+def _build(node: LayerNode, given: Build | None, calls: list[Site] | None, keras3: bool) -> Build | None:
     """What the layer's `build()` sees: what its parent passes on (a sublayer
     Keras creates), its config, and the input shapes of its first call."""
     own = known(rule_key(node))
@@ -75,17 +75,17 @@ def _build(node: LayerNode, given: Build | None, calls: list[Site] | None) -> Bu
         config = {**given.config, **config}
     if calls:
         inputs = list(calls[0].inputs)
-        return Build(config, inputs[0] if inputs else None, node.weights, inputs)
+        return Build(config, inputs[0] if inputs else None, node.weights, inputs, keras3)
     if given is not None:
-        return Build(config, given.input_shape, node.weights, given.inputs)
+        return Build(config, given.input_shape, node.weights, given.inputs, keras3)
     stored = as_shape(node.build_input_shape) if _flat_shape(node.build_input_shape) else None
-    return Build(config, stored, node.weights)
+    return Build(config, stored, node.weights, (), keras3)
 
 
 def _built_on(sub: Sublayer | None, parent: Build | None) -> Build | None:
     if sub is None or parent is None:
         return None
-    return sub.built_on(parent)
+    return sub.built_on(parent)._replace(keras3=parent.keras3)
 
 
 def _settle(node: LayerNode, build: Build | None, trains: bool) -> bool:

@@ -102,7 +102,8 @@ def _read_legacy(source: Source, index: H5Index, limits: Limits, findings: list[
         tree.root.origin[Fact.WEIGHTS] = Origin.WEIGHTS
 
     version = attr_text(stored, "keras_version") or attr_text(index.attrs(weights_root), "keras_version")
-    made = expand(tree, loading_generation(version, False).keras3).made
+    keras3 = loading_generation(version, False).keras3
+    made = expand(tree, keras3).made
     for position, name in enumerate(layer_names or []):
         group = join(weights_root, name)
         top = tree.child(tree.root, name)
@@ -111,7 +112,7 @@ def _read_legacy(source: Source, index: H5Index, limits: Limits, findings: list[
             if config_text is None:
                 top.config_error, top.index = NO_CONFIG, position
         if index.is_group(group):
-            place_group(tree, top, _group_weights(index, top, group), made)
+            place_group(tree, top, _group_weights(index, top, group), made, keras3)
     top_level = join(weights_root, TOP_LEVEL_WEIGHTS)
     if index.is_group(top_level):  # the model's own variables, none of its layers'
         tree.root.weights.extend(_group_weights(index, tree.root, top_level))

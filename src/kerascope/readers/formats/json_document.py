@@ -50,16 +50,24 @@ def read(probe: Probe, config: Source | None) -> ModelReport:
     if isinstance(value, dict) and isinstance(value.get("modelTopology"), dict):
         return _tfjs(source, value, limits)
     if isinstance(value, dict) and "class_name" in value and isinstance(value.get("config"), (dict, list)):
-        return build_tree(value, source.stem, limits).report(
+        tree = build_tree(value, source.stem, limits)
+        keras_version = text_or_none(value.get("keras_version"))
+        expand(tree, loading_generation(keras_version, _keras3_config(value)).keras3)
+        return tree.report(
             source.name,
             Format.JSON,
-            keras_version=text_or_none(value.get("keras_version")),
+            keras_version=keras_version,
             backend=text_or_none(value.get("backend")),
         )
     raise KerascopeError(
         "JSON, but not a Keras model: no class_name and config (model.to_json), no modelTopology "
         "(TensorFlow.js), and no weight_map (sharded weights)"
     )
+
+
+def _keras3_config(value: dict[str, Any]) -> bool:
+    """A Keras 3 `to_json()` names each object's module; Keras 1 and 2 never did."""
+    return "module" in value and "registered_name" in value
 
 
 def _sharded(source: Source, data: bytes, limits: Limits, config: Source | None) -> ModelReport:
@@ -82,7 +90,8 @@ def _tfjs(source: Source, document: dict[str, Any], limits: Limits) -> ModelRepo
         raise KerascopeError("modelTopology holds no model config")
     tree = build_tree(model, source.stem, limits)
     keras_version = text_or_none(topology.get("keras_version"))
-    made = expand(tree, loading_generation(keras_version, False).keras3).made
+    keras3 = loading_generation(keras_version, False).keras3
+    made = expand(tree, keras3).made
     manifest = document.get("weightsManifest")
     weighed = isinstance(manifest, list)
     weights = []
@@ -95,7 +104,7 @@ def _tfjs(source: Source, document: dict[str, Any], limits: Limits) -> ModelRepo
                 )
     # TensorFlow.js loads a weight into the variable of its name (tfjs-layers `loadWeights`).
     if weighed:
-        place_named(tree, tree.root, weights, made)
+        place_named(tree, tree.root, weights, made, keras3)
         tree.sum_params()
     return tree.report(
         source.name,

@@ -169,7 +169,7 @@ def _place_variables(
                 )
             )
     made = expand(tree, keras3=True).made
-    owners = place_named(tree, tree.root, [weight for weight, _ in layer_weights], made)
+    owners = place_named(tree, tree.root, [weight for weight, _ in layer_weights], made, True)
     for (weight, read), owner in zip(layer_weights, owners, strict=True):
         if not read:  # its layer stands (its path says where); its size is unknown
             owner.weights.remove(weight)
