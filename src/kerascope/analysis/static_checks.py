@@ -81,9 +81,11 @@ def _names_checked(report: ModelReport) -> bool:
 
 
 def _config_is_a_parents(node: LayerNode) -> bool:
-    """A sublayer the weights show whose class and config come from its parent's
-    own config (a wrapper's `layer`): the same object, already walked there."""
-    return node.origin.get(Fact.STRUCTURE) == Origin.WEIGHTS and node.origin.get(Fact.CONFIG) == Origin.CONFIG
+    """A sublayer no model lists (the weights show it, or Keras's own class creates
+    it) whose class and config come from its parent's own config (a wrapper's
+    `layer`): the same object, already walked there."""
+    shown = node.origin.get(Fact.STRUCTURE) in (Origin.WEIGHTS, Origin.DERIVED)
+    return shown and node.origin.get(Fact.CONFIG) == Origin.CONFIG
 
 
 def _suspicious_names(node: LayerNode) -> list[Finding]:
