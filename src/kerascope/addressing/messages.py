@@ -68,12 +68,12 @@ def layer_repr(class_name: str, name: str) -> str:
     return f"<{class_name} name={name}, built=True>"
 
 
-def skipped_container(depth: int) -> str:
-    """Keras 3.15.1's warning when it retries a Functional model's failed layers under
-    `_operations_by_depth` (`saving_lib.py` v3.15.1 L1060-1071)."""
-    name = "container" if depth == 0 else f"container_{depth}"
+def skipped_container(path: str) -> str:
+    """Keras 3.15.1's warning when it retries the objects of a nested container the file
+    lacks (a Functional model's `_operations_by_depth/container`: `saving_lib.py`
+    v3.15.1 L1060-1071)."""
     return (
-        f"Skipping nested container at '_operations_by_depth/{name}': no matching group found in the "
+        f"Skipping nested container at '{path}': no matching group found in the "
         "saved file. This usually means the file was saved with a Keras version that did not serialize "
         "sublayers nested inside containers. Affected layers will retain their freshly-initialized weights."
     )
@@ -122,22 +122,40 @@ def weight_count(
 
 
 def legacy_shape(
-    loader: Generation, index: int, layer: str, variable: str, expected: Shape, saved: Shape, by_name: bool
+    loader: Generation,
+    index: int,
+    layer: str,
+    variable: str,
+    expected: Shape,
+    saved: Shape,
+    by_name: bool,
+    skipping: bool = False,
 ) -> str:
     """A weight of another shape: Keras >= 3.6 checks it itself (`_set_weights`, with no
-    space before "for"); by name, tf.keras and earlier Keras 3 check it too; otherwise
-    the variable's own assignment fails."""
-    if loader.checks_legacy_shapes:
+    space before "for"/"due"); by name, TF-Keras and earlier Keras 3 check it too
+    (tf_keras `hdf5_format.py` v2.21.0 L937-952); otherwise the variable's own
+    assignment fails. `skipping`: the warning `skip_mismatch` gives instead."""
+    shapes = (
+        f"Weight expects shape {shape_text(expected)}. Received saved weight with shape {shape_text(saved)}"
+    )
+    space = "" if loader.checks_legacy_shapes else " "
+    if skipping:
         return (
-            f"Shape mismatch in layer #{index} (named {layer})for weight {variable}. Weight expects shape "
-            f"{shape_text(expected)}. Received saved weight with shape {shape_text(saved)}"
+            f"Skipping loading weights for layer #{index} (named {layer}){space}due to mismatch in shape for "
+            f"weight {variable}. {shapes}"
         )
-    if by_name:
-        return (
-            f"Shape mismatch in layer #{index} (named {layer}) for weight {variable}. Weight expects shape "
-            f"{shape_text(expected)}. Received saved weight with shape {shape_text(saved)}"
-        )
+    if loader.checks_legacy_shapes or by_name:
+        return f"Shape mismatch in layer #{index} (named {layer}){space}for weight {variable}. {shapes}"
     return assign_shape(loader, variable, expected, saved, "float32")
+
+
+def skipped_count(index: int, layer: str, expected: int, saved: int) -> str:
+    """The warning `skip_mismatch` gives for a group with another number of weights
+    (by name: tf_keras `hdf5_format.py` v2.21.0 L915-920; Keras 3 the same)."""
+    return (
+        f"Skipping loading of weights for layer #{index} (named {layer}) due to mismatch in number of "
+        f"weights. Layer expects {expected} weight(s). Received {saved} saved weight(s)"
+    )
 
 
 def top_level_count(expected: int, saved: int, by_name: bool) -> str:

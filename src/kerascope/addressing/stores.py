@@ -74,3 +74,16 @@ class HoldsVariables:
                 for key in self.store.children(current)
             ) or self.store.unreadable(join(current, VARS))
         return self._known[path]
+
+
+def datasets(store: WeightStore, skip: frozenset[str] = frozenset()) -> list[str]:
+    """Every dataset of the store, depth first, groups at the root named in `skip` left out."""
+    found: list[str] = []
+    stack = [key for key in reversed(store.children("")) if key not in skip]
+    while stack:
+        path = stack.pop()
+        if store.is_dataset(path):
+            found.append(path)
+        elif store.is_group(path):
+            stack.extend(join(path, key) for key in reversed(store.children(path)))
+    return found

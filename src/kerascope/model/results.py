@@ -110,19 +110,26 @@ class CheckResult(Displayed):
 
 @dataclass
 class LayerLoad:
-    """One layer's outcome: where Keras looks for its weights (`group`), what it holds
-    and what it finds there (shapes), what Keras says of it, and the real reason where
-    Keras's words mislead or Keras says nothing."""
+    """One layer's outcome: where Keras looks for its weights (`group`), the shapes of
+    the variables it holds (`expected`), where each one's value comes from after
+    loading (`received`: a `file:dataset` location, or None where nothing was
+    loaded), what Keras says of it, and the real reason where Keras's words mislead
+    or Keras says nothing."""
 
     path: str
     name: str
     class_name: str | None
     status: LoadStatus
     group: str | None = None
-    expected: list[list[int | None]] | None = None
-    found: list[list[int | None]] = field(default_factory=list)
+    expected: list[list[int | None] | None] | None = None
+    received: list[str | None] = field(default_factory=list)
     keras: str | None = None
     reason: str | None = None
+
+    @property
+    def untouched(self) -> bool:
+        """Nothing was loaded into it."""
+        return self.status is not LoadStatus.UNKNOWN and all(location is None for location in self.received)
 
 
 @dataclass(repr=False)
@@ -143,8 +150,8 @@ class LoadCheck(Displayed):
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
-    def _with(self, status: LoadStatus) -> list[str]:
-        return [layer.path for layer in self.layers if layer.status is status]
+    def _with(self, *statuses: LoadStatus) -> list[str]:
+        return [layer.path for layer in self.layers if layer.status in statuses]
 
     @property
     def matched(self) -> list[str]:
@@ -152,31 +159,38 @@ class LoadCheck(Displayed):
 
     @property
     def missing(self) -> list[str]:
-        return self._with(LoadStatus.MISSING)
+        """The layers holding weights into which nothing is loaded."""
+        return [layer.path for layer in self.layers if layer.untouched and layer.received]
+
+    @property
+    def partial(self) -> list[str]:
+        return self._with(LoadStatus.PARTIAL)
+
+    @property
+    def misplaced(self) -> list[str]:
+        return self._with(LoadStatus.MISPLACED)
 
     @property
     def shape_mismatch(self) -> list[str]:
-        return self._with(LoadStatus.SHAPE_MISMATCH) + self._with(LoadStatus.COUNT_MISMATCH)
+        return self._with(LoadStatus.SHAPE_MISMATCH)
+
+    @property
+    def count_mismatch(self) -> list[str]:
+        return self._with(LoadStatus.COUNT_MISMATCH)
+
+    @property
+    def unknown(self) -> list[str]:
+        return self._with(LoadStatus.UNKNOWN)
 
     @property
     def loads(self) -> bool:
-        """Keras raises nothing, and every layer holding weights receives them."""
-        return (
-            self.keras_error is None
-            and not self.missing
-            and not self.shape_mismatch
-            and not any(layer.status is LoadStatus.UNINITIALIZED for layer in self.layers)
-        )
+        """Keras raises nothing, and every layer holding weights receives all of them."""
+        return self.keras_error is None and not self.missing and not self.partial and not self.unknown
 
     @property
     def clean(self) -> bool:
         """It loads, every layer receives its own weights, and every weight is read."""
-        return (
-            self.loads
-            and not self._with(LoadStatus.MISPLACED)
-            and not self._with(LoadStatus.UNKNOWN)
-            and not self.unexpected
-        )
+        return self.loads and not self.misplaced and not self.unexpected
 
     def __repr__(self) -> str:
         verdict = "loads" if self.clean else "loads with caveats" if self.loads else "does not load"
@@ -197,8 +211,12 @@ class LoadCheck(Displayed):
             "notes": list(self.notes),
             "matched": self.matched,
             "missing": self.missing,
+            "partial": self.partial,
+            "misplaced": self.misplaced,
             "unexpected": list(self.unexpected),
             "shape_mismatch": self.shape_mismatch,
+            "count_mismatch": self.count_mismatch,
+            "unknown": self.unknown,
             "layers": [{**asdict(layer), "status": layer.status.value} for layer in self.layers],
         }
 

@@ -116,12 +116,12 @@ _RANKS = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2}
 class LoadStatus(Vocabulary):
     """What happens to one layer when weights meet an architecture."""
 
-    MATCHED = "matched"  # its weights are found and fit
-    MISSING = "missing"  # Keras looks for its weights and finds none
-    COUNT_MISMATCH = "count_mismatch"  # another number of weights than the layer holds
-    SHAPE_MISMATCH = "shape_mismatch"  # a weight of another shape
-    UNINITIALIZED = "uninitialized"  # nothing is loaded into it, and Keras says nothing
-    MISPLACED = "misplaced"  # it receives weights saved from another layer, without a word
+    MATCHED = "matched"  # every variable receives its value from the layer's own weights
+    MISSING = "missing"  # Keras loads nothing into it, and finds nothing wrong with it
+    PARTIAL = "partial"  # some of its variables receive a value, some keep their own
+    COUNT_MISMATCH = "count_mismatch"  # its weights are of another number than its variables
+    SHAPE_MISMATCH = "shape_mismatch"  # a weight of another shape than its variable
+    MISPLACED = "misplaced"  # it receives weights saved from another of the model's layers
     UNKNOWN = "unknown"  # a class whose variables kerascope's rules do not know
 
 

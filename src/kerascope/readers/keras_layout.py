@@ -26,8 +26,8 @@ from kerascope.addressing import (
     generation_of,
     loading_generation,
 )
-from kerascope.addressing.prediction import Expected, predict_saving_lib, refusal
-from kerascope.addressing.saving_lib import Naming
+from kerascope.addressing.prediction import check_saving_lib, refusal, store_view
+from kerascope.addressing.saving_lib import ROOT_EXTRAS, Naming
 from kerascope.addressing.slots import config_variables
 from kerascope.addressing.structure import Expansion
 from kerascope.decoders.json_text import text_or_none
@@ -144,12 +144,12 @@ def attach_checked(
     paths whose parameters are unknown."""
     found = attach(tree, store, naming.saver, at, made.made, naming)
     held = config_variables(at, tree.children, made.made, loader.keras3)
-
-    def expected(node: LayerNode) -> list[Expected] | None:
-        own = held.get(node.path)
-        return None if own is None else [Expected(*variable) for variable in own]
-
-    message = refusal(predict_saving_lib(at, tree.children, found, expected, loader, made.made), loader)
+    expected = {
+        path: None if own is None else [(name, shape) for name, shape, _ in own] for path, own in held.items()
+    }
+    view = store_view(store, "", ROOT_EXTRAS)
+    outcome = check_saving_lib(at, tree.children, made.made, expected, found.groups, view, loader)
+    message = refusal(outcome, loader)
     if message is not None:
         findings.append(finding(Code.WEIGHTS_MISMATCH, at.path or None, message))
     return found.unknown
