@@ -115,6 +115,12 @@ def _read(target: Target, request: Request, failures: Failures) -> Made:
     return Made(live, objects, file_findings)
 
 
+def saved_source(given: Any, what: str, cache: str | os.PathLike[str] | None = None) -> Any:
+    """The `Source` of a saved file or folder named by a path or a URL (`what` names
+    the argument in an error)."""
+    return _source(resolve_saved(given, what), cache)
+
+
 def _source(target: SavedTarget, cache: str | os.PathLike[str] | None) -> Any:
     from kerascope.decoders.source import LocalSource, RemoteSource
 

@@ -68,6 +68,32 @@ def layer_repr(class_name: str, name: str) -> str:
     return f"<{class_name} name={name}, built=True>"
 
 
+# Where TF-Keras defines the classes a `repr` names (`tf_keras/src/layers/...`).
+_TF_KERAS_MODULES = {
+    "Dense": "core.dense",
+    "EinsumDense": "core.einsum_dense",
+    "Embedding": "core.embedding",
+    "BatchNormalization": "normalization.batch_normalization",
+    "LayerNormalization": "normalization.layer_normalization",
+    "Conv1D": "convolutional.conv1d",
+    "Conv2D": "convolutional.conv2d",
+    "Conv3D": "convolutional.conv3d",
+    "LSTMCell": "rnn.lstm",
+    "GRUCell": "rnn.gru",
+    "SimpleRNNCell": "rnn.simple_rnn",
+}
+
+
+def object_skipped(class_name: str, error: str) -> str:
+    """TF-Keras's warning for an object `skip_mismatch` skips (`saving_lib.py` v2.21.0
+    `_load_state`): its `repr` is Python's, with the object's address."""
+    module = _TF_KERAS_MODULES.get(class_name, class_name.lower())
+    return (
+        f"Could not load weights in object <tf_keras.src.layers.{module}.{class_name} object at 0x…>. "
+        f"Skipping object. Exception encountered: {error}"
+    )
+
+
 def skipped_container(path: str) -> str:
     """Keras 3.15.1's warning when it retries the objects of a nested container the file
     lacks (a Functional model's `_operations_by_depth/container`: `saving_lib.py`
@@ -169,3 +195,31 @@ def top_level_count(expected: int, saved: int, by_name: bool) -> str:
         "Weight count mismatch for top-level weights when loading weights from file. Model expects "
         f"{expected} top-level weight(s). Received {saved} saved top-level weight(s)"
     )
+
+
+def not_compiled() -> str:
+    """The legacy `load_model`'s warning for a file without a training config
+    (Keras 3 `legacy_h5_format.py` v3.15.1 `load_model_from_hdf5`; TF-Keras the same)."""
+    return "No training configuration found in the save file, so the model was *not* compiled. Compile it manually."
+
+
+def undeserializable(config: dict) -> str | None:
+    """Why Keras 3 cannot make a model of `config` (`serialization_lib._retrieve_class_or_fn`
+    v3.15.1 L815-905): its class's module is another library's (TF-Keras's
+    `tf_keras.src.engine.functional`), or a Keras module that no longer exists
+    (tf.keras 2.13's `keras.src.engine.functional`)."""
+    module, name = config.get("module"), config.get("class_name")
+    if not isinstance(module, str) or not isinstance(name, str):
+        return None
+    if module.startswith("keras.src.engine") or module.startswith("keras.engine"):
+        return (
+            f"Could not deserialize class '{name}' because its parent module {module} cannot be imported. "
+            f"Full object config: {config}"
+        )
+    if module.split(".")[0] not in ("keras", "keras_hub", "keras_cv", "keras_nlp"):
+        return (
+            f"Could not locate class '{name}'. Make sure custom classes and functions are decorated with "
+            "`@keras.saving.register_keras_serializable()`. If they are already decorated, make sure they are "
+            f"all imported so that the decorator is run before trying to load them. Full object config: {config}"
+        )
+    return None

@@ -172,7 +172,22 @@ def _group_of(location: str) -> str:
 
 def _unused(store: Store, walked: Walked) -> list[str]:
     received = {location for got in walked.received.values() for location in got if location}
-    return [location for location in store.where.values() if location not in received]
+    return unused_layers(list(store.where.values()), received)
+
+
+def unused_layers(locations: list[str], received: set[str]) -> list[str]:
+    """The locations of the saved layers none of whose values any variable received:
+    a layer's values lie beside each other (`.../dense_1/vars/0`, `.../dense_1/vars/1`;
+    a legacy group's `dense_1/dense_1/kernel:0`)."""
+    by_layer: dict[str, list[str]] = {}
+    for location in locations:
+        by_layer.setdefault(location.rpartition("/")[0], []).append(location)
+    return [
+        location
+        for held in by_layer.values()
+        if not any(location in received for location in held)
+        for location in held
+    ]
 
 
 def _state(received: list[str | None] | None, count: int) -> str:
@@ -311,7 +326,7 @@ class _Legacy:
         for position, (slot, weight) in enumerate(zip(wanted, group.weights, strict=True)):
             location = group.locations[position] if position < len(group.locations) else None
             if checks and not _fits(weight.shape, slot[2]):
-                variable = f"{_scope(layer, slot[0])}{slot[1]}"
+                variable = f"{_scope(layer, slot[0])}{slot[1]}" + ("" if self.loader.keras3 else ":0")
                 text = messages.legacy_shape(
                     self.loader,
                     index,
@@ -370,7 +385,9 @@ class _Legacy:
             for owner in dict.fromkeys(owner for owner, _, _ in wanted):
                 outcome.layers.append(self._layer(layer, owner, wanted, names))
         received = {loc for owned in self.received.values() for loc in owned.values() if loc}
-        outcome.unexpected = [loc for group in self.groups for loc in group.locations if loc not in received]
+        outcome.unexpected = unused_layers(
+            [loc for group in self.groups for loc in group.locations], received
+        )
         if self.error is not None:
             outcome.error, outcome.message = "ValueError", self.error
         elif outcome.warnings:
@@ -451,7 +468,9 @@ def refusal(outcome: Outcome, loader: Generation) -> str | None:
 def store_view(store: WeightStore, label: str, skip: frozenset[str] = frozenset()) -> Store:
     """`store` as the loader sees it: each dataset's location (`label:path`), and the
     layer each `vars` group says it was saved from (Keras >= 3.6)."""
-    where = {path: f"{label}:{path}" if label else path for path in datasets(store, skip)}
+    where = {
+        path: store.location(path) or (f"{label}:{path}" if label else path) for path in datasets(store, skip)
+    }
     saved_from = {}
     for group in dict.fromkeys(path.rpartition("/")[0] for path in where):
         name = store.layer_name(group)

@@ -20,6 +20,7 @@ messages, is the names of the layers from the model holding it down to its owner
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 from kerascope.addressing.generations import Generation
@@ -27,7 +28,7 @@ from kerascope.addressing.simulation import LAYERS, Child, Obj
 from kerascope.addressing.structure import python_class
 from kerascope.families import Sublayer
 from kerascope.model.records import LayerNode
-from kerascope.model.topology import is_sequential_config, layer_entries
+from kerascope.model.topology import is_sequential_config, layer_entries, unnumbered
 from kerascope.model.vocabulary import Role
 
 Expected = list[tuple[str, list[int | None] | None]]
@@ -51,15 +52,34 @@ def receiving_objects(
         node = stack.pop()
         nodes[node.path] = node
         stack.extend(reversed(children(node)))
-    objects = {
-        path: Obj(path, node.name, python_class(node) or "Layer", expected.get(path), _prefix(node, nodes))
-        for path, node in nodes.items()
-    }
+    objects: dict[str, Obj] = {}
+    shared: dict[str, Obj] = {}
+    for path, node in sorted(nodes.items(), key=lambda item: item[0].count("/")):
+        # A layer two models list (one nested in the other), the same name and config in
+        # both, is one object: loaded at the first path the walk meets, then visited.
+        key = _identity(node)
+        if key is not None and key in shared:
+            objects[path] = shared[key]
+            continue
+        objects[path] = Obj(
+            path, node.name, python_class(node) or "?", expected.get(path), _prefix(node, nodes)
+        )
+        if key is not None:
+            shared[key] = objects[path]
     for node in reversed(nodes.values()):  # children first: a list counts what they hold
+        if objects[node.path].path != node.path:
+            continue  # the other listing of a shared layer
         objects[node.path].attributes = _attributes(
             node, children, made, groups, loader, objects, optimizer if node is root else None
         )
     return objects[root.path]
+
+
+def _identity(node: LayerNode) -> str | None:
+    """A listed layer as one string (its name and config without serializer ids)."""
+    if node.index is None or not isinstance(node.config, dict):
+        return None
+    return json.dumps([node.name, unnumbered(node.config)], sort_keys=True, default=str)
 
 
 def _prefix(node: LayerNode, nodes: dict[str, LayerNode]) -> str:
@@ -95,14 +115,19 @@ def _attributes(
         if loader.layers_attribute != LAYERS:
             # tf.keras 2.12-2.14 meet the layers first in `_layer_checkpoint_dependencies`,
             # each layer holding weights listed twice (2.12/2.13 count both).
-            repeated = [obj for obj in listed for _ in range(2 if loader.counts_repeats and _holds(obj) else 1)]
+            repeated = [
+                obj for obj in listed for _ in range(2 if loader.counts_repeats and _holds(obj) else 1)
+            ]
             found.append((loader.layers_attribute, repeated))
         found.append((LAYERS, listed))
         if loader.retries_by_depth and not is_sequential_config(node.config):
             found.append(("_operations_by_depth", _by_depth(below, objects)))
     else:
         found += _sublayers(node, below, made, loader, objects)
-        found += _revealed(node, below, made, groups, objects)
+        shown, listed_first = _revealed(node, below, made, groups, objects)
+        found += shown
+        if listed_first and loader.keras3 and loader.rewalks_layers:
+            first.append((LAYERS, listed_first))
     if optimizer is not None:
         found.append(("optimizer", optimizer))
     return first + _sorted(found, loader)
@@ -145,30 +170,40 @@ def _revealed(
     made: dict[str, Sublayer],
     groups: dict[str, str],
     objects: dict[str, Obj],
-) -> list[tuple[str, Child]]:
+) -> tuple[list[tuple[str, Child]], list[Obj]]:
     """A custom layer's sublayers at the attributes its own file saved them under
-    (`blocks/dense` is the list `blocks`); a model's also in its `layers` list."""
+    (`blocks/dense` is the list `blocks`), and a custom model's `layers` list. A
+    model whose file holds all its layers in `layers` is a Functional model's
+    subclass (its `layers` came first in the save walk, a KerasHub backbone's):
+    that list, returned apart, comes first in the load walk too; a subclassed
+    model's attributes came before (those that sort before `layers`) and its
+    `layers` list holds them all."""
     base = groups.get(node.path)
     found: list[tuple[str, Child]] = []
-    lists: dict[str, list] = {}
-    direct = []
+    lists: dict[str, list[Obj]] = {}
+    attributes = []
     for child in below:
         if child.path in made:
             continue
-        direct.append(objects[child.path])
         group = groups.get(child.path)
         if base is None or group is None:
             continue
         relative = group[len(base) + 1 :] if base else group
         attribute, _, rest = relative.partition("/")
         if rest:
+            objects[child.path].key = rest
             lists.setdefault(attribute, []).append(objects[child.path])
         else:
+            attributes.append(objects[child.path])
             found.append((attribute, objects[child.path]))
     found += [(attribute, items) for attribute, items in lists.items() if attribute != LAYERS]
-    if direct and (LAYERS in lists or node.path == "" or any(c.index is not None for c in below)):
-        found.append((LAYERS, direct))
-    return found
+    listed = lists.get(LAYERS, [])
+    if listed and not attributes:
+        found.append((LAYERS, listed))
+        return found, listed
+    if attributes and (listed or node.path == "" or node.role == Role.MODEL):
+        found.append((LAYERS, [*attributes, *listed]))
+    return found, []
 
 
 def _by_depth(below: list[LayerNode], objects: dict[str, Obj]) -> list[list[Obj]]:

@@ -87,6 +87,9 @@ class Naming:
     weighted: Callable[[LayerNode], bool] | None = None
 
 
+Grow = Callable[[LayerTree, LayerNode], dict[str, Sublayer]]
+
+
 def attach(
     tree: LayerTree,
     store: WeightStore,
@@ -94,12 +97,16 @@ def attach(
     at: LayerNode,
     made: dict[str, Sublayer],
     naming: Naming | None = None,
+    grow: Grow | None = None,
 ) -> Addressed:
     """Give every layer of the subtree at `at` the variables at its path in `store`
     (saved from that layer: a preset's backbone weights go to the backbone), adding
     the sublayers of custom layers that only the weights show. `saver` is the Keras
     that wrote the store, where known; `made` the sublayers Keras's own layers
-    create (`structure.expand`); `naming`, when given, names paths as a loader does."""
+    create (`structure.expand`); `naming`, when given, names paths as a loader does.
+    A sublayer a custom layer's config holds serialized, itself a model (a
+    subclassed model's encoder given to its constructor), is grown by `grow` from
+    that config, its own layers' sublayers added to `made`."""
     found = Addressed()
     holds = HoldsVariables(store)
     rule = naming or Naming(saver=saver)
@@ -109,7 +116,7 @@ def attach(
         node, group = stack.pop()
         found.groups[node.path] = group
         _own_variables(node, store, group, found)
-        pairs = list(_children(tree, store, node, group, rule, made, holds, found, fallback))
+        pairs = list(_children(tree, store, node, group, rule, made, holds, found, fallback, grow))
         stack.extend(reversed(pairs))
     return found
 
@@ -138,6 +145,7 @@ def _children(
     holds: HoldsVariables,
     found: Addressed,
     fallback: bool,
+    grow: Grow | None,
 ) -> Iterator[tuple[LayerNode, str]]:
     """Each child of `node` and its group: the model's listed layers at their
     counted names, built-in sublayers at their attributes, and for a custom layer
@@ -166,7 +174,7 @@ def _children(
             if holds(join(group, key)):
                 found.unexpected.append(join(group, key))
         return
-    yield from _revealed(tree, store, node, group, list(left), found)
+    yield from _revealed(tree, store, node, group, list(left), found, made, grow)
 
 
 def _index(node: LayerNode) -> int:
@@ -306,6 +314,8 @@ def _revealed(
     group: str,
     keys: list[str],
     found: Addressed,
+    made: dict[str, Sublayer],
+    grow: Grow | None,
 ) -> Iterator[tuple[LayerNode, str]]:
     """A custom layer's (or subclassed model's) sublayers: every group below it
     that holds a `vars` group, looking through lists (`blocks/dense`), named as
@@ -320,6 +330,8 @@ def _revealed(
         name = stored or key
         named = unmatched.get(name)
         child = named.pop(0) if named else tree.add_hidden(node, name, role=_hidden_role(store, node, path))
+        if grow is not None and not tree.children(child) and layer_entries(child.config):
+            made.update(grow(tree, child))
         yield child, path
 
 

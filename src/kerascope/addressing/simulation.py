@@ -51,6 +51,7 @@ class Obj:
     variable_prefix: str = ""
     attributes: list[tuple[str, Child]] = field(default_factory=list)
     optimizer: bool = False
+    key: str | None = None  # its name in a list, where a file showed it (a custom layer's)
 
     def repr(self, address: str = "0x…") -> str:
         if self.optimizer:
@@ -96,7 +97,7 @@ class Walk:
     # -- the walk -----------------------------------------------------------------
     def run(self, root: Obj) -> Walked:
         visited: set[int] = set()
-        if self.loader.collects_errors:
+        if self.loader.collects_errors or self.skip_mismatch:
             self._load(root, "", visited, set(), self.result.failed)
         else:
             with contextlib.suppress(_Failure):  # TF-Keras raises the first error
@@ -120,9 +121,12 @@ class Walk:
             if failed is None:
                 errors[id(obj)] = (obj, str(error))
                 raise
-            failed.add(id(obj))
-            errors[id(obj)] = (obj, str(error))
-            failure = True
+            if self.loader.collects_errors:
+                failed.add(id(obj))
+                errors[id(obj)] = (obj, str(error))
+                failure = True
+            else:  # TF-Keras with skip_mismatch warns, object by object, and goes on
+                self.result.warnings.append(messages.object_skipped(obj.python_class, str(error)))
         before = len(failed) if failed is not None else 0
         for attribute, child in obj.attributes:
             inner = join(path, attribute)
@@ -149,7 +153,8 @@ class Walk:
         used: dict[str, int] = {}
         for item in items:
             if isinstance(item, Obj):
-                self._load(item, join(path, _unique(_snake(item), used)), visited, failed, errors)
+                name = item.key if item.key is not None else _unique(_snake(item), used)
+                self._load(item, join(path, name), visited, failed, errors)
                 continue
             nested = join(path, _unique("container", used))
             if self.store.is_group(nested):

@@ -37,6 +37,10 @@ class WeightStore(Protocol):
         a pickle the reader cannot follow): its parameters are unknown, not zero."""
         ...
 
+    def location(self, path: str) -> str | None:
+        """Where a dataset lies, as `file:path` (the shard holding it), where known."""
+        ...
+
 
 def variable_keys(store: WeightStore, vars_path: str) -> list[str]:
     """`0, 1, ..., 10` in numeric order (`Layer.save_own_variables` numbers them so:

@@ -149,6 +149,8 @@ class LoadCheck(Displayed):
     keras_message: str | None = None  # the error's text, or the warnings' when it does not raise
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # The receiving model's optimizer afterwards: "loaded", "untouched", "partial"; None without one.
+    optimizer: str | None = None
 
     def _with(self, *statuses: LoadStatus) -> list[str]:
         return [layer.path for layer in self.layers if layer.status in statuses]
@@ -209,6 +211,7 @@ class LoadCheck(Displayed):
             "keras_message": self.keras_message,
             "warnings": list(self.warnings),
             "notes": list(self.notes),
+            "optimizer": self.optimizer,
             "matched": self.matched,
             "missing": self.missing,
             "partial": self.partial,

@@ -34,6 +34,12 @@ def build_tree(root: dict[str, Any], root_name: str | None, limits: Limits) -> L
     return tree
 
 
+def grow_model(tree: LayerTree, model: LayerNode) -> None:
+    """Add the layers a model's config lists below it (a model some other source
+    showed: a subclassed model's encoder, serialized in its config)."""
+    _grow(tree, model)
+
+
 def configless_tree(file_name: str, why: str, limits: Limits) -> LayerTree:
     """The tree of a file that stores no model config (weights alone): a root named
     after the file, its class unknown, saying `why`."""

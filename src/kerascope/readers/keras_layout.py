@@ -27,18 +27,19 @@ from kerascope.addressing import (
     loading_generation,
 )
 from kerascope.addressing.prediction import check_saving_lib, refusal, store_view
-from kerascope.addressing.saving_lib import ROOT_EXTRAS, Naming
+from kerascope.addressing.saving_lib import ROOT_EXTRAS, Grow, Naming
 from kerascope.addressing.slots import config_variables
 from kerascope.addressing.structure import Expansion
 from kerascope.decoders.json_text import text_or_none
 from kerascope.decoders.source import Source
 from kerascope.errors import KerascopeError
+from kerascope.families import Sublayer
 from kerascope.limits import Limits
 from kerascope.model.findings import finding
 from kerascope.model.records import Finding, LayerNode, ModelReport
 from kerascope.model.tree import LayerTree
 from kerascope.model.vocabulary import Code, Fact, Format, Origin, Role
-from kerascope.readers.config import build_tree
+from kerascope.readers.config import build_tree, grow_model
 from kerascope.readers.members import (
     CONFIG_FILE,
     METADATA_FILE,
@@ -142,7 +143,7 @@ def attach_checked(
     WEIGHTS_MISMATCH finding, when the Keras `loader` would refuse these weights
     for this config (as far as the config alone says what each layer holds); the
     paths whose parameters are unknown."""
-    found = attach(tree, store, naming.saver, at, made.made, naming)
+    found = attach(tree, store, naming.saver, at, made.made, naming, grower(loader.keras3))
     held = config_variables(at, tree.children, made.made, loader.keras3)
     expected = {
         path: None if own is None else [(name, shape) for name, shape, _ in own] for path, own in held.items()
@@ -156,15 +157,16 @@ def attach_checked(
 
 
 def weights_in(
-    members: Members, stem: str, opened: ExitStack, limits: Limits, findings: list[Finding]
+    members: Members, stem: str, opened: ExitStack, limits: Limits, findings: list[Finding], label: str = ""
 ) -> WeightStore | None:
     """The weights saved as `stem.h5`, `stem.json` (+ shards) or `stem.npz`, if any;
-    the streams they read stay open until `opened` closes."""
+    the streams they read stay open until `opened` closes. `label` starts the name
+    each HDF5 file's datasets are located by (`model.keras/`)."""
     h5, index, npz = f"{stem}.h5", f"{stem}.json", f"{stem}.npz"
     if h5 in members.names:
         stream = opened.enter_context(members.open(h5))
         try:
-            return nested(open_h5_store(stream, limits, findings))
+            return nested(open_h5_store(stream, limits, findings, f"{label}{h5}"))
         except KerascopeError as error:
             raise KerascopeError(f"{h5} is not a readable HDF5 file ({error})") from None
     if index in members.names:
@@ -213,6 +215,17 @@ def read_weights(
         tree = LayerTree(root, limits)
     tree.sum_params(unknown=attach_checked(tree, store, tree.root, made, findings, naming, loader))
     return tree.report(source.name, Format.KERAS_WEIGHTS, findings=findings, **facts)
+
+
+def grower(keras3: bool) -> Grow:
+    """How a model that only a parent's config serializes is grown when the weights
+    show it: its config's layers, and the sublayers Keras's classes create in them."""
+
+    def grow(tree: LayerTree, model: LayerNode) -> dict[str, Sublayer]:
+        grow_model(tree, model)
+        return expand(tree, keras3, model).made
+
+    return grow
 
 
 def _weighted(tree: LayerTree, made: Expansion) -> Callable[[LayerNode], bool]:

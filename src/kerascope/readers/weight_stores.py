@@ -45,10 +45,11 @@ BUFFER = 64 * 1024  # a pickle is walked opcode by opcode: read it through a buf
 
 
 class H5Store:
-    """A Keras 3 HDF5 weights file (or one shard of one)."""
+    """A Keras 3 HDF5 weights file (or one shard of one), called `label`."""
 
-    def __init__(self, index: H5Index) -> None:
+    def __init__(self, index: H5Index, label: str = "") -> None:
         self.index = index
+        self.label = label
 
     def children(self, path: str) -> list[str]:
         return self.index.children(path)
@@ -68,6 +69,9 @@ class H5Store:
 
     def unreadable(self, vars_path: str) -> bool:
         return False
+
+    def location(self, path: str) -> str | None:
+        return f"{self.label}:{path}" if self.label else path
 
 
 class TreeStore:
@@ -115,6 +119,9 @@ class TreeStore:
     def unreadable(self, vars_path: str) -> bool:
         return vars_path in self._unreadable
 
+    def location(self, path: str) -> str | None:
+        return None
+
 
 class UnionStore:
     """Shards: each group is the union of its parts across the shards, each dataset
@@ -143,6 +150,9 @@ class UnionStore:
 
     def unreadable(self, vars_path: str) -> bool:
         return any(store.unreadable(vars_path) for store in self.stores)
+
+    def location(self, path: str) -> str | None:
+        return next((store.location(path) for store in self.stores if store.is_dataset(path)), None)
 
 
 class Nested:
@@ -210,6 +220,10 @@ class Nested:
     def unreadable(self, vars_path: str) -> bool:
         real = self._real_of(vars_path)
         return real is not None and self.store.unreadable(real)
+
+    def location(self, path: str) -> str | None:
+        real = self._real_of(path)
+        return self.store.location(real) if real is not None else None
 
 
 def nested(store: WeightStore) -> WeightStore:
@@ -432,7 +446,7 @@ def sharded_store(
         if stream is None:
             missing.append(name)
         else:
-            stores.append(open_h5_store(stream, limits, findings))
+            stores.append(open_h5_store(stream, limits, findings, name))
     lost = [key for key, names in shards.items() if any(name in missing for name in names)]
     if missing:
         shown = ", ".join(missing[:4]) + (f" and {len(missing) - 4} more" if len(missing) > 4 else "")
@@ -448,5 +462,5 @@ def sharded_store(
     return UnionStore(stores)
 
 
-def open_h5_store(stream: IO[bytes], limits: Limits, findings: list[Finding]) -> H5Store:
-    return H5Store(H5Index(open_file(stream, limits), limits, findings))
+def open_h5_store(stream: IO[bytes], limits: Limits, findings: list[Finding], label: str = "") -> H5Store:
+    return H5Store(H5Index(open_file(stream, limits), limits, findings), label)

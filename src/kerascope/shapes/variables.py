@@ -35,7 +35,7 @@ from kerascope.model.params import sum_params
 from kerascope.model.records import LayerNode, ModelReport, WeightInfo
 from kerascope.model.topology import layer_entries
 from kerascope.model.vocabulary import Fact, Origin, Stage
-from kerascope.shapes.graph import Site
+from kerascope.shapes.graph import Pass, Site
 
 # Keras's mixed precision keeps variables in float32.
 _VARIABLE_DTYPES = {"mixed_float16": "float32", "mixed_bfloat16": "float32"}
@@ -166,3 +166,31 @@ def _dtype(config: Any) -> str:
     if not isinstance(policy, str):
         return "float32"
     return _VARIABLE_DTYPES.get(policy, policy)
+
+
+def expected_variables(
+    report: ModelReport,
+) -> dict[str, list[tuple[str, list[int | None] | None, bool]] | None]:
+    """What each layer of the model a report describes holds itself, as Keras builds it
+    from its config and input shapes: (name, shape, trains) of each variable in the
+    order Keras keeps them (trainable at creation first); for a layer of a class no
+    rule covers, what the file stores for it, where it does; else None."""
+    keras3 = report_loader(report).keras3
+    sites = Pass(report).run().sites
+    found: dict[str, list[tuple[str, list[int | None] | None, bool]] | None] = {}
+    stack: list[tuple[LayerNode, Build | None, bool]] = [(report.root, None, True)]
+    while stack:
+        node, given, trains_above = stack.pop()
+        trains = trains_above and _trains(node)
+        build = _build(node, given, sites.get(node.path), keras3)
+        variables = _variables(node, build)
+        if variables is not None:
+            found[node.path] = [(v.name, v.shape, trains and v.trainable) for v in variables]
+        elif Fact.WEIGHTS in node.origin:
+            found[node.path] = [(w.name or "?", list(w.shape), trains) for w in node.weights]
+        else:
+            found[node.path] = None
+        children = report.children(node)
+        made = created_children(node, children, keras3)
+        stack.extend((child, _built_on(made.get(child.path), build), trains) for child in reversed(children))
+    return found

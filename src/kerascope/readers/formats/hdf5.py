@@ -62,12 +62,12 @@ def read(probe: Probe, config: Source | None) -> ModelReport:
         except KerascopeError as error:
             raise KerascopeError(f"HDF5 signature but unreadable as HDF5 ({error})") from None
         index = H5Index(top, limits, findings)
-        if _is_keras3_weights(index):
+        if is_keras3_weights(index):
             return read_weights(source, H5Store(index), limits, findings, config)
         return _read_legacy(source, index, limits, findings, config)
 
 
-def _is_keras3_weights(index: H5Index) -> bool:
+def is_keras3_weights(index: H5Index) -> bool:
     """Keras 3 weights: no legacy markers, and a `vars` group at the root or in a
     group at the root (a subclassed model's attributes need not be in `layers`)."""
     stored = index.attrs("")
@@ -86,6 +86,7 @@ class LegacyFile:
     config: dict[str, Any] | None
     groups: list[tuple[str, list[WeightInfo]]]
     top_level: list[WeightInfo] | None
+    locations: dict[str, list[str]]  # a group's name -> the path of each of its datasets
     keras_version: str | None
     backend: str | None
     training_text: str | None
@@ -119,11 +120,19 @@ def legacy_file(index: H5Index, limits: Limits) -> LegacyFile:
         for name in layer_names or []
         if index.is_group(join(weights_root, name))
     ]
+    locations = {
+        name: [
+            join(join(weights_root, name), weight_name)
+            for weight_name in _weight_names(index, join(weights_root, name))
+        ]
+        for name, _ in groups
+    }
     top_level = join(weights_root, TOP_LEVEL_WEIGHTS)
     return LegacyFile(
         config,
         groups,
         _group_weights(index, "the model", top_level) if index.is_group(top_level) else None,
+        locations,
         attr_text(stored, "keras_version") or attr_text(index.attrs(weights_root), "keras_version"),
         attr_text(stored, "backend") or attr_text(index.attrs(weights_root), "backend"),
         attr_text(stored, "training_config"),
@@ -229,11 +238,15 @@ def _topological(
     return [into.get(name) for name, _ in held.groups]
 
 
+def _weight_names(index: H5Index, group: str) -> list[str]:
+    return attr_list(index.attrs(group), "weight_names") or []
+
+
 def _group_weights(index: H5Index, owner: str, group: str) -> list[WeightInfo]:
     """The weights a layer's group lists in `weight_names`, in that order (the order
     Keras pairs them with the layer's variables)."""
     found = []
-    for weight_name in attr_list(index.attrs(group), "weight_names") or []:
+    for weight_name in _weight_names(index, group):
         dataset = join(group, weight_name)
         if not index.is_dataset(dataset):
             raise KerascopeError(f"weight {weight_name!r} of layer {owner!r} is listed but not stored")
