@@ -89,6 +89,12 @@ def check_saving_lib(
             continue
         outcome.layers.append(_layer(obj, walked, store, names))
     outcome.unexpected = _unused(store, walked)
+    if not store.saved_from and any(layer.status is LoadStatus.MATCHED for layer in outcome.layers):
+        outcome.notes.append(
+            "the weights file names no layer on its groups (TF-Keras and Keras before 3.6 wrote none): Keras "
+            "pairs groups with layers by class and position, so whether each layer receives its own weights "
+            "cannot be checked"
+        )
     if optimizer is not None:
         outcome.optimizer = _state(walked.received.get(id(optimizer)), len(optimizer.expected or []))
     if walked.failed:
