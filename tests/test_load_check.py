@@ -17,11 +17,15 @@ pair is listed apart, with its reason: what it would take is not in the files.
 
 from __future__ import annotations
 
+import contextlib
+import io
+import json
 import re
 
 import pytest
 
 import kerascope
+from kerascope.cli import main
 from kerascope.model import LoadStatus
 
 from support.load_pairs import PAIRS
@@ -98,3 +102,44 @@ def test_what_the_files_cannot_tell_is_said(load_truths, pair_id):
 
 def test_the_matrix_holds_sixty_pairs_or_more():
     assert len(PAIRS) - len(UNKNOWABLE) >= 60
+
+
+# -- the command ----------------------------------------------------------------
+
+
+def _command(*args) -> tuple[int, str]:
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = main(["load-check", *map(str, args)])
+    return code, out.getvalue()
+
+
+def test_the_command_exits_0_when_the_weights_load_cleanly(load_truths):
+    truth = load_truths["k3.identical.functional"]
+    code, text = _command(truth.weights, "--into", truth.into)
+    assert code == 0
+    assert "loads cleanly" in text and "Keras says nothing." in text
+
+
+def test_the_command_says_why_they_do_not_load_in_every_format(load_truths):
+    truth = load_truths["k3.width.dense"]
+    code, text = _command(truth.weights, "--into", truth.into)
+    assert code == 1
+    assert "does not load" in text and "shape mismatch" in text and "Keras raises ValueError" in text
+    code, document = _command(truth.weights, "--into", truth.into, "-f", "json")
+    found = json.loads(document)
+    assert code == 1
+    assert found["loads"] is False
+    assert set(found) >= {"loads", "missing", "unexpected", "shape_mismatch", "keras_message"}
+    assert found["shape_mismatch"] == ["b", "c"]
+    assert found["keras_message"].startswith("A total of 2 objects could not be loaded.")
+    code, markdown = _command(truth.weights, "--into", truth.into, "-f", "markdown")
+    assert code == 1
+    assert "| b | shape mismatch | layers/dense_1/vars |" in markdown
+
+
+def test_the_command_exits_2_on_what_is_no_weights_file(tmp_path):
+    stray = tmp_path / "notes.h5"
+    stray.write_text("not a model\n")
+    assert main(["load-check", str(stray)]) == 2
+    assert main(["load-check", str(tmp_path / "absent.weights.h5"), "--into", str(stray)]) == 2

@@ -154,6 +154,7 @@ def _layer(obj: Obj, walked: Walked, store: Store, names: set[str]) -> LayerLoad
         layer.reason = "a class whose variables kerascope's rules do not know"
         return layer
     layer.keras = failed[1] if failed is not None else None
+    layer.group = walked.looked.get(id(obj))
     sources = {store.saved_from.get(_group_of(location)) for location in received if location is not None}
     others = {name for name in sources if name is not None and name != obj.name and name in names}
     if others:

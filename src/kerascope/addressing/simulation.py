@@ -74,6 +74,7 @@ class Walked:
     failed: dict[int, tuple[Obj, str]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     unknown: list[Obj] = field(default_factory=list)
+    looked: dict[int, str] = field(default_factory=dict)  # an object -> the last group it read
     optimizer: str | None = None  # "loaded", "untouched", "partial" for a model with one
 
 
@@ -175,6 +176,8 @@ class Walk:
                 self.result.unknown.append(obj)
             return
         got = self.result.received.setdefault(id(obj), [None] * len(obj.expected))
+        if group is not None:
+            self.result.looked[id(obj)] = group
         if len(keys) != len(obj.expected):
             if obj.optimizer:
                 text = messages.optimizer_skipped(obj.name, len(obj.expected), len(keys))

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kerascope.model.records import LayerNode, ModelReport
-from kerascope.model.results import CheckResult, ModelDiff
+from kerascope.model.results import CheckResult, LoadCheck, ModelDiff
 from kerascope.views.options import ViewOptions
 
 
@@ -115,7 +115,16 @@ CHECK_VIEWS = ViewTable(
     },
     text="text",
 )
-TABLES = (REPORT_VIEWS, LAYER_VIEWS, DIFF_VIEWS, CHECK_VIEWS)
+LOAD_CHECK_VIEWS = ViewTable(
+    LoadCheck,
+    {
+        "text": View("kerascope.views.load_check_view", "render_text", for_reading=True),
+        "json": View("kerascope.views.load_check_view", "render_json"),
+        "markdown": View("kerascope.views.load_check_view", "render_markdown"),
+    },
+    text="text",
+)
+TABLES = (REPORT_VIEWS, LAYER_VIEWS, DIFF_VIEWS, CHECK_VIEWS, LOAD_CHECK_VIEWS)
 
 
 def table_of(record: Any) -> ViewTable:
