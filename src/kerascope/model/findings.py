@@ -54,13 +54,15 @@ MEANINGS: dict[Code, Meaning] = {
     ),
     Code.PICKLED_WEIGHTS: Meaning(
         ERROR,
-        "Keras 3 refuses to load pickled npz weights (allow_pickle=False); older Keras unpickles them, which "
-        "runs what they name: do not load this file unless you trust its source, and re-save it as .weights.h5",
+        "unpickling them imports more than numpy, Keras and TensorFlow or JAX rebuild arrays and variables "
+        "with, and runs what they name: do not unpickle this file unless you trust its source; re-save the "
+        "weights as .weights.h5",
     ),
     Code.PICKLED_ARRAYS: Meaning(
         WARNING,
-        "unpickling them imports only numpy's array reconstruction; Keras 3 still refuses to load them "
-        "(allow_pickle=False): re-save the weights as .weights.h5",
+        "unpickling them imports only what numpy, Keras and TensorFlow or JAX rebuild arrays and variables "
+        "with (as Keras's own npz weights do); re-save the weights as .weights.h5 for loaders that refuse "
+        "pickles",
     ),
     Code.SUSPICIOUS_LAYER_NAME: Meaning(
         WARNING, "names like this can escape paths in tools that write per-layer files"
