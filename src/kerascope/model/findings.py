@@ -90,6 +90,11 @@ MEANINGS: dict[Code, Meaning] = {
     Code.WEIGHTS_SHARD_MISSING: Meaning(
         ERROR, "copy every shard the index names next to it; Keras cannot load the weights without them"
     ),
+    Code.WEIGHTS_MISSING: Meaning(
+        WARNING,
+        "copy the weights file saved with the model beside its config: without it a loader builds the model "
+        "with fresh weights at best (KerasHub's from_preset(load_weights=False)) and fails otherwise",
+    ),
     Code.PARAMETER_COUNT_MISMATCH: Meaning(
         WARNING, "the metadata and the weights were not saved together: the weights are what a load gets"
     ),
