@@ -85,10 +85,26 @@ def saved(tmp_path_factory, keras3, tf_keras):
     model = shared(tf_keras)
     model.save(folder / "tfk_shared.h5")
     keep(model, folder / "tfk_shared.h5")
+    model = keras2_custom_layer(tf_keras)
+    model.save(folder / "tfk_custom.h5")
+    keep(model, folder / "tfk_custom.h5")
     (folder / "hostile").mkdir()
     hostile_keras3(keras3, folder / "hostile", folder / "never-created")
     (folder / "notes.txt").write_text("not a model\n")
     return folder, params
+
+
+def keras2_custom_layer(tf_keras):
+    """A Keras 2 model around a custom layer: its HDF5 config names the class alone,
+    with no module (as the ResNet, GarNet and FixedPointQuantizer layers of real files)."""
+
+    class Blur(tf_keras.layers.Layer):
+        def call(self, inputs):
+            return inputs * 0.5
+
+    inputs = tf_keras.Input(shape=(3,), name="x")
+    outputs = tf_keras.layers.Dense(2, name="out")(Blur(name="blur")(inputs))
+    return tf_keras.Model(inputs, outputs, name="custom2")
 
 
 def cli(*args):
@@ -205,6 +221,24 @@ def test_scan_records_what_keras_says_of_the_models_saved_in_this_run(corpus_and
     transformer_path = str(folder / "deeper" / "still" / "k3_transformer.keras")
     [(custom,)] = query(catalog, "SELECT custom_classes FROM files WHERE path = ?", [transformer_path])
     assert custom == ["support.model_zoo.TransformerBlock"]
+    [(custom,)] = query(
+        catalog, "SELECT custom_classes FROM files WHERE path = ?", [str(folder / "tfk_custom.h5")]
+    )
+    assert custom == ["Blur"]  # a Keras 2 custom layer: no module, a class name alone
+    nested_model = nested(keras3)
+    for layer_path, layer in (
+        ("middle/mid_dense", nested_model.get_layer("middle").get_layer("mid_dense")),
+        ("head", nested_model.get_layer("head")),
+    ):
+        [(units, macs, flops)] = query(
+            catalog,
+            "SELECT json_extract(l.config, '$.units')::INTEGER, l.macs, l.flops FROM layers l "
+            "JOIN files USING (file_id) WHERE files.path = ? AND l.path = ?",
+            [str(folder / "k3_nested.keras"), layer_path],
+        )
+        inputs, outputs = (int(d) for d in layer.kernel.shape)
+        # TensorFlow's profiler: 2 FLOPs a multiply-accumulate, 1 a bias element.
+        assert (units, macs, flops) == (layer.units, inputs * outputs, 2 * inputs * outputs + outputs)
     [(classes,)] = query(
         catalog, "SELECT classes FROM files WHERE path = ?", [str(folder / "k3_recurrent.h5")]
     )

@@ -150,11 +150,11 @@ MEANINGS: dict[Code, Meaning] = {
 }
 
 
-def finding(code: Code, path: str | None, message: str) -> Finding:
-    """A finding of `code` at `path` (None: the file as a whole), saying `message`;
-    its severity and fix are the code's own."""
+def finding(code: Code, path: str | None, message: str, subject: str | None = None) -> Finding:
+    """A finding of `code` at `path` (None: the file as a whole), saying `message`,
+    about `subject` where it names one; its severity and fix are the code's own."""
     meaning = MEANINGS[code]
-    return Finding(code, meaning.severity, path, message, meaning.fix)
+    return Finding(code, meaning.severity, path, message, meaning.fix, subject)
 
 
 def severity_of(code: Code) -> Severity:
