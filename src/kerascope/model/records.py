@@ -159,7 +159,6 @@ class LayerNode(Shown):
 _NODE_FIELDS = [f.name for f in fields(LayerNode)]
 
 
-_LISTED_ROLES = (Role.INPUT, Role.LAYER, Role.MODEL)
 # The per-layer figures whose totals say what they cover (`totals.coverage` in JSON).
 _COVERED = ("flops", "macs", "activation_bytes")
 
@@ -232,13 +231,16 @@ class ModelReport(Displayed):
     def layer_count_text(self) -> str:
         """`3 layers, 1 op (14 in all)`: the model's own `layers` (as
         `len(model.layers)` counts them), the operations its graph calls, and every
-        layer the report holds at every depth where that is more. A root that is a
-        layer, not a model, counts its sublayers."""
-        if self.root.role != Role.MODEL and not self.model_layers:
-            return _counted(len(self.layers), "sublayer")
-        listed, ops = len(self.model_layers), len(self.operations)
-        text = _counted(listed, "layer") + (f", {_counted(ops, 'op')}" if ops else "")
-        return text if listed + ops == len(self.layers) else f"{text} ({len(self.layers):,} in all)"
+        layer the report holds at every depth where that is more. Where the source
+        does not say what `model.layers` holds, every layer the report holds; a root
+        that is a layer, not a model, counts its sublayers."""
+        listed = self.model_layers
+        if listed is None:
+            every = len(self.layers)
+            return _counted(every, "layer") if self.root.role == Role.MODEL else _counted(every, "sublayer")
+        ops = len(self.operations)
+        text = _counted(len(listed), "layer") + (f", {_counted(ops, 'op')}" if ops else "")
+        return text if len(listed) + ops == len(self.layers) else f"{text} ({len(self.layers):,} in all)"
 
     # -- navigation -------------------------------------------------------------
     @property
@@ -287,15 +289,15 @@ class ModelReport(Displayed):
         return f"; did you mean {' or '.join(repr(name) for name in close)}?" if close else ""
 
     @property
-    def model_layers(self) -> list[LayerNode]:
+    def model_layers(self) -> list[LayerNode] | None:
         """The root model's own `layers` list, in Keras's order: what `model.layers`
-        holds (no Keras 3 operation, no Sequential's InputLayer in Keras 3). Where
-        the source does not say which layers the model lists (weights alone, an
-        export), its top-level inputs, layers and models."""
+        holds (no Keras 3 operation, no Sequential's InputLayer in Keras 3); None
+        where the source does not say which layers the model lists (weights alone,
+        a KerasHub task, an export)."""
         top = self.children(self.root)
-        if any(node.index is not None for node in top):
-            return sorted((node for node in top if node.index is not None), key=lambda node: node.index)
-        return [node for node in top if node.role in _LISTED_ROLES]
+        if not any(node.index is not None for node in top):
+            return None
+        return sorted((node for node in top if node.index is not None), key=lambda node: node.index)
 
     @property
     def operations(self) -> list[LayerNode]:
@@ -375,7 +377,7 @@ class ModelReport(Displayed):
                 "non_trainable_params": self.non_trainable_params,
                 "total_params": self.total_params,
                 "layers": len(self.layers),
-                "model_layers": len(self.model_layers),
+                "model_layers": None if self.model_layers is None else len(self.model_layers),
                 "ops": len(self.operations),
                 **{name: getattr(self.root, name) for name in COST_FIELDS},
                 "coverage": {name: _coverage_dict(self, name) for name in _COVERED},
