@@ -305,10 +305,7 @@ class ModelReport(Displayed):
         return [node for node in self.children(self.root) if node.role == Role.OP]
 
     def _by_index(self, index: int) -> LayerNode:
-        top = sorted(
-            (node for node in self.children(self.root) if node.index is not None),
-            key=lambda node: node.index,
-        )
+        top = self.model_layers or []
         try:
             return top[index]
         except IndexError:
