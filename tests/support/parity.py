@@ -72,9 +72,11 @@ def _created_by_keras(node: LayerNode, live: ModelReport) -> bool:
     return parent is not None and known(rule_key(parent)) is not None
 
 
-def every_sublayer(node: LayerNode, live: ModelReport) -> bool:
-    """A `to_json()` architecture holds configs only: no sublayer a config hides."""
-    return not _listed(node, live)
+def hidden_sublayer(node: LayerNode, live: ModelReport) -> bool:
+    """A `to_json()` architecture holds configs only: a sublayer a config hides is
+    known only where Keras's own layer creates it from its config (an LSTM's cell,
+    a Bidirectional's forward and backward layers)."""
+    return not _listed(node, live) and not _created_by_keras(node, live)
 
 
 ALL = frozenset({Fact.CLASS, Fact.CONFIG, Fact.INBOUND, Fact.WEIGHTS})
@@ -102,8 +104,8 @@ STORES: dict[Format, Stores] = {
     Format.JSON: Stores(
         listed=frozenset({Fact.CLASS, Fact.CONFIG, Fact.INBOUND}),
         hidden=frozenset(),
-        blind_to=every_sublayer,
-        blindness="every sublayer",
+        blind_to=hidden_sublayer,
+        blindness="sublayers no built-in layer creates",
     ),
     Format.TFJS: Stores(
         listed=ALL,
