@@ -13,6 +13,8 @@ What each file is:
 * `model.keras`, `model.h5`, `model.weights.h5`, `saved_model_dir/` (`model.export`):
   the README's generic model, a functional encoder whose nested `block` holds a
   MultiHeadAttention (`block/attention/query`) and a Keras 3 operation (`x + y`);
+* `encoder_4_heads.keras`: the same encoder with four attention heads, which
+  `model.weights.h5` does not fit (`kerascope load-check`);
 * `recurrent.keras`: Bidirectional(LSTM) and TimeDistributed(Dense);
 * `bert_classifier/` (and the same preset as `bert_preset/` and
   `hub/keras/bert_tiny_en_uncased/`, which the tests serve in place of the Hugging
@@ -54,12 +56,12 @@ def build_encoder():
 '''
 
 
-def generic_model(keras: Any) -> Any:
+def generic_model(keras: Any, heads: int = 2) -> Any:
     """A functional encoder: a nested model `block` holding MultiHeadAttention (whose
     query/key/value no config lists) and a residual `x + y` (a Keras 3 operation)."""
     layers = keras.layers
     block_in = keras.Input(shape=(12, 16), name="block_in")
-    attended = layers.MultiHeadAttention(2, 8, name="attention")(block_in, block_in)
+    attended = layers.MultiHeadAttention(heads, 8, name="attention")(block_in, block_in)
     block = keras.Model(block_in, layers.LayerNormalization(name="norm")(block_in + attended), name="block")
     tokens = keras.Input(shape=(12, 16), name="tokens")
     pooled = layers.GlobalAveragePooling1D(name="pool")(block(tokens))
@@ -166,6 +168,7 @@ def main(target: Path) -> None:
     nasnet.save_weights(target / "nasnetmobile.weights.h5")
     retrained_pair(keras, target)
     siamese_keras2(tf_keras, target / "siamese_model.h5")
+    generic_model(keras, heads=4).save(target / "encoder_4_heads.keras")
     (target / "my_project").mkdir(exist_ok=True)
     (target / "my_project" / "__init__.py").write_text("")
     (target / "my_project" / "models.py").write_text(ENCODER_MODULE)

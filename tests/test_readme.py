@@ -288,3 +288,31 @@ def test_the_doc_test_fails_when_an_example_changes(examples, server, monkeypatc
     assert not matches([*shown, "| `extra` | Dense | layer |  | 1 |  |"], lines)
     assert not matches(shown[:-1], lines)
     assert matches([*shown[:3], "…"], lines) and not matches([shown[0], "…x"], lines)
+
+
+def test_the_load_check_example_is_what_keras_does(examples, keras3):
+    """The README's "why won't this load" example, against Keras itself: the encoder's
+    weights into the same encoder with four attention heads raise the error the README
+    shows, word for word, and leave the layers it says load holding the saved values."""
+    block = next(
+        block for block in _blocks("text") if any("kerascope load-check" in line for line in block.lines)
+    )
+    ((command, shown),) = sessions(block)
+    argv = shlex.split(command, comments=True)
+    weights, into = examples / argv[2], examples / argv[argv.index("--into") + 1]
+    check = kerascope.load_check(weights, into)
+    model = keras3.saving.load_model(into)
+    saved = keras3.saving.load_model(examples / "model.keras")
+    with pytest.raises(ValueError) as raised:
+        model.load_weights(weights)
+    assert str(raised.value) == check.keras_message and not check.loads
+    assert all(f"  {line}".rstrip() in shown for line in check.keras_message.splitlines())
+    for path in check.matched:
+        mine, theirs = model.get_layer(path.split("/")[0]), saved.get_layer(path.split("/")[0])
+        for name in path.split("/")[1:]:
+            mine, theirs = mine.get_layer(name), theirs.get_layer(name)
+        assert all((a.numpy() == b.numpy()).all() for a, b in zip(mine.weights, theirs.weights, strict=True))
+    assert check.matched == ["block/norm", "classifier"]
+    assert set(check.shape_mismatch) == {
+        f"block/attention/{name}" for name in ("query", "key", "value", "attention_output")
+    }

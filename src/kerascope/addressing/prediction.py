@@ -163,13 +163,34 @@ def _layer(obj: Obj, walked: Walked, store: Store, names: set[str]) -> LayerLoad
             f"it receives the weights saved from the layer {sorted(others)[0]!r}: Keras finds groups by "
             "class and position, not by name, and says nothing"
         )
+    elif failed is not None and "shape" in failed[1]:
+        layer.status = LoadStatus.SHAPE_MISMATCH
+    elif failed is not None and id(obj) in walked.mismatched:
+        # Keras's last attempt is what it reports: MultiHeadAttention's sublayers are
+        # tried again at their private attributes, where no group is (`received 0`).
+        name, shape, stored, _ = walked.mismatched[id(obj)]
+        layer.status = LoadStatus.SHAPE_MISMATCH
+        layer.reason = (
+            f"Keras's words mislead: its {name} is {_shape(shape)}, the saved one {_shape(stored)}; "
+            "Keras then looks for it again under another attribute name, finds no values there, and reports "
+            "only that last attempt"
+        )
     elif failed is not None:
-        layer.status = LoadStatus.SHAPE_MISMATCH if "shape" in failed[1] else LoadStatus.COUNT_MISMATCH
+        layer.status = LoadStatus.COUNT_MISMATCH
     elif all(location is None for location in received):
         layer.status = LoadStatus.MISSING
     elif any(location is None for location in received):
         layer.status = LoadStatus.PARTIAL
     return layer
+
+
+def _shape(shape: list[int | None]) -> str:
+    return (
+        "("
+        + ", ".join("None" if size is None else str(size) for size in shape)
+        + ("," if len(shape) == 1 else "")
+        + ")"
+    )
 
 
 def _group_of(location: str) -> str:

@@ -75,6 +75,8 @@ class Walked:
     warnings: list[str] = field(default_factory=list)
     unknown: list[Obj] = field(default_factory=list)
     looked: dict[int, str] = field(default_factory=dict)  # an object -> the last group it read
+    # An object -> its first refused shape: (variable, its shape, the saved shape, the group).
+    mismatched: dict[int, tuple[str, list[int | None], list[int | None], str]] = field(default_factory=dict)
     optimizer: str | None = None  # "loaded", "untouched", "partial" for a model with one
 
 
@@ -191,6 +193,7 @@ class Walk:
                 len(shape) != len(stored)
                 or any(want is not None and want != have for want, have in zip(shape, stored, strict=True))
             ):
+                self.result.mismatched.setdefault(id(obj), (name, shape, list(stored), group or ""))
                 raise _Failure(self._shape_text(obj, name, shape, stored))
             got[index] = self.where.get(dataset, dataset)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import textwrap
 
 from rich.text import Text
 
@@ -21,6 +22,7 @@ _WORDS = {
     LoadStatus.UNKNOWN: ("unknown", "yellow"),
 }
 _SHOWN_UNEXPECTED = 8
+_WIDTH = 100  # the rules and reasons wrap here
 
 
 def verdict(check: LoadCheck) -> str:
@@ -34,7 +36,7 @@ def verdict(check: LoadCheck) -> str:
 def render_text(check: LoadCheck) -> Text:
     out = Text()
     out.append(f"{printable(check.weights)} into {printable(check.into)}: {verdict(check)}\n", style="bold")
-    out.append(f"rules: {printable(check.rules)}\n", style="dim")
+    out.append(_wrapped(f"rules: {printable(check.rules)}", "       "), style="dim")
     width = max((len(printable(layer.path)) for layer in check.layers), default=5)
     for layer in check.layers:
         word, colour = _WORDS[layer.status]
@@ -42,18 +44,22 @@ def render_text(check: LoadCheck) -> Text:
         out.append(f"{word:<15}", style=colour)
         out.append(f"  {printable(layer.group or '')}\n")
         if layer.reason:
-            out.append(f"  {'':<{width}}  why: {printable(layer.reason)}\n", style="dim")
+            out.append(_wrapped(f"      why: {printable(layer.reason)}", " " * 11), style="dim")
     if check.keras_message is not None:
         said = f"Keras raises {check.keras_error}:" if check.keras_error else "Keras warns:"
         out.append(f"{said}\n", style="bold")
         for line in check.keras_message.splitlines():
-            out.append(f"  {printable(line)}\n")
+            out.append(f"  {printable(line)}".rstrip() + "\n")
     elif check.loads:
         out.append("Keras says nothing.\n")
     if check.unexpected:
-        out.append(
-            f"{plural(len(check.unexpected), 'saved value')} no variable receives: {_listed(check.unexpected)}\n"
-        )
+        groups = _groups(check.unexpected)
+        out.append(f"{plural(len(check.unexpected), 'saved value')} no variable receives, in ")
+        out.append(f"{plural(len(groups), 'group')}:\n")
+        for group, count in list(groups.items())[:_SHOWN_UNEXPECTED]:
+            out.append(f"  {printable(group)} ({count})\n")
+        if len(groups) > _SHOWN_UNEXPECTED:
+            out.append(f"  and {plural(len(groups) - _SHOWN_UNEXPECTED, 'more group')}\n")
     if check.optimizer is not None:
         out.append(f"optimizer: {check.optimizer}\n")
     for note in check.notes:
@@ -95,6 +101,19 @@ def _listed(locations: list[str]) -> str:
     shown = ", ".join(printable(location) for location in locations[:_SHOWN_UNEXPECTED])
     more = len(locations) - _SHOWN_UNEXPECTED
     return shown + (f" and {more} more" if more > 0 else "")
+
+
+def _wrapped(text: str, indent: str) -> str:
+    return textwrap.fill(text, _WIDTH, subsequent_indent=indent, break_on_hyphens=False) + "\n"
+
+
+def _groups(locations: list[str]) -> dict[str, int]:
+    """Saved values' locations (`file:group/0`) counted by group, in order."""
+    counted: dict[str, int] = {}
+    for location in locations:
+        group = location.rpartition("/")[0] or location
+        counted[group] = counted.get(group, 0) + 1
+    return counted
 
 
 def _block(text: str) -> str:
