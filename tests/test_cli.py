@@ -306,7 +306,7 @@ def test_no_command_prints_short_usage_and_the_commands():
     assert done.returncode == 2 and done.stdout == ""
     lines = done.stderr.strip().splitlines()
     assert lines[0].startswith("usage: kerascope") and len(lines) <= 3
-    assert "inspect, show, diff, check, scan" in lines[-1] and "--help" in lines[-1]
+    assert "inspect, show, diff, check, load-check, scan" in lines[-1] and "--help" in lines[-1]
 
 
 @pytest.mark.parametrize("argv", [["--help"], ["inspect", "--help"], ["diff", "--help"]])

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 
 from kerascope.cli import exits
-from kerascope.cli.arguments import add_limit_options, add_output_option, limits_of
+from kerascope.cli.arguments import add_format_option, add_limit_options, add_output_option, limits_of
 from kerascope.cli.output import emit, to_terminal
 from kerascope.views import LOAD_CHECK_VIEWS
 
@@ -50,7 +50,7 @@ def add_to(subparsers: argparse._SubParsersAction) -> None:
         metavar="VERSION",
         help="the Keras that loads: 3.15, 3.10, 2.13, tf_keras (default: the latest of the line that wrote MODEL)",
     )
-    command.add_argument("--format", "-f", choices=list(LOAD_CHECK_VIEWS), default=LOAD_CHECK_VIEWS.default)
+    add_format_option(command, LOAD_CHECK_VIEWS, "the prediction")
     command.add_argument(
         "--cache",
         metavar="DIR",
