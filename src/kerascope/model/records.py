@@ -20,7 +20,7 @@ from typing import Any
 from kerascope.model.display import Displayed, presenter
 from kerascope.model.vocabulary import Code, Fact, Format, Origin, Role, Severity
 
-SCHEMA_VERSION = "1.2"
+SCHEMA_VERSION = "1.3"
 COST_FIELDS = ("macs", "flops", "weight_bytes", "activation_bytes")
 
 
@@ -193,6 +193,10 @@ class ModelReport(Displayed):
     # versions, tasks, stored parameter count, preprocessor and tokenizer (class,
     # sequence length, vocabulary size); a Transformers or timm config's model type.
     metadata: dict[str, Any] | None = None
+    # What a loader deserializes beside the layers' own configs, by where it is stored:
+    # a KerasHub preset's preprocessor.json, tokenizer.json and converters (each whole),
+    # and the compile_config of its config.json and task.json. Checked as the layers are.
+    companion_configs: dict[str, Any] | None = None
     # Bytes fetched from a remote store to make the report; None for a local file.
     bytes_fetched: int | None = None
     schema_version: str = SCHEMA_VERSION
@@ -320,6 +324,7 @@ class ModelReport(Displayed):
             "signatures": self.signatures,
             "training_config": self.training_config,
             "metadata": self.metadata,
+            "companion_configs": self.companion_configs,
             "bytes_fetched": self.bytes_fetched,
             "totals": {
                 "trainable_params": self.trainable_params,
@@ -358,6 +363,7 @@ class ModelReport(Displayed):
             signatures=data.get("signatures"),
             training_config=data.get("training_config"),
             metadata=data.get("metadata"),
+            companion_configs=data.get("companion_configs"),
             bytes_fetched=data.get("bytes_fetched"),
             schema_version=data.get("schema_version", SCHEMA_VERSION),
         )
