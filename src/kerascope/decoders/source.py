@@ -187,10 +187,21 @@ class _ModelFolder:
         self.shown = named if named.is_dir() else named.parent
         self.real = os.path.realpath(self.shown)
         self.refused: dict[str, str] = {}  # why each file was refused, by its name in the folder
+        self._folders: dict[Path, str] = {}  # each folder's real path, resolved once
 
     def holds(self, path: Path) -> bool:
-        real = os.path.realpath(path)
+        real = self._real(path)
         return real == self.real or real.startswith(self.real.rstrip(os.sep) + os.sep)
+
+    def _real(self, path: Path) -> str:
+        """`os.path.realpath(path)`, with the folder holding it resolved once for all
+        its files (a shard index names thousands beside each other)."""
+        if path.name in ("", ".", "..") or os.path.islink(path):
+            return os.path.realpath(path)
+        folder = self._folders.get(path.parent)
+        if folder is None:
+            folder = self._folders[path.parent] = os.path.realpath(path.parent)
+        return os.path.join(folder, path.name)
 
     def refuse(self, path: Path) -> str:
         """Note `path` as refused; why, in a line that starts with its name."""
