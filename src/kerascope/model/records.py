@@ -313,6 +313,10 @@ class ModelReport(Displayed):
 
     # -- serialization ----------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
+        return {**self._facts(), "nodes": [node.to_dict() for node in self.nodes]}
+
+    def _facts(self) -> dict[str, Any]:
+        """Everything `to_dict` holds but the nodes."""
         return {
             "schema_version": self.schema_version,
             "source": self.source,
@@ -334,19 +338,17 @@ class ModelReport(Displayed):
                 **{name: getattr(self.root, name) for name in COST_FIELDS},
             },
             "findings": [finding.to_dict() for finding in self.findings],
-            "nodes": [node.to_dict() for node in self.nodes],
         }
 
     def to_json(self, indent: int | None = 2) -> str:
         """JSON text; with `indent`, the document is indented but each node stays on
-        one line, which keeps it readable, greppable, and fast to write."""
-        data = self.to_dict()
+        one line, which keeps it readable, greppable, and fast to write (each node's
+        dict made and dropped in turn, so only the text is held)."""
         if indent is None:
-            return json.dumps(data, allow_nan=False)
-        nodes = data.pop("nodes")
-        head = json.dumps(data, indent=indent, allow_nan=False)
+            return json.dumps(self.to_dict(), allow_nan=False)
+        head = json.dumps(self._facts(), indent=indent, allow_nan=False)
         pad = " " * indent
-        lines = ",\n".join(pad * 2 + json.dumps(node, allow_nan=False) for node in nodes)
+        lines = ",\n".join(pad * 2 + json.dumps(node.to_dict(), allow_nan=False) for node in self.nodes)
         return f'{head[:-2]},\n{pad}"nodes": [\n{lines}\n{pad}]\n}}'
 
     @classmethod
