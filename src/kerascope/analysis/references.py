@@ -18,8 +18,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from kerascope.decoders import bytecode
-from kerascope.decoders.pickles import pickle_imports
+from kerascope.decoders.pickles import torch_save_imports
 from kerascope.families.registry import known_class
+from kerascope.limits import DEFAULT_LIMITS
 from kerascope.model.findings import finding
 from kerascope.model.records import Finding
 from kerascope.model.topology import MODEL_KEYS
@@ -231,13 +232,15 @@ def _bytecode(path: str, at: Any, encoding: str) -> Finding:
 
 
 def _torch_pickle(path: str, at: Any, payload: str) -> Finding:
-    """A TorchModuleWrapper's module: a base64 pickle; what it would import, read from its opcodes."""
+    """A TorchModuleWrapper's module: what `torch.save` wrote, base64-encoded (a zip of
+    `archive/data.pkl` and its storages, or, from older torch, one pickle); what loading
+    it would import, read from the pickles' opcodes."""
     try:
         data = base64.b64decode(payload[: _PICKLE_SCAN_BYTES * 4 // 3], validate=False)
     except (binascii.Error, ValueError):
         data = b""
-    imports = pickle_imports(data)
-    named = ", ".join(dict.fromkeys(imports.names)) or "nothing readable"
+    imports = torch_save_imports(data, DEFAULT_LIMITS)
+    named = ", ".join(dict.fromkeys(imports)) or "nothing readable"
     return finding(
         Code.PICKLED_TORCH_MODULE,
         path,
