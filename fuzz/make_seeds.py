@@ -2,6 +2,7 @@
 and (with --values) for fuzz_values.py, from files that store tensor values.
 
 python fuzz/make_seeds.py fuzz/seeds
+python fuzz/make_seeds.py fuzz/trust_seeds --trust    # presets, npz, safetensors, shards, JSON only
 python fuzz/make_seeds.py fuzz/value_seeds --values
 """
 
@@ -18,6 +19,9 @@ sys.path.insert(0, str(ROOT / "tests"))
 # The first byte tells the harness how to present the rest (fuzz_readers.present), or
 # which decoder takes it directly (JSON, PICKLE).
 PLAIN, SAVEDMODEL, CONFIG, SAFETENSORS, JSON, PICKLE = b"\x01", b"\x00", b"\x02", b"\x03", b"\x04", b"\x05"
+FOLDER, NPZ = b"\x06", b"\x07"
+# A folder input: each file after a line naming it (fuzz_readers.folder_files).
+FILE_LINE = b"\n@@FILE "
 
 
 def main() -> None:
@@ -30,6 +34,9 @@ def main() -> None:
     target.mkdir(parents=True, exist_ok=True)
     if "--values" in sys.argv:
         print(f"wrote {value_seeds(target)} seeds to {target}")
+        return
+    if "--trust" in sys.argv:
+        print(f"wrote {folder_and_npz_seeds(target) + decoder_seeds(target)} seeds to {target}")
         return
     made = 0
     for name in ("nested", "shared", "transformer", "recurrent"):
@@ -49,6 +56,7 @@ def main() -> None:
         folder.rmdir()
     made += hdf5_variants(target)
     made += keras3_weights_and_presets(target)
+    made += folder_and_npz_seeds(target)
     made += decoder_seeds(target)
     corpus = ROOT.parent / "shared" / "corpus" / "real"
     for path in sorted(corpus.rglob("*")):
@@ -87,6 +95,102 @@ def keras3_weights_and_presets(target: Path) -> int:
     }
     for name, data in seeds.items():
         (target / name).write_bytes(data)
+    for leftover in sorted(work.rglob("*"), reverse=True):
+        leftover.rmdir() if leftover.is_dir() else leftover.unlink()
+    work.rmdir()
+    return len(seeds)
+
+
+def spell_folder(folder: Path, skip: tuple[str, ...] = ()) -> bytes:
+    """A folder as one input: each file (but those whose names end in `skip`) after a line naming it."""
+    return FOLDER + b"".join(
+        FILE_LINE + path.relative_to(folder).as_posix().encode() + b"\n" + path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and not path.name.endswith(skip)
+    )
+
+
+def folder_and_npz_seeds(target: Path) -> int:
+    """Whole folders (a KerasHub preset with every file `from_preset` deserializes, with
+    and without its weights, and with sharded weights; an extracted archive with sharded
+    or npz weights; a Transformers checkpoint in safetensors shards), and npz files (plain,
+    compressed, Keras's own, object arrays pickled at every protocol, protocol-5 arrays,
+    one pickle for the whole file)."""
+    import io
+    import json
+    import pickle
+    import zipfile
+
+    import keras
+    import numpy as np
+    from keras.src.saving import saving_lib
+    from safetensors.numpy import load_file, save_file
+
+    from support.model_zoo import BUILDERS, tiny_gpt2_backbone
+    from support.pickles import system_pickle
+    from support.presets import save_full_preset
+
+    work = target / "_folders"
+    work.mkdir()
+    seeds: dict[str, bytes] = {}
+    preset = save_full_preset(work / "preset")
+    seeds["folder-preset"] = spell_folder(preset)
+    seeds["folder-preset-json"] = spell_folder(preset, skip=(".h5",))
+    sharded = save_full_preset(work / "sharded_preset", sharded=True)
+    seeds["folder-preset-sharded"] = spell_folder(sharded, skip=("task.weights.h5",))
+    model = BUILDERS["nested"](keras)
+    largest = max(int(variable.numpy().nbytes) for variable in model.weights)
+    extracted = work / "extracted"
+    extracted.mkdir()
+    model.save(work / "model.keras")
+    with zipfile.ZipFile(work / "model.keras") as archive:
+        archive.extract("config.json", extracted)
+        archive.extract("metadata.json", extracted)
+    model.save_weights(extracted / "model.weights.json", max_shard_size=largest / 1024**3)
+    seeds["folder-sharded"] = spell_folder(extracted)
+    seeds["weights-index-alone"] = PLAIN + (extracted / "model.weights.json").read_bytes()
+    saving_lib.save_model(model, work / "npz.keras", weights_format="npz")
+    with zipfile.ZipFile(work / "npz.keras") as archive:
+        keras_npz = archive.read("model.weights.npz")
+        npz_folder = work / "npz_folder"
+        npz_folder.mkdir()
+        archive.extract("config.json", npz_folder)
+    (npz_folder / "model.weights.npz").write_bytes(keras_npz)
+    seeds["folder-npz"] = spell_folder(npz_folder)
+    transformers = work / "transformers"
+    tiny_gpt2_backbone().export_to_transformers(transformers)
+    seeds["safetensors-file"] = SAFETENSORS + (transformers / "model.safetensors").read_bytes()
+    tensors = load_file(str(transformers / "model.safetensors"))
+    (transformers / "model.safetensors").unlink()
+    names = sorted(tensors)
+    halves = {"model-00001-of-00002.safetensors": names[::2], "model-00002-of-00002.safetensors": names[1::2]}
+    for shard, keys in halves.items():
+        save_file({key: tensors[key] for key in keys}, str(transformers / shard))
+    index = {"metadata": {}, "weight_map": {key: shard for shard, keys in halves.items() for key in keys}}
+    (transformers / "model.safetensors.index.json").write_text(json.dumps(index))
+    seeds["folder-safetensors-sharded"] = spell_folder(transformers)
+    seeds["safetensors-index"] = JSON + json.dumps(index).encode()
+
+    arrays = {"kernel": np.zeros((3, 2), "float32"), "ids": np.arange(4)}
+    np.savez(work / "plain.npz", **arrays)
+    np.savez_compressed(work / "compressed.npz", **arrays)
+    seeds["npz-plain"] = NPZ + (work / "plain.npz").read_bytes()
+    seeds["npz-compressed"] = NPZ + (work / "compressed.npz").read_bytes()
+    seeds["npz-keras"] = NPZ + keras_npz
+    for protocol in range(6):
+        member = io.BytesIO()
+        np.lib.format.write_array_header_1_0(member, {"descr": "|O", "fortran_order": False, "shape": ()})
+        layer = np.empty((), dtype=object)
+        layer[()] = {"0": arrays["kernel"], "1": arrays["ids"]}
+        member.write(pickle.dumps(layer, protocol=protocol))
+        with zipfile.ZipFile(work / f"pickled{protocol}.npz", "w") as archive:
+            archive.writestr("layers/dense/vars.npy", member.getvalue())
+            archive.writestr("layers/call.npy", system_pickle(protocol, "true"))
+        seeds[f"npz-pickled-{protocol}"] = NPZ + (work / f"pickled{protocol}.npz").read_bytes()
+    seeds["npz-whole-pickle"] = NPZ + pickle.dumps(arrays, protocol=2)
+    seeds["npz-whole-pickle-call"] = NPZ + system_pickle(0, "true")
+    for name, content in seeds.items():
+        (target / name).write_bytes(content)
     for leftover in sorted(work.rglob("*"), reverse=True):
         leftover.rmdir() if leftover.is_dir() else leftover.unlink()
     work.rmdir()

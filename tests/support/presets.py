@@ -27,19 +27,21 @@ DESERIALIZED = (
 )
 
 
-def save_full_preset(folder: Path, max_shard_size: float | None = None) -> Path:
+def save_full_preset(folder: Path, sharded: bool = False) -> Path:
     """A BERT classifier with its preprocessor and tokenizer, and three converters,
-    saved by KerasHub into `folder` (weights sharded when `max_shard_size` is given, in GB)."""
+    saved by KerasHub into `folder`; with `sharded`, the backbone's weights in shards
+    of one variable's size (`model.weights.json`, as KerasHub saves a large backbone)."""
     import keras_hub
 
     tokenizer = keras_hub.models.BertTokenizer(vocabulary=VOCABULARY)
     preprocessor = keras_hub.models.BertTextClassifierPreprocessor(tokenizer, sequence_length=8)
     backbone = tiny_bert_backbone(vocabulary_size=len(VOCABULARY))
     task = keras_hub.models.BertTextClassifier(backbone, num_classes=3, preprocessor=preprocessor)
-    if max_shard_size is None:
-        task.save_to_preset(folder)
-    else:
-        task.save_to_preset(folder, max_shard_size=max_shard_size)
+    task.save_to_preset(folder)
+    if sharded:
+        (folder / "model.weights.h5").unlink()
+        largest = max(int(variable.numpy().nbytes) for variable in backbone.weights)
+        backbone.save_weights(folder / "model.weights.json", max_shard_size=largest / 1024**3)
     keras_hub.layers.ImageConverter(image_size=(8, 8)).save_to_preset(folder)
     keras_hub.layers.AudioConverter().save_to_preset(folder)
     keras_hub.layers.VideoConverter().save_to_preset(folder)
