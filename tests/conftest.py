@@ -151,3 +151,14 @@ def sentinel(tmp_path):
 def any_keras(request):
     """Each Keras generation the live walk supports: Keras 3 and legacy tf_keras 2."""
     return request.getfixturevalue("keras3" if request.param == "keras" else "tf_keras")
+
+
+@pytest.fixture(scope="session")
+def load_truths(tmp_path_factory):
+    """What Keras itself does with every load-check pair (support/load_pairs.py),
+    observed once per run by the real loaders in their own processes
+    (support/load_truth.py): pair id → Truth."""
+    from support.load_pairs import PAIRS
+    from support.load_truth import observe_all
+
+    return observe_all(PAIRS, tmp_path_factory.mktemp("load_truth"))

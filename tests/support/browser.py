@@ -54,3 +54,25 @@ def open_page(path: Path, width: int = 1400, height: int = 900) -> Iterator[tupl
             assert errors == [], errors
         finally:
             browser.close()
+
+
+def assert_graph_drawn(page: Any, host: str = "#center") -> dict[str, int]:
+    """The graph in `host` draws nodes, and every edge it draws carries a shape
+    label: the counts (nodes, edges) it drew. Fails on an empty drawing or an
+    edge without a label."""
+    drawn = page.evaluate(
+        """host => {
+            const root = document.querySelector(host + " svg.kgraph");
+            const nodes = root.querySelectorAll("g.node");
+            const edges = [...root.querySelectorAll("path.edge")];
+            const labels = new Map([...root.querySelectorAll("text.edge-label")].map(t => [t.dataset.edge, t.textContent.trim()]));
+            const unlabeled = edges.filter(e => !labels.get(e.dataset.edge)).map(e => e.dataset.edge);
+            const empty = [...nodes].filter(n => !n.querySelector("text.cls") || !n.querySelector("text.cls").textContent.trim()).length;
+            return {nodes: nodes.length, edges: edges.length, unlabeled, empty};
+        }""",
+        host,
+    )
+    assert drawn["nodes"] > 0, f"the graph in {host} draws no node"
+    assert drawn["unlabeled"] == [], f"edges drawn without a label: {drawn['unlabeled'][:5]}"
+    assert drawn["empty"] == 0, "a node is drawn without its class"
+    return {"nodes": drawn["nodes"], "edges": drawn["edges"]}

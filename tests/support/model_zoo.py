@@ -193,3 +193,26 @@ def bert_classifier() -> Any:
     return keras_hub.models.BertTextClassifier(
         backbone=tiny_bert_backbone(), num_classes=3, preprocessor=None
     )
+
+
+def siamese_network(keras: Any, width: int = 32, extra: bool = False) -> Any:
+    """A siamese image network: one convolutional tower (a nested model) applied to
+    two images, their embeddings compared by distance and scored. `width` and
+    `extra` make a second version to diff against the first."""
+    layers = keras.layers
+    image = keras.Input(shape=(64, 64, 3), name="image")
+    x = layers.Conv2D(width, 3, strides=2, activation="relu", name="conv1")(image)
+    x = layers.BatchNormalization(name="bn1")(x)
+    x = layers.Conv2D(width * 2, 3, strides=2, activation="relu", name="conv2")(x)
+    x = layers.MaxPooling2D(name="pool")(x)
+    if extra:
+        x = layers.Conv2D(width * 2, 3, padding="same", activation="relu", name="conv3")(x)
+    x = layers.GlobalAveragePooling2D(name="gap")(x)
+    embedding = layers.Dense(64, name="embedding")(x)
+    tower = keras.Model(image, embedding, name="tower")
+    left = keras.Input(shape=(64, 64, 3), name="left_image")
+    right = keras.Input(shape=(64, 64, 3), name="right_image")
+    distance = layers.Subtract(name="difference")([tower(left), tower(right)])
+    distance = layers.Lambda(lambda t: keras.ops.abs(t), name="absolute")(distance)
+    score = layers.Dense(1, activation="sigmoid", name="same_person")(distance)
+    return keras.Model([left, right], score, name="siamese")

@@ -62,7 +62,16 @@ def diff_reports(
             layers.insert(0, root)
         root.changes.insert(0, inputs)
     return ModelDiff(
-        a.source, b.source, normalize, ignored, layers, a.total_params, b.total_params, notes=comparer.notes
+        a.source,
+        b.source,
+        normalize,
+        ignored,
+        layers,
+        a.total_params,
+        b.total_params,
+        notes=comparer.notes,
+        reports=(a, b),
+        pairs=pairs,
     )
 
 

@@ -47,6 +47,10 @@ class ModelDiff(Displayed):
     a_params: int | None
     b_params: int | None
     notes: list[str] = field(default_factory=list)
+    # The two reports compared and every matched pair of paths (a -> b), for views
+    # that draw both models (the HTML diff); not part of the diff's JSON.
+    reports: tuple[ModelReport, ModelReport] | None = field(default=None, compare=False)
+    pairs: dict[str, str] = field(default_factory=dict, compare=False)
 
     @property
     def same(self) -> bool:

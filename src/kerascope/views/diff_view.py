@@ -7,6 +7,7 @@ from typing import Any
 
 from rich.text import Text
 
+from kerascope.model.records import ModelReport
 from kerascope.model.results import LayerDiff, ModelDiff
 from kerascope.model.vocabulary import DiffStatus
 from kerascope.views.markdown_view import markdown_code, markdown_text
@@ -44,19 +45,76 @@ def render_json(diff: ModelDiff) -> str:
 
 
 def render_html(diff: ModelDiff) -> str:
-    """A standalone page: each change side by side, A's value beside B's."""
-    from kerascope.views.html_view import page
+    """A standalone page: both models' graphs side by side, matched layers aligned
+    and every change coloured (added, removed, config changed, weights changed),
+    navigation synced; then each change in a table, A's value beside B's."""
+    from kerascope.views.html_view import embedded_json, page
 
     marks = {status: mark for status, (mark, _) in _MARKS.items()}
+    pictures = None
+    if diff.reports is not None:
+        a, b = diff.reports
+        pictures = embedded_json(
+            {
+                "a": _side(a, diff, "a"),
+                "b": _side(b, diff, "b"),
+                "pairs": _index_pairs(a, b, diff.pairs),
+            }
+        )
     return page(
         "diff.html.j2",
+        ("graph.js", "diff.js") if pictures else (),
         diff=diff,
         headline=_headline(diff),
         marks=marks,
         shown=_value,
         a_params=count_text(diff.a_params),
         b_params=count_text(diff.b_params),
+        pictures=pictures,
     )
+
+
+def change_kind(layer: LayerDiff) -> str:
+    """How a layer differs, in the words the picture colours it by: `added`,
+    `removed`, `weights` (only its weights changed) or `config` (anything else)."""
+    if layer.status != DiffStatus.CHANGED:
+        return layer.status.value
+    keys = [change.key for change in layer.changes]
+    return "weights" if keys and all(key.startswith("weights") for key in keys) else "config"
+
+
+def _side(report: ModelReport, diff: ModelDiff, side: str) -> dict[str, Any]:
+    from kerascope.views.html_view import graph_data
+
+    index = {node.path: position for position, node in enumerate(report.nodes)}
+    status: dict[int, str] = {}
+    changes: dict[int, list[str]] = {}
+    for layer in diff.layers:
+        path = layer.a if side == "a" else layer.b
+        if path is None or path not in index:
+            continue
+        status[index[path]] = change_kind(layer)
+        changes[index[path]] = [
+            printable(f"{change.key}: {_value(change.old)} → {_value(change.new)}")
+            for change in layer.changes[:20]
+        ]
+    return {
+        "title": printable(report.source),
+        "nodes": [
+            {"path": node.path, "name": node.name, "class_name": node.class_name, "total_params": node.total_params,
+             "flops": node.flops, "activation_bytes": node.activation_bytes, "weights": [], "children": node.children}
+            for node in report.nodes
+        ],
+        "graph": graph_data(report),
+        "status": [status.get(position, "same") for position in range(len(report.nodes))],
+        "changes": {str(position): lines for position, lines in changes.items()},
+    }  # fmt: skip
+
+
+def _index_pairs(a: ModelReport, b: ModelReport, pairs: dict[str, str]) -> list[list[int]]:
+    a_index = {node.path: position for position, node in enumerate(a.nodes)}
+    b_index = {node.path: position for position, node in enumerate(b.nodes)}
+    return [[a_index[x], b_index[y]] for x, y in pairs.items() if x in a_index and y in b_index]
 
 
 def _headline(diff: ModelDiff) -> str:

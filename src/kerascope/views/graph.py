@@ -9,6 +9,7 @@ never called by a model) take part in no connection and are left out.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from kerascope.model import topology
 from kerascope.model.records import LayerNode, ModelReport
@@ -41,11 +42,20 @@ def is_cluster(report: ModelReport, node: LayerNode) -> bool:
     return node.role == Role.MODEL and bool(graph_nodes(report, node))
 
 
-def layer_edges(report: ModelReport, limit: int = MAX_EDGES) -> tuple[list[tuple[str, str]], Cut | None]:
-    """(from, to) for every tensor between two leaf layers, at any depth (a shared
-    layer called twice has an edge per call), up to `limit` edges; and the cut,
+@dataclass(frozen=True)
+class Edge:
+    """One tensor from a leaf layer to another, with the shape it carries (None: unknown)."""
+
+    source: str
+    target: str
+    shape: Any
+
+
+def tensor_edges(report: ModelReport, limit: int = MAX_EDGES) -> tuple[list[Edge], Cut | None]:
+    """Every tensor between two leaf layers, at any depth (a shared layer called
+    twice has an edge per call), with its shape, up to `limit` edges; and the cut,
     if the graph has more."""
-    edges: list[tuple[str, str]] = []
+    edges: list[Edge] = []
     ends: dict[tuple[str, bool], list[str]] = {}
     for node in report.layers:
         if node.role not in GRAPH_ROLES:
@@ -55,24 +65,40 @@ def layer_edges(report: ModelReport, limit: int = MAX_EDGES) -> tuple[list[tuple
             for link in call:
                 if link.layer not in report:
                     continue
-                for source in _ends(report, report[link.layer], False, ends):
+                producer = report[link.layer]
+                shape = tensor_shape(producer, link.node_index, link.tensor_index)
+                for source in _ends(report, producer, False, ends):
                     for target in targets:
                         if len(edges) == limit:
                             return edges, Cut(limit, limit)
-                        edges.append((source, target))
+                        edges.append(Edge(source, target, shape))
     return edges, None
 
 
-def level_edges(report: ModelReport, parent: LayerNode) -> list[tuple[str, str]]:
-    """Edges between the children of one model, nested models drawn as one box."""
-    members = {node.path for node in graph_nodes(report, parent)}
-    edges = []
-    for node in graph_nodes(report, parent):
-        for call in node.inbound or []:
-            for link in call:
-                if link.layer in members:
-                    edges.append((link.layer, node.path))
-    return edges
+def layer_edges(report: ModelReport, limit: int = MAX_EDGES) -> tuple[list[tuple[str, str]], Cut | None]:
+    """(from, to) for every tensor between two leaf layers (see `tensor_edges`)."""
+    edges, cut = tensor_edges(report, limit)
+    return [(edge.source, edge.target) for edge in edges], cut
+
+
+def tensor_shape(node: LayerNode, node_index: int, tensor_index: int) -> Any:
+    """The shape of output `tensor_index` of call `node_index` of `node`, as far as
+    the report knows it (None when it does not)."""
+    shapes = node.output_shapes or []
+    if not shapes:
+        return None
+    shape = shapes[node_index] if 0 <= node_index < len(shapes) else shapes[0]
+    if isinstance(shape, dict):
+        shape = list(shape.values())
+    if (
+        isinstance(shape, list)
+        and shape
+        and all(isinstance(item, (list, dict)) or item is None for item in shape)
+    ):
+        if all(item is None for item in shape):
+            return shape
+        return shape[tensor_index] if 0 <= tensor_index < len(shape) else None
+    return shape
 
 
 def _ends(
@@ -105,29 +131,3 @@ def _io_names(node: LayerNode, key: str) -> set[str]:
         if link is not None:
             names.add(link.name)
     return names
-
-
-def layered_layout(paths: list[str], edges: list[tuple[str, str]]) -> dict[str, tuple[int, int]]:
-    """(column, row) for each node: rows by longest path from a source, columns in
-    order of first appearance, nudged toward the parents' columns."""
-    incoming: dict[str, list[str]] = {path: [] for path in paths}
-    for source, target in edges:
-        if source in incoming and target in incoming and source != target:
-            incoming[target].append(source)
-    row: dict[str, int] = {}
-    for path in paths:  # paths come in config order, which Keras keeps topological
-        row[path] = max((row[p] + 1 for p in incoming[path] if p in row), default=0)
-    rows: dict[int, list[str]] = {}
-    for path in paths:
-        rows.setdefault(row[path], []).append(path)
-    column: dict[str, float] = {}
-    for index in sorted(rows):
-        members = rows[index]
-        wanted = {
-            path: sum(column[p] for p in incoming[path] if p in column) / max(1, len(incoming[path]))
-            for path in members
-        }
-        members.sort(key=lambda path: wanted[path])
-        for position, path in enumerate(members):
-            column[path] = position
-    return {path: (int(column[path]), row[path]) for path in paths}

@@ -1,7 +1,11 @@
-"""One self-contained HTML page: a collapsible layer tree, search, each layer's
-config and weights, and an SVG graph per model level. No network request of any
-kind: the page's own content-security policy forbids them, and everything it
-needs (styles, script, data, drawings) is inside it."""
+"""One self-contained HTML page: the model's overview, its graph (coloured by
+kind of layer, folded into blocks, laid out level by level by the vendored
+dagre), a layer tree with search, and each layer's config and weights. No
+network request of any kind: the page's own content-security policy forbids
+them, and everything it needs (styles, scripts, the layout library, data) is
+inside it. Everything from a file is escaped: the template prints values
+through `printable` and autoescaping, and the data the scripts read is JSON that
+cannot close its <script> element, shown by the scripts as text only."""
 
 from __future__ import annotations
 
@@ -15,28 +19,48 @@ from markupsafe import Markup
 
 from kerascope.model.records import Finding, LayerNode, ModelReport
 from kerascope.model.topology import MODEL_KEYS
-from kerascope.views.graph import graph_nodes, is_cluster, layered_layout, level_edges
+from kerascope.views.graph import tensor_edges
+from kerascope.views.grouping import Fold, folds
+from kerascope.views.kinds import PALETTE, clip, key_attributes, kind_of
 from kerascope.views.options import ViewOptions
-from kerascope.views.text import UNPRINTABLE, class_text, count_text, plural, printable, source_lines
+from kerascope.views.text import (
+    byte_text,
+    class_text,
+    count_text,
+    plural,
+    printable,
+    shape_text,
+    si,
+    source_lines,
+)
 
-BOX_WIDTH, BOX_HEIGHT, GAP_X, GAP_Y, MARGIN = 180, 38, 24, 34, 16
+# Edges past this many are left out of the page's graph, with a note (a page of a
+# million tensors would not open).
+PAGE_MAX_EDGES = 1_000_000
+_LABEL_LIMIT = 60
+# The page's scripts, in order: the vendored layout library, the graph, then the page's own.
+_VENDORED = "vendor/dagre/dagre.min.js"
 
 
 def render(report: ModelReport, options: ViewOptions | None = None) -> str:
-    return page("report.html.j2", **report_context(report))
+    return page("report.html.j2", ("graph.js", "report.js"), **report_context(report))
 
 
-def page(template: str, **context: Any) -> str:
+def page(template: str, scripts: tuple[str, ...] = (), **context: Any) -> str:
     """A template rendered with every value it writes printable, then HTML-escaped:
     whatever a template shows, nothing from a file reaches the page raw. Only what
-    a view marks safe (markup it built itself, attribute values it escaped) passes."""
+    a view marks safe (markup it built itself, attribute values it escaped) passes.
+    `scripts` (kerascope's own, from `templates/`) follow the vendored layout library."""
     environment = Environment(
         autoescape=select_autoescape(default=True), keep_trailing_newline=True, finalize=_shown
     )
-    folder = files("kerascope").joinpath("templates")
+    package = files("kerascope")
+    folder = package.joinpath("templates")
     source = folder.joinpath(template).read_text("utf-8")
     css = Markup(folder.joinpath("report.css").read_text("utf-8"))  # kerascope's own, whole
-    js = Markup(folder.joinpath("report.js").read_text("utf-8"))
+    code = [package.joinpath(_VENDORED).read_text("utf-8")] if scripts else []
+    code += [folder.joinpath(name).read_text("utf-8") for name in scripts]
+    js = Markup("\n".join(code))
     return environment.from_string(source).render(css=css, js=js, **context)
 
 
@@ -52,13 +76,110 @@ def report_context(report: ModelReport) -> dict[str, Any]:
     ]
     if report.keras_version:
         facts.insert(1, f"Keras {report.keras_version}")
+    findings = [_printable_finding(finding) for finding in report.findings]
     return {
         "title": f"{printable(report.root.name)} ({class_text(report.root)})",
         "facts": printable(f"{report.source} · " + " · ".join(facts)),
-        "findings": [_printable_finding(finding) for finding in report.findings],
+        "findings": findings,
+        "totals": overview_totals(report),
+        "kinds": _kind_counts(report),
         "details": source_lines(report),
-        "levels": _levels(report),
-        "data": embedded_json({"nodes": [_page_node(node) for node in report.nodes]}),
+        "data": embedded_json(
+            {
+                "nodes": [_page_node(node) for node in report.nodes],
+                "findings": [
+                    {"path": finding.path, "severity": finding.severity.value} for finding in report.findings
+                ],
+                "graph": graph_data(report),
+            }
+        ),
+    }
+
+
+def overview_totals(report: ModelReport) -> list[tuple[str, str]]:
+    """The model at a glance: (what, how much), each printable."""
+    root = report.root
+    roles: dict[str, int] = {}
+    for node in report.layers:
+        roles[node.role.value] = roles.get(node.role.value, 0) + 1
+    rows = [
+        ("Parameters", count_text(report.total_params)),
+        ("Trainable", count_text(report.trainable_params)),
+        ("Non-trainable", count_text(report.non_trainable_params)),
+        ("FLOPs, one forward pass", si(root.flops) + (" (estimate)" if "flops" in root.estimated else "")),
+        ("Multiply-adds", si(root.macs)),
+        ("Weights memory", byte_text(root.weight_bytes)),
+        (
+            "Activation memory",
+            byte_text(root.activation_bytes)
+            + (" (estimate)" if "activation_bytes" in root.estimated else ""),
+        ),
+        ("Layers", ", ".join(plural(count, role) for role, count in sorted(roles.items())) or "none"),
+        ("Format", report.format.value),
+    ]
+    for label, value in (
+        ("Keras", report.keras_version),
+        ("Backend", report.backend),
+        ("Saved", report.date_saved),
+    ):
+        if value:
+            rows.append((label, printable(str(value))))
+    return rows
+
+
+def _kind_counts(report: ModelReport) -> list[dict[str, Any]]:
+    counts: dict[str, int] = {}
+    for node in report.layers:
+        kind = kind_of(node)
+        counts[kind] = counts.get(kind, 0) + 1
+    return [
+        {"kind": kind, "count": count, "colour": PALETTE[kind]}
+        for kind, count in sorted(counts.items(), key=lambda item: -item[1])
+    ]
+
+
+def graph_data(report: ModelReport, limit: int = PAGE_MAX_EDGES) -> dict[str, Any]:
+    """What the page's graph draws, by index into the report's nodes: the folds
+    (`units`: parent, node or -1, kind of fold or "leaf", label, count), each
+    node's card (kind, class, name, output shape, key attributes), every tensor
+    between two layers (`edges`: source, target, index into `shapes`), the palette."""
+    index = {node.path: position for position, node in enumerate(report.nodes)}
+    units: list[list[Any]] = []
+
+    def add(member: Fold | LayerNode, parent: int) -> None:
+        if isinstance(member, LayerNode):
+            units.append([parent, index[member.path], "leaf", "", 1])
+            return
+        unit = len(units)
+        node = index[member.node.path] if member.node is not None else -1
+        units.append([parent, node, member.kind, clip(member.label, _LABEL_LIMIT), member.count])
+        for inner in member.members:
+            add(inner, unit)
+
+    add(folds(report), -1)
+    edges, cut = tensor_edges(report, limit)
+    shapes: dict[str, int] = {}
+    flat: list[int] = []
+    for edge in edges:
+        text = clip(shape_text(edge.shape) or "?", _LABEL_LIMIT)
+        flat += [index[edge.source], index[edge.target], shapes.setdefault(text, len(shapes))]
+    cards = [
+        [
+            kind_of(node),
+            clip(class_text(node)),
+            clip(node.name),
+            clip(shape_text(node.output_shape)),
+            key_attributes(node),
+        ]
+        for node in report.nodes
+    ]
+    return {
+        "units": units,
+        "cards": cards,
+        "edges": flat,
+        "shapes": list(shapes),
+        "palette": PALETTE,
+        "cut": cut.note if cut else None,
     }
 
 
@@ -93,73 +214,3 @@ def _page_node(node: LayerNode) -> dict[str, Any]:
         # A model's config repeats every layer's; the page shows each at its layer.
         data["config"] = {key: value for key, value in node.config.items() if key not in MODEL_KEYS}
     return data
-
-
-def _levels(report: ModelReport) -> list[dict[str, Any]]:
-    levels = []
-    for node in report.nodes:
-        if node.path and not is_cluster(report, node):
-            continue
-        crumbs = []
-        parent = report.parent(node)
-        while parent is not None:
-            crumbs.insert(0, {"path": attribute(parent.path), "name": parent.name})
-            parent = report.parent(parent)
-        svg = _svg(report, node, marker=f"arrow-{len(levels)}")
-        levels.append({"path": attribute(node.path), "name": node.name, "crumbs": crumbs, "svg": svg})
-    return levels
-
-
-def _svg(report: ModelReport, model: LayerNode, marker: str) -> str:
-    members = graph_nodes(report, model)
-    if not members:
-        return '<p class="note">No layers with connections at this level.</p>'
-    edges = level_edges(report, model)
-    places = layered_layout([node.path for node in members], edges)
-    columns = max(column for column, _ in places.values()) + 1
-    rows = max(row for _, row in places.values()) + 1
-    width = MARGIN * 2 + columns * (BOX_WIDTH + GAP_X)
-    height = MARGIN * 2 + rows * (BOX_HEIGHT + GAP_Y)
-
-    def corner(path: str) -> tuple[int, int]:
-        column, row = places[path]
-        return MARGIN + column * (BOX_WIDTH + GAP_X), MARGIN + row * (BOX_HEIGHT + GAP_Y)
-
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}">',
-        f'<defs><marker id="{marker}" viewBox="0 0 8 8" refX="8" refY="4" markerWidth="7" markerHeight="7" '
-        'orient="auto-start-reverse"><path d="M0,0 L8,4 L0,8 z" fill="#98a2b3"/></marker></defs>',
-    ]
-    for source, target in edges:
-        (x1, y1), (x2, y2) = corner(source), corner(target)
-        start = (x1 + BOX_WIDTH / 2, y1 + BOX_HEIGHT)
-        end = (x2 + BOX_WIDTH / 2, y2)
-        bend = (end[1] - start[1]) / 2
-        parts.append(
-            f'<path class="edge" marker-end="url(#{marker})" d="M{start[0]},{start[1]} C{start[0]},{start[1] + bend} '
-            f'{end[0]},{end[1] - bend} {end[0]},{end[1]}"/>'
-        )
-    for node in members:
-        x, y = corner(node.path)
-        kind = "node model" if is_cluster(report, node) else "node"
-        marker = " ▸" if is_cluster(report, node) else ""
-        parts.append(
-            f'<g class="{kind}" data-path="{attribute(node.path)}" transform="translate({x},{y})">'
-            f'<rect width="{BOX_WIDTH}" height="{BOX_HEIGHT}"/>'
-            f'<text x="8" y="15">{html.escape(_clip(printable(node.name)))}{marker}</text>'
-            f'<text class="cls" x="8" y="30">{html.escape(_clip(class_text(node)))}</text>'
-            f"<title>{html.escape(printable(node.path))}</title></g>"
-        )
-    parts.append("</svg>")
-    return "".join(parts)
-
-
-def attribute(text: str) -> Markup:
-    """An attribute value that holds the text exactly (the page's script finds layers
-    by it) with no raw character a reader acts on in the page: those become character
-    references, from the one set `printable` escapes."""
-    return Markup(UNPRINTABLE.sub(lambda match: f"&#x{ord(match.group()):x};", html.escape(text)))
-
-
-def _clip(text: str, limit: int = 26) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"

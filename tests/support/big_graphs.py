@@ -1,0 +1,69 @@
+"""Large graphs written straight into `.keras` archives (Keras would take minutes to
+build them): a long chain of Dense layers, and a web where each layer reads every
+layer before it."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+from typing import Any
+
+
+def _archive(path: Path, config: dict[str, Any]) -> Path:
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("config.json", json.dumps(config))
+        archive.writestr("metadata.json", json.dumps({"keras_version": "3.15.1"}))
+    return path
+
+
+def _layer(class_name: str, config: dict[str, Any], **rest: Any) -> dict[str, Any]:
+    return {
+        "module": "keras.layers",
+        "class_name": class_name,
+        "registered_name": None,
+        "config": config,
+        **rest,
+    }
+
+
+def dense_chain(path: Path, count: int) -> Path:
+    """A Sequential of `count` Dense layers."""
+    layers = [_layer("InputLayer", {"name": "x", "batch_shape": [None, 2]})]
+    layers += [
+        _layer(
+            "Dense",
+            {"name": f"dense_{i}", "units": 2, "activation": "linear"},
+            build_config={"input_shape": [None, 2]},
+        )
+        for i in range(count)
+    ]
+    return _archive(path, {"module": "keras", "class_name": "Sequential", "registered_name": None,
+                           "config": {"name": "big", "layers": layers}})  # fmt: skip
+
+
+def concatenate_web(path: Path, count: int = 632) -> Path:
+    """A Functional model whose layer i concatenates every layer before it:
+    count * (count - 1) / 2 edges (199 396 for 632 layers)."""
+
+    def tensor(name: str) -> dict[str, Any]:
+        history = {"shape": [None, 1], "dtype": "float32", "keras_history": [name, 0, 0]}
+        return {"class_name": "__keras_tensor__", "config": history}
+
+    layers = [_layer("InputLayer", {"name": "x", "batch_shape": [None, 1]}, inbound_nodes=[])]
+    for i in range(1, count):
+        args = [tensor("x" if j == 0 else f"c{j}") for j in range(i)]
+        layers.append(
+            _layer(
+                "Concatenate", {"name": f"c{i}", "axis": -1}, inbound_nodes=[{"args": [args], "kwargs": {}}]
+            )
+        )
+    config = {
+        "name": "web",
+        "layers": layers,
+        "input_layers": [["x", 0, 0]],
+        "output_layers": [[f"c{count - 1}", 0, 0]],
+    }
+    return _archive(
+        path, {"module": "keras", "class_name": "Functional", "registered_name": None, "config": config}
+    )
