@@ -128,6 +128,25 @@ def test_a_whole_file_of_another_module(preset, capsys):
     assert code == 1 and "FOREIGN_CALLABLE" in found, found
 
 
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("vocabulary", "/etc/passwd"),
+        ("merges", "/home/user/.ssh/id_rsa"),
+        ("proto", "/etc/shadow"),
+        ("config_file", "/etc/ssl/private/tokenizer.json"),
+    ],
+)
+def test_a_tokenizer_that_reads_a_file_outside_the_preset(preset, capsys, key, value):
+    """KerasHub's tokenizers open a `vocabulary`, `merges` or `proto` that holds a path,
+    and read their assets from `assets/<config_file's stem>`, which an absolute
+    `config_file` puts anywhere (`Tokenizer.load_preset_assets`)."""
+    for name in ("tokenizer.json", "preprocessor.json"):
+        edit(preset, name, lambda document: deepest_config(document).update({key: value}))
+    code, found = check_codes(preset, capsys)
+    assert code == 1 and "VOCABULARY_FILE" in found, found
+
+
 # -- symbolic links out of the preset --------------------------------------------------
 @pytest.fixture
 def outside(tmp_path):
