@@ -9,6 +9,7 @@ python fuzz/make_seeds.py fuzz/value_seeds --values
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -189,12 +190,81 @@ def folder_and_npz_seeds(target: Path) -> int:
         seeds[f"npz-pickled-{protocol}"] = NPZ + (work / f"pickled{protocol}.npz").read_bytes()
     seeds["npz-whole-pickle"] = NPZ + pickle.dumps(arrays, protocol=2)
     seeds["npz-whole-pickle-call"] = NPZ + system_pickle(0, "true")
+    seeds.update(hostile_seeds(preset, work))
     for name, content in seeds.items():
         (target / name).write_bytes(content)
     for leftover in sorted(work.rglob("*"), reverse=True):
         leftover.rmdir() if leftover.is_dir() else leftover.unlink()
     work.rmdir()
     return len(seeds)
+
+
+def hostile_seeds(preset: Path, work: Path) -> dict[str, bytes]:
+    """Small cases of each hostile family the hostile suites hold to their bounds: a
+    preset whose tokenizer names a gadget, an index naming thousands of missing shards,
+    a deflated npz member far larger than its bytes, safetensors names nested deep, a
+    TorchModuleWrapper whose payload is a torch.save zip."""
+    import base64
+    import io
+    import json
+    import struct
+    import zipfile
+
+    import numpy as np
+
+    from support.pickles import system_pickle
+
+    gadget = work / "gadget_preset"
+    shutil.copytree(preset, gadget, ignore=shutil.ignore_patterns("*.h5"))
+    tokenizer = json.loads((gadget / "tokenizer.json").read_text())
+    tokenizer["config"]["dtype"] = {"module": "keras.utils", "class_name": "function", "config": "get_file"}
+    tokenizer["config"]["vocabulary"] = "/etc/passwd"
+    (gadget / "tokenizer.json").write_text(json.dumps(tokenizer))
+    weight_map = {f"/layers/dense_{i}/vars": [f"model_{i:05d}.weights.h5"] for i in range(2000)}
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(
+        header, {"descr": "<f4", "fortran_order": False, "shape": (1 << 22,)}
+    )
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        noise = np.random.default_rng(0).integers(0, 256, 1 << 14, dtype=np.uint8).tobytes()
+        archive.writestr("layers/dense/vars/0.npy", header.getvalue() + bytes(1 << 24) + noise)
+    deep = {
+        ".".join(f"m{i}_{depth}" for depth in range(20)) + ".weight": {
+            "dtype": "F32",
+            "shape": [1],
+            "data_offsets": [0, 4],
+        }
+        for i in range(50)
+    }
+    text = json.dumps(deep).encode()
+    torch_zip = io.BytesIO()
+    with zipfile.ZipFile(torch_zip, "w") as archive:
+        archive.writestr("archive/data.pkl", system_pickle(2, "true"))
+        archive.writestr("archive/version", "3\n")
+    layer = {
+        "module": "keras.layers",
+        "class_name": "TorchModuleWrapper",
+        "config": {"name": "torch", "module": base64.b64encode(torch_zip.getvalue()).decode()},
+        "name": "torch",
+        "inbound_nodes": [],
+    }
+    keras_zip = io.BytesIO()
+    with zipfile.ZipFile(keras_zip, "w") as archive:
+        archive.writestr("metadata.json", json.dumps({"keras_version": "3.15.1"}))
+        archive.writestr(
+            "config.json",
+            json.dumps(
+                {"module": "keras", "class_name": "Functional", "config": {"name": "m", "layers": [layer]}}
+            ),
+        )
+    return {
+        "hostile-preset-gadgets": spell_folder(gadget),
+        "hostile-missing-shards": PLAIN + json.dumps({"metadata": {}, "weight_map": weight_map}).encode(),
+        "hostile-npz-deflated-member": NPZ + bomb.getvalue(),
+        "hostile-safetensors-deep": SAFETENSORS + struct.pack("<Q", len(text)) + text + bytes(4),
+        "hostile-torch-payload": PLAIN + keras_zip.getvalue(),
+    }
 
 
 def decoder_seeds(target: Path) -> int:
