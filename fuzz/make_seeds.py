@@ -94,11 +94,14 @@ def keras3_weights_and_presets(target: Path) -> int:
         "transformers-config": CONFIG + (work / "transformers" / "config.json").read_bytes(),
         "safetensors": SAFETENSORS + (work / "transformers" / "model.safetensors").read_bytes(),
     }
-    for name, data in seeds.items():
-        (target / name).write_bytes(data)
-    for leftover in sorted(work.rglob("*"), reverse=True):
-        leftover.rmdir() if leftover.is_dir() else leftover.unlink()
-    work.rmdir()
+    return write_seeds(target, seeds, work)
+
+
+def write_seeds(target: Path, seeds: dict[str, bytes], work: Path) -> int:
+    """Each seed as a file in `target`, and the folder the files were made in removed."""
+    for name, content in seeds.items():
+        (target / name).write_bytes(content)
+    shutil.rmtree(work)
     return len(seeds)
 
 
@@ -191,12 +194,7 @@ def folder_and_npz_seeds(target: Path) -> int:
     seeds["npz-whole-pickle"] = NPZ + pickle.dumps(arrays, protocol=2)
     seeds["npz-whole-pickle-call"] = NPZ + system_pickle(0, "true")
     seeds.update(hostile_seeds(preset, work))
-    for name, content in seeds.items():
-        (target / name).write_bytes(content)
-    for leftover in sorted(work.rglob("*"), reverse=True):
-        leftover.rmdir() if leftover.is_dir() else leftover.unlink()
-    work.rmdir()
-    return len(seeds)
+    return write_seeds(target, seeds, work)
 
 
 def hostile_seeds(preset: Path, work: Path) -> dict[str, bytes]:
@@ -396,12 +394,7 @@ def value_seeds(target: Path) -> int:
     )
     index, shard = (work / "ckpt.index").read_bytes(), (work / "ckpt.data-00000-of-00001").read_bytes()
     seeds["values-bundle"] = bundle + index + split + shard
-    for name, content in seeds.items():
-        (target / name).write_bytes(content)
-    for leftover in sorted(work.rglob("*"), reverse=True):
-        leftover.rmdir() if leftover.is_dir() else leftover.unlink()
-    work.rmdir()
-    return len(seeds)
+    return write_seeds(target, seeds, work)
 
 
 if __name__ == "__main__":
