@@ -19,7 +19,7 @@ import pytest
 
 import kerascope
 from kerascope.decoders.source import LocalSource
-from kerascope.limits import DEFAULT_LIMITS
+from kerascope.limits import DEFAULT_LIMITS, Limits
 from kerascope.readers.weight_stores import npz_store
 
 from support.bounded import assert_bounded, one_line_error, run_cli
@@ -197,6 +197,24 @@ def test_a_large_deflated_member_is_described_from_its_header_alone(tmp_path):
         assert store.weight("layers/dense/vars/0").shape == [1 << 26]
         assert stream.read_bytes < 1 << 20, f"read {stream.read_bytes:,} bytes of {path.stat().st_size:,}"
     assert kerascope.inspect(path).total_params == 1 << 26
+
+
+def test_compressed_pickles_inflate_within_one_budget(tmp_path):
+    """What an archive's compressed members inflate while their pickles are walked is
+    counted together against the member limit: past it, a pickle is walked no further
+    and its layer's weights are unknown, rather than inflated on and on."""
+    path = tmp_path / "two.npz"
+    kernel = np.random.default_rng(0).random((512, 512))  # 2 MiB that deflate does not shrink
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name in ("layers/first.npy", "layers/second.npy"):
+            archive.writestr(name, object_member({"0": kernel}, 4))
+    findings = []
+    with path.open("rb") as stream:
+        store = npz_store(stream, Limits(max_member_bytes=3 << 20), findings, "two.npz")
+    assert not store.unreadable("layers/first/vars") and store.unreadable("layers/second/vars")
+    assert store.weight("layers/first/vars/0").shape == [512, 512]
+    with path.open("rb") as stream:
+        assert not npz_store(stream, DEFAULT_LIMITS, [], "two.npz").unreadable("layers/second/vars")
 
 
 def object_member(value, protocol):

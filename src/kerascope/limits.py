@@ -62,7 +62,8 @@ class Limits:
     )
     max_member_bytes: int = _limit(
         64 * MiB,
-        "largest archive member or metadata file read into memory",
+        "largest archive member or metadata file read into memory, and most bytes an npz archive's "
+        "compressed members inflate while they are read, all together",
         unit="bytes",
         on_command_line=True,
     )
