@@ -16,6 +16,8 @@ import pytest
 
 import kerascope
 from kerascope.cli import main
+from kerascope.decoders.source import LocalSource
+from kerascope.limits import DEFAULT_LIMITS
 
 from support.bounded import one_line_error, run_cli
 
@@ -138,6 +140,23 @@ def test_a_savedmodels_keras_metadata_is_refused_in_one_line(copy):
     move_out(folder, "keras_metadata.pb", outside)
     move_out(folder, "saved_model.pb", outside)
     one_line_error(run_cli(["inspect", str(folder)]), "keras_metadata.pb leads outside the model's folder")
+
+
+def test_a_tensorflowjs_shard_is_not_read_for_values(zoo, tmp_path):
+    """Values are read only on request, from the shards `model.json` names beside it:
+    one a link leads out of the folder is refused in one line, never opened."""
+    from kerascope.decoders.tensor_values import values
+    from kerascope.decoders.tfjs_values import tfjs_tensors
+
+    _, model_json = zoo.saved("nested", "tf_keras.tfjs")
+    folder = shutil.copytree(model_json.parent, tmp_path / "tfjs")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    shard = json.loads((folder / "model.json").read_text())["weightsManifest"][0]["paths"][0]
+    move_out(folder, shard, outside)
+    with pytest.raises(kerascope.KerascopeError, match=f"{shard} leads outside the model's folder"):
+        for location in tfjs_tensors(LocalSource(folder / "model.json"), DEFAULT_LIMITS).values():
+            list(values(location, DEFAULT_LIMITS))
 
 
 def test_a_link_inside_the_folder_is_followed(saved, copy):
