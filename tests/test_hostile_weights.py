@@ -143,14 +143,31 @@ def test_bounded_through_every_command(tmp_path, name):
         assert code is None or code in found, found
 
 
+def object_array_npy(folder, protocol):
+    """An `.npy` object array: its header, then the pickle `np.load(allow_pickle=True)` loads."""
+    path = folder / "weights.npy"
+    path.write_bytes(npy((), "|O") + system_pickle(protocol, "touch /nonexistent/ran"))
+    return path
+
+
 @pytest.mark.parametrize("protocol", [0, 2, 4])
-def test_a_whole_file_pickle_names_what_unpickling_imports(tmp_path, protocol):
-    path = whole_file_pickle(tmp_path, protocol)
+@pytest.mark.parametrize(
+    "make", [whole_file_pickle, object_array_npy], ids=["npz-pickle", "npy-object-array"]
+)
+def test_a_file_numpy_would_unpickle_names_what_it_imports(tmp_path, protocol, make):
+    path = make(tmp_path, protocol)
     result = kerascope.check(path)
     pickled = [finding for finding in result.findings if finding.code == "PICKLED_WEIGHTS"]
     assert len(pickled) == 1 and "posix.system" in pickled[0].message, result.findings
-    assert imports_by_pickle(path.read_bytes()) == ["posix.system"]
+    assert imports_by_pickle(system_pickle(protocol, "touch /nonexistent/ran")) == ["posix.system"]
     assert result.report.total_params is None
+
+
+def test_a_plain_npy_array_is_not_a_pickle(tmp_path):
+    path = tmp_path / "kernel.npy"
+    np.save(path, np.zeros((3, 2), "float32"))
+    with pytest.raises(kerascope.KerascopeError, match="not a Keras model"):
+        kerascope.check(path)
 
 
 class Counting(io.RawIOBase):

@@ -31,7 +31,7 @@ from kerascope.decoders.pickled_values import (
     object_items,
     variable_header,
 )
-from kerascope.decoders.pickles import looks_like_pickle, walk_pickle
+from kerascope.decoders.pickles import looks_like_pickle, pickle_start, walk_pickle
 from kerascope.decoders.zip_members import ArchiveWindow, inflating, open_member
 from kerascope.errors import KerascopeError
 from kerascope.limits import Limits
@@ -306,18 +306,19 @@ def npz_store(stream: IO[bytes], limits: Limits, findings: list[Finding], what: 
 
 
 def whole_pickle_finding(stream: IO[bytes], what: str) -> Finding:
-    """The file in `stream` is one pickle, not an archive (`np.load` with
-    `allow_pickle=True` unpickles such a file): what unpickling it imports, walked
-    once from its start, and that its weights are unknown."""
+    """The file in `stream` is one pickle, or an `.npy` object array (a pickle after
+    its header), which `np.load` with `allow_pickle=True` unpickles: what unpickling it
+    imports, walked once, and that its weights are unknown."""
     size = stream.seek(0, io.SEEK_END)
     stream.seek(0)
-    walked = walk_pickle(io.BufferedReader(ArchiveWindow(stream, 0, size), BUFFER), size)
+    start = min(pickle_start(stream.read(NPY_HEADER_LIMIT + 12)), size)
+    walked = walk_pickle(io.BufferedReader(ArchiveWindow(stream, start, size - start), BUFFER), size - start)
     named = _named(walked.imports)
+    kind = "an object array, a pickle after its header" if start else "one pickle, not an npz archive"
     return finding(
         Code.PICKLED_WEIGHTS,
         None,
-        f"{what} is one pickle, not an npz archive; unpickling it imports {named or 'nothing readable'}, "
-        "and its weights are unknown",
+        f"{what} is {kind}; unpickling it imports {named or 'nothing readable'}, and its weights are unknown",
     )
 
 

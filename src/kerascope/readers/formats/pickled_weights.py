@@ -1,18 +1,21 @@
-"""An `.npz` or `.npy` file that is one pickle rather than an archive or an array.
+"""An `.npz` or `.npy` file that numpy would unpickle: one pickle, or an object array.
 
 `np.load` reads a file that is neither a zip nor an `.npy` array as a pickle when it
 is allowed to (`allow_pickle=True`: older Keras, and code that loads weights by hand),
-so such a file runs whatever its pickle names. It is recognised by its name and its
-content (the walk of its first bytes finds a pickle), walked once as data to list
-what unpickling it would import, and reported as weights whose every value is
+and an `.npy` object array is a pickle after its header, so such a file runs
+whatever its pickle names. It is recognised by its name and its content (the walk
+of its first bytes finds a pickle, or the header says `O`), walked once as data to
+list what unpickling it would import, and reported as weights whose every value is
 unknown: a `PICKLED_WEIGHTS` error. `--config` pairs it with the model it claims to
 hold, whose parameters are then unknown too.
 """
 
 from __future__ import annotations
 
-from kerascope.decoders.pickles import looks_like_pickle
+from kerascope.decoders.npy_values import npy_header
+from kerascope.decoders.pickles import NPY_MAGIC, looks_like_pickle
 from kerascope.decoders.source import Source
+from kerascope.errors import KerascopeError
 from kerascope.model.records import ModelReport
 from kerascope.model.vocabulary import Format
 from kerascope.readers.config import build_tree, configless_tree
@@ -30,12 +33,20 @@ NOT_READ = "not stored in the file: it is one pickle, which kerascope never unpi
 
 
 def match(probe: Probe) -> bool:
-    return (
-        not probe.is_dir
-        and probe.named(*NUMPY_NAMES)
-        and not (probe.zip or probe.hdf5 or probe.head.startswith(b"\x93NUMPY"))
-        and looks_like_pickle(probe.head)
-    )
+    if probe.is_dir or not probe.named(*NUMPY_NAMES) or probe.zip or probe.hdf5:
+        return False
+    if probe.head.startswith(NPY_MAGIC):
+        return _object_array(probe.head)
+    return looks_like_pickle(probe.head)
+
+
+def _object_array(head: bytes) -> bool:
+    """An `.npy` header declaring an object array, whose elements numpy pickles after it."""
+    try:
+        header, _ = npy_header(head, "the .npy header")
+    except KerascopeError:
+        return False
+    return isinstance(header["descr"], str) and header["descr"].lstrip("<>|=").startswith("O")
 
 
 def read(probe: Probe, config: Source | None) -> ModelReport:
