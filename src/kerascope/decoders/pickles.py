@@ -119,11 +119,12 @@ class _Machine:
 
     def line(self) -> bytes | Skipped:
         """A protocol-0 argument: the bytes up to a newline; one longer than `MAX_TEXT`
-        is read through (a chunk at a time) and kept as its length."""
+        is read through (a chunk at a time) and kept as its length. The bytes may end
+        before `end` says (a member shorter than its header claims): that ends it too."""
         data = self.stream.readline(min(MAX_TEXT, max(0, self.end - self.stream.tell())))
         length = len(data)
         while not data.endswith(b"\n"):
-            if self.stream.tell() >= self.end:
+            if not data or self.stream.tell() >= self.end:
                 raise _EndsEarly("the pickle ends within a text argument")
             data = self.stream.readline(min(MAX_TEXT, self.end - self.stream.tell()))
             length += len(data)
