@@ -98,7 +98,9 @@ def test_the_json_prescan_is_linear_on_the_worst_case_for_a_backtracking_scanner
     limits = Limits(max_json_items=1 << 40)
     worst_time = best_time(lambda: check_structure(worst, "worst", limits))
     ordinary_time = best_time(lambda: check_structure(ordinary, "ordinary", limits))
-    assert worst_time <= 2 * ordinary_time, (worst_time, ordinary_time)
+    # Linear: about as fast (2 MB of a quadratic case takes a backtracking scanner
+    # thousands of times longer); the margin is for a machine busy with other work.
+    assert worst_time <= 5 * ordinary_time, (worst_time, ordinary_time)
 
 
 @pytest.mark.parametrize(

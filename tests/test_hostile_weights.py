@@ -2,8 +2,10 @@
 thousands of missing files, npz members that inflate to gigabytes, npz files that are
 one pickle, arrays pickled at protocol 5, safetensors names sixty modules deep, npz keys
 written with Windows separators, and a TorchModuleWrapper payload written by
-`torch.save` (a zip). Each ends every command within 5 s and 300 MiB, in one line with
-exit 2 or with the finding that names it and exit 1; nothing in them ever runs."""
+`torch.save` (a zip). Each ends every command within the time budget kerascope enforces
+and 300 MiB, in one line with exit 2 or with the finding that names it and exit 1;
+nothing in them ever runs. What once grew with the square of what a file names grows
+with it (a ratio measured in the same run), and what once inflated is not read."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import io
 import json
 import pickle
 import struct
+import time
 import zipfile
 
 import numpy as np
@@ -35,10 +38,10 @@ def npy(shape, descr="<f4"):
     return header.getvalue()
 
 
-def many_missing_shards(folder):
+def many_missing_shards(folder, count=60_000):
     """A Keras sharded index naming 60,000 shards, none of them there."""
     path = folder / "many.weights.json"
-    weight_map = {f"/layers/dense_{i}/vars": [f"model_{i:05d}.weights.h5"] for i in range(60_000)}
+    weight_map = {f"/layers/dense_{i}/vars": [f"model_{i:05d}.weights.h5"] for i in range(count)}
     path.write_text(json.dumps({"metadata": {"total_size": 0}, "weight_map": weight_map}))
     return path
 
@@ -101,13 +104,12 @@ def deep_safetensors(folder):
     return checkpoint
 
 
-def windows_keys(folder):
-    """20,000 npz members whose keys Keras on Windows joined with `\\`, all in one group
-    (each looked up in a list of the others once took 10 s)."""
+def windows_keys(folder, count=20_000):
+    """20,000 npz members whose keys Keras on Windows joined with `\\`, all in one group."""
     path = folder / "windows.npz"
     member = npy((1,)) + bytes(4)
     with zipfile.ZipFile(path, "w") as archive:
-        for i in range(20_000):
+        for i in range(count):
             archive.writestr(f"layers\\dense_{i}\\vars\\0.npy", member)
     return path
 
@@ -148,6 +150,43 @@ def object_array_npy(folder, protocol):
     path = folder / "weights.npy"
     path.write_bytes(npy((), "|O") + system_pickle(protocol, "touch /nonexistent/ran"))
     return path
+
+
+def fastest(work, repeat=2):
+    """The shortest of `repeat` runs of `work`, in seconds: for a ratio in the same run."""
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
+# What a file names that once was looked up in a list of the others: the builder, and
+# the count of a baseline file (the second file names four times as many).
+LINEAR = {"missing-shards": (many_missing_shards, 10_000), "windows-keys": (windows_keys, 10_000)}
+
+
+@pytest.mark.parametrize("name", sorted(LINEAR))
+def test_time_grows_with_what_the_file_names_not_its_square(tmp_path, name):
+    """Four times the names take about four times as long (the margin is for a busy
+    machine); a lookup in a list of the others made it eleven to fifteen times."""
+    make, count = LINEAR[name]
+    (tmp_path / "small").mkdir()
+    (tmp_path / "large").mkdir()
+    small, large = make(tmp_path / "small", count), make(tmp_path / "large", 4 * count)
+    ratio = fastest(lambda: kerascope.check(large)) / fastest(lambda: kerascope.check(small))
+    assert ratio < 7, f"four times the names took {ratio:.1f} times as long"
+
+
+def test_a_declared_bomb_is_refused_before_anything_inflates(tmp_path):
+    """The member's declared size is judged first: nothing of it is read, let alone
+    inflated to a file (which once wrote a gigabyte before the header was seen)."""
+    path = npz_bomb(tmp_path)
+    stream = Counting(path)
+    with stream, pytest.raises(kerascope.KerascopeError, match="a zip bomb"):
+        npz_store(stream, DEFAULT_LIMITS, [], "bomb.npz")
+    assert stream.read_bytes < 1 << 20, f"read {stream.read_bytes:,} bytes of {path.stat().st_size:,}"
 
 
 @pytest.mark.parametrize("protocol", [0, 2, 4])

@@ -174,8 +174,13 @@ def test_a_file_whose_check_failed_is_not_loaded_without_trust(chain, monkeypatc
         "_suspicious_names",
         _raise_on("second", ValueError("bad"))(static_checks._suspicious_names),
     )
-    with pytest.raises(KerascopeError, match="not loaded: CHECK_FAILED"):
+    with pytest.raises(KerascopeError) as raised:
         kerascope.inspect(path, load=True)
+    # The refusal names what was found, where, and the option that overrides it.
+    (failed,) = [f for f in kerascope.check(path).findings if f.code == Code.CHECK_FAILED]
+    message = str(raised.value)
+    assert f"not handed to Keras's loader: CHECK_FAILED at second: {failed.message}" in message
+    assert "--trust" in message
 
 
 @pytest.mark.parametrize(

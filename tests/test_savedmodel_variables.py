@@ -287,30 +287,35 @@ def test_keras3_export(tf, exported, name):
     assert report.format == "savedmodel-export"
     assert report.findings == []
     assert len(report.nodes) == 1 and report.root.class_name is None and report.root.config is None
-    # An export keeps `model.variables`: the weights, and state such as an LSTM's seed generators.
-    assert report.total_params == sum(int(np.prod(v.shape)) for v in model.variables)
-    if len(model.variables) == len(model.weights):
-        assert report.total_params == model.count_params()
+    # An export keeps `model.variables`: the weights, and state such as an LSTM's seed
+    # generators, which are counted apart: the parameters are count_params()'s.
+    assert report.total_params == model.count_params()
     assert report.trainable_params == sum(int(np.prod(v.shape)) for v in model.trainable_weights)
     # Named as TensorFlow named the variables, which is not always Keras's path for them.
     assert Counter((tuple(w.shape), w.dtype) for w in report.root.weights) == Counter(
-        (tuple(v.shape), v.dtype) for v in model.variables
+        (tuple(v.shape), v.dtype) for v in model.weights
     )
     assert all(w.name for w in report.root.weights)
     assert set(report.signatures) == {"serve", "serving_default"}
     assert report_signatures(report) == signature_truth(tf, path)
 
 
-def test_keras3_export_lists_variables_not_only_weights(keras3, tmp_path):
-    """An export keeps `model.variables`: a Dropout's seed state is one, though no weight."""
+def test_keras3_export_counts_random_seed_states_apart_from_parameters(keras3, tmp_path):
+    """An export keeps `model.variables`: a Dropout's seed state is one, though no
+    weight; it is counted as state, so the parameters are `count_params()`'s."""
     inputs = keras3.Input(shape=(4,))
     outputs = keras3.layers.Dense(2)(keras3.layers.Dropout(0.5)(keras3.layers.Dense(4)(inputs)))
     model = keras3.Model(inputs, outputs)
     model.export(tmp_path / "dropout", verbose=False)
+    seeds = [v for v in model.variables if v.path.endswith("seed_generator_state")]
+    assert len(model.variables) == len(model.weights) + len(seeds) == len(model.weights) + 1
     report = kerascope.inspect(tmp_path / "dropout")
-    assert report.total_params == sum(int(np.prod(v.shape)) for v in model.variables)
-    assert report.total_params == model.count_params() + 2
-    assert any(w.name.endswith("seed_generator_state") for w in report.root.weights)
+    assert report.total_params == model.count_params()
+    assert report.metadata["random_seeds"] == {
+        "variables": len(seeds),
+        "parameters": sum(int(np.prod(v.shape)) for v in seeds),
+    }
+    assert not any(w.name.endswith("seed_generator_state") for w in report.root.weights)
 
 
 def test_tf_module_saved_with_tf_saved_model_save(tf, module_saved):

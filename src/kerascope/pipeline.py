@@ -134,9 +134,12 @@ def _load(
     if not trust:
         unsafe = [f for f in file_findings if f.severity == Severity.ERROR]
         if unsafe:
+            first = unsafe[0]
+            where = f" at {first.path}" if first.path else ""
+            more = f" (and {len(unsafe) - 1} more error-level findings)" if len(unsafe) > 1 else ""
             raise KerascopeError(
-                f"{target.path}: not loaded: {unsafe[0].code} ({len(unsafe)} error-level finding"
-                f"{'s' if len(unsafe) != 1 else ''}; see kerascope check); pass --trust to load it anyway"
+                f"{target.path}: not handed to Keras's loader: {first.code}{where}: {first.message}{more}; "
+                "kerascope check lists them; --trust (trust=True) hands it to Keras anyway"
             )
     written_by_keras_3 = (report.keras_version or "").startswith("3") or report.format == Format.KERAS
     package = KERAS_3 if written_by_keras_3 and report.format != Format.SAVEDMODEL else KERAS_2

@@ -20,7 +20,10 @@ from kerascope.decoders.tensor_values import StoredFile, ValuesUnavailable, valu
 from kerascope.decoders.tfjs_values import tfjs_tensors
 from kerascope.decoders.value_stats import tensor_stats
 from kerascope.errors import KerascopeError, one_line
-from kerascope.limits import Limits
+from kerascope.limits import Limits, time_limit
+
+# Seconds a run may take, far above what any takes (the hostile-input tests' budget).
+BUDGET = 60
 
 
 def locate(kind: str, path: Path, limits: Limits) -> dict:
@@ -41,12 +44,13 @@ def main() -> int:
     kind, path = sys.argv[1], Path(sys.argv[2])
     limits = Limits(**json.loads(sys.argv[3])) if len(sys.argv) > 3 else Limits()
     try:
-        found = {}
-        for key, location in locate(kind, path, limits).items():
-            try:
-                found[key] = tensor_stats(values(location, limits)).as_dict()
-            except ValuesUnavailable as error:
-                found[key] = {"unavailable": str(error)}
+        with time_limit(BUDGET):  # a budget the code enforces and reports, as the command's --time-limit
+            found = {}
+            for key, location in locate(kind, path, limits).items():
+                try:
+                    found[key] = tensor_stats(values(location, limits)).as_dict()
+                except ValuesUnavailable as error:
+                    found[key] = {"unavailable": str(error)}
     except KerascopeError as error:
         print(f"kerascope: {path.name}: {one_line(str(error))}", file=sys.stderr)
         return 2

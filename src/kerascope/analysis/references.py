@@ -257,9 +257,13 @@ def foreign_finding(path: str, at: Any, what: str, module: str, callable_: bool 
             Code.FOREIGN_CALLABLE,
             path,
             f"{_at(at)}the config names {what}, outside Keras; a loader would import and call it (CVE-2025-1550)",
+            subject=what,
         )
     return finding(
-        Code.FOREIGN_MODULE, path, f"{_at(at)}the config names the class {what}; loading imports {module}"
+        Code.FOREIGN_MODULE,
+        path,
+        f"{_at(at)}the config names the class {what}; loading imports {module}",
+        subject=what,
     )
 
 

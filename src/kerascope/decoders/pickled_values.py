@@ -35,6 +35,22 @@ _DTYPE = "numpy.dtype"
 # "latin1")`), which touches nothing else.
 _BYTES = "_codecs.encode"
 ARRAY_GLOBALS = _RECONSTRUCT | _FROMBUFFER | {_NDARRAY, _DTYPE, _BYTES}
+# Everything the pickles numpy and Keras write of arrays and variables import, and no
+# more: numpy's array reconstruction (protocol 5's `_frombuffer`, scalars), Keras's
+# `Variable`, and what its backends pickle a variable's value as: TensorFlow's
+# `ResourceVariable` and dtype lookup bound by `functools.partial`, JAX's array
+# reconstruction (as Keras 3.15 writes `model.weights.npz`). `partial` only binds
+# arguments to the others and JAX's `_reconstruct_array` calls a function the pickle
+# imports, so a pickle importing nothing beyond these calls nothing beyond them.
+RECONSTRUCTION_GLOBALS = ARRAY_GLOBALS | {
+    "numpy.core.multiarray.scalar",
+    "numpy._core.multiarray.scalar",
+    "keras.src.backend.Variable",
+    "functools.partial",
+    "tensorflow.python.ops.resource_variable_ops.ResourceVariable",
+    "tensorflow.python.framework.dtypes.as_dtype",
+    "jax._src.array._reconstruct_array",
+}
 
 
 class NotArrays(ValueError):

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
-from kerascope.model.display import Displayed, presenter
+from kerascope.model.display import Displayed, Shown, presenter
 from kerascope.model.vocabulary import Code, Fact, Format, Origin, Role, Severity
 
 SCHEMA_VERSION = "1.3"
@@ -41,13 +41,16 @@ class WeightInfo:
 
 @dataclass
 class Finding:
-    """Something a reader or a check found: a stable code, how bad, where, and what to do."""
+    """Something a reader or a check found: a stable code, how bad, where, and what to
+    do; `subject` names what it is about where that is a name (the custom class or
+    function a loader would need, `module.Class` or `package>Name`)."""
 
     code: Code
     severity: Severity
     path: str | None
     message: str
     hint: str | None = None
+    subject: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "code": self.code.value, "severity": self.severity.value}
@@ -68,8 +71,11 @@ class InboundLink:
 
 
 @dataclass
-class LayerNode:
+class LayerNode(Shown):
     """Everything known about one layer, at one path.
+
+    `repr()` is one line; `str()` is the whole record (YAML, as `kerascope show`
+    prints it), which is also what a notebook shows.
 
     The parameter counts include the layer's sublayers, as Keras's own
     `count_params()` does; the trainable split is `None` where a file does not
@@ -153,6 +159,21 @@ class LayerNode:
 _NODE_FIELDS = [f.name for f in fields(LayerNode)]
 
 
+# The per-layer figures whose totals say what they cover (`totals.coverage` in JSON).
+_COVERED = ("flops", "macs", "activation_bytes")
+
+
+def _coverage_dict(report: ModelReport, figure: str) -> dict[str, Any]:
+    from kerascope.model.coverage import coverage
+
+    found = coverage(report, figure)
+    return {"at_least": found.at_least, "priced_layers": found.priced, "unpriced": found.unpriced}
+
+
+def _counted(count: int, word: str) -> str:
+    return f"{count:,} {word if count == 1 else word + 's'}"
+
+
 def _single_shape(shapes: list[Any] | None) -> Any:
     if not shapes:
         return None
@@ -208,8 +229,22 @@ class ModelReport(Displayed):
         params = "unknown" if self.total_params is None else f"{self.total_params:,}"
         return (
             f"<ModelReport {self.root.name!r} ({self.root.class_name or '?'}): "
-            f"{len(self.layers)} layers, {params} params, {self.format.value}>"
+            f"{self.layer_count_text()}, {params} params, {self.format.value}>"
         )
+
+    def layer_count_text(self) -> str:
+        """`3 layers, 1 op (14 in all)`: the model's own `layers` (as
+        `len(model.layers)` counts them), the operations its graph calls, and every
+        layer the report holds at every depth where that is more. Where the source
+        does not say what `model.layers` holds, every layer the report holds; a root
+        that is a layer, not a model, counts its sublayers."""
+        listed = self.model_layers
+        if listed is None:
+            every = len(self.layers)
+            return _counted(every, "layer") if self.root.role == Role.MODEL else _counted(every, "sublayer")
+        ops = len(self.operations)
+        text = _counted(len(listed), "layer") + (f", {_counted(ops, 'op')}" if ops else "")
+        return text if len(listed) + ops == len(self.layers) else f"{text} ({len(self.layers):,} in all)"
 
     # -- navigation -------------------------------------------------------------
     @property
@@ -257,11 +292,24 @@ class ModelReport(Displayed):
         close = difflib.get_close_matches(key, list(candidates), n=3, cutoff=0.6)
         return f"; did you mean {' or '.join(repr(name) for name in close)}?" if close else ""
 
+    @property
+    def model_layers(self) -> list[LayerNode] | None:
+        """The root model's own `layers` list, in Keras's order: what `model.layers`
+        holds (no Keras 3 operation, no Sequential's InputLayer in Keras 3); None
+        where the source does not say which layers the model lists (weights alone,
+        a KerasHub task, an export)."""
+        top = self.children(self.root)
+        if not any(node.index is not None for node in top):
+            return None
+        return sorted((node for node in top if node.index is not None), key=lambda node: node.index)
+
+    @property
+    def operations(self) -> list[LayerNode]:
+        """The Keras 3 operations the root model's graph calls (`x + y`, `x[..., 0]`)."""
+        return [node for node in self.children(self.root) if node.role == Role.OP]
+
     def _by_index(self, index: int) -> LayerNode:
-        top = sorted(
-            (node for node in self.children(self.root) if node.index is not None),
-            key=lambda node: node.index,
-        )
+        top = self.model_layers or []
         try:
             return top[index]
         except IndexError:
@@ -335,7 +383,10 @@ class ModelReport(Displayed):
                 "non_trainable_params": self.non_trainable_params,
                 "total_params": self.total_params,
                 "layers": len(self.layers),
+                "model_layers": None if self.model_layers is None else len(self.model_layers),
+                "ops": len(self.operations),
                 **{name: getattr(self.root, name) for name in COST_FIELDS},
+                "coverage": {name: _coverage_dict(self, name) for name in _COVERED},
             },
             "findings": [finding.to_dict() for finding in self.findings],
         }

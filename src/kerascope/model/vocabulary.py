@@ -20,12 +20,16 @@ class Vocabulary(str, Enum):
 @unique
 class Role(Vocabulary):
     """Where a layer sits: `sublayer` is tracked inside a layer but listed in no
-    model's `layers` (the layers a `get_config()` hides)."""
+    model's `layers` (the layers a `get_config()` hides); `op` is a Keras 3
+    operation a functional graph calls (`x + y` is `keras.src.ops.numpy.Add`,
+    `x[..., 0]` a `GetItem`): its config lists it beside the layers, but it is no
+    layer (no weights, not in `model.layers`)."""
 
     INPUT = "input"
     LAYER = "layer"
     MODEL = "model"
     SUBLAYER = "sublayer"
+    OP = "op"
 
 
 @unique
@@ -144,6 +148,7 @@ class Code(Vocabulary):
     H5_EXTERNAL_STORAGE = "H5_EXTERNAL_STORAGE"
     H5_DATASET_SIZE_MISMATCH = "H5_DATASET_SIZE_MISMATCH"
     WEIGHTS_SHARD_MISSING = "WEIGHTS_SHARD_MISSING"
+    WEIGHTS_MISSING = "WEIGHTS_MISSING"
     PARAMETER_COUNT_MISMATCH = "PARAMETER_COUNT_MISMATCH"
     FILE_REPAIRED = "FILE_REPAIRED"
     WEIGHTS_MISMATCH = "WEIGHTS_MISMATCH"

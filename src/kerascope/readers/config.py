@@ -68,7 +68,9 @@ def node_facts(obj: dict[str, Any], listed: bool, is_root: bool = False) -> dict
         "class_name": class_name,
         "module": _text(obj.get("module")),
         "registered_name": _text(obj.get("registered_name")),
-        "role": _role(kind, bool(topology.layer_entries(config)), listed, is_root),
+        "role": Role.OP
+        if topology.is_operation_entry(obj)
+        else _role(kind, bool(topology.layer_entries(config)), listed, is_root),
         "config": config,
         "build_input_shape": build.get("input_shape") if isinstance(build, dict) else None,
         "origin": dict(FROM_CONFIG),

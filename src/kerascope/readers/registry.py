@@ -118,7 +118,20 @@ def unrecognised(probe: Probe) -> str:
             "config.json is neither a serialized Keras model, a KerasHub preset, "
             "nor a Transformers or timm config"
         )
+    if probe.is_dir:
+        held = sorted(name for name in probe.names if name.lower().endswith(_MODEL_FILE_ENDINGS))
+        shown = ", ".join(held[:3]) + (f" and {len(held) - 3:,} more" if len(held) > 3 else "")
+        if held:
+            return f"a folder of models ({shown}), not one model; `kerascope scan` reads every model under a folder"
+        return (
+            "a folder, not a model (no config.json or saved_model.pb in it); "
+            "`kerascope scan` finds the models under a folder"
+        )
     return (
         "not a Keras model (neither a zip, HDF5 or JSON file, a SavedModel, an Orbax checkpoint, "
         "a pickle named .npz or .npy, nor a folder with a config.json)"
     )
+
+
+# Names of files a folder of models holds, for the error that points at `kerascope scan`.
+_MODEL_FILE_ENDINGS = (".keras", ".h5", ".hdf5", ".npz", ".weights.json", ".safetensors", ".pb", "model.json")

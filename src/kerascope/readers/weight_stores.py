@@ -25,7 +25,7 @@ from kerascope.decoders.dtypes import from_descr
 from kerascope.decoders.hdf5 import H5Index, attr_text, join, open_file
 from kerascope.decoders.npy_values import npy_header
 from kerascope.decoders.pickled_values import (
-    ARRAY_GLOBALS,
+    RECONSTRUCTION_GLOBALS,
     NotArrays,
     array_header,
     object_items,
@@ -409,9 +409,9 @@ def _pickle_finding(what: str, pickled: list[str], imports: list[str], unread: l
         if unread
         else "; kerascope read the shapes from the pickles' opcodes without loading them"
     )
-    beyond_numpy = [name for name in imports if name not in ARRAY_GLOBALS]
+    beyond_reconstruction = [name for name in imports if name not in RECONSTRUCTION_GLOBALS]
     return finding(
-        Code.PICKLED_WEIGHTS if beyond_numpy or unread else Code.PICKLED_ARRAYS,
+        Code.PICKLED_WEIGHTS if beyond_reconstruction or unread else Code.PICKLED_ARRAYS,
         None,
         f"{what}: {_members_are_pickles(len(pickled))}; unpickling imports {named or 'nothing readable'}"
         f"{unknown}",

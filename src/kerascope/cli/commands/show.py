@@ -7,6 +7,7 @@ import argparse
 from kerascope.cli import exits
 from kerascope.cli.arguments import (
     TARGET_HELP,
+    add_format_option,
     add_limit_options,
     add_load_options,
     add_output_option,
@@ -23,7 +24,7 @@ def add_to(subparsers: argparse._SubParsersAction) -> None:
     command = subparsers.add_parser(NAME, help="one layer's full record and configuration")
     command.add_argument("target", metavar="TARGET", help=TARGET_HELP)
     command.add_argument("layer", metavar="LAYER", help="a layer path, a unique name, or a top-level index")
-    command.add_argument("--format", "-f", choices=list(LAYER_VIEWS), default=LAYER_VIEWS.default)
+    add_format_option(command, LAYER_VIEWS, "the layer's record")
     add_output_option(command)
     add_load_options(command)
     add_limit_options(command)

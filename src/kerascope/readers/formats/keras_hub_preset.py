@@ -95,6 +95,16 @@ def read(probe: Probe, config: Source | None) -> ModelReport:
     else:
         tree = build_tree(backbone_config, None, limits)
         backbone = tree.root
+    if not any(name.startswith(f"{WEIGHTS_STEM}.") for name in members.names):
+        findings.append(
+            finding(
+                Code.WEIGHTS_MISSING,
+                backbone.path or None,
+                f"the preset holds no {WEIGHTS_STEM}.h5 (nor a sharded {WEIGHTS_STEM}.json): the backbone's "
+                "weights are missing, so its parameters are unknown (kerascope does not derive them from "
+                "the config)",
+            )
+        )
     with ExitStack() as opened:
         unknown = attach_saved_weights(tree, members, WEIGHTS_STEM, backbone, opened, limits, findings)
         if backbone is not tree.root:

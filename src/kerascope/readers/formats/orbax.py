@@ -38,6 +38,8 @@ from kerascope.readers import scoped_weights
 from kerascope.readers.config import build_tree, configless_tree
 from kerascope.readers.members import as_serialized_object
 from kerascope.readers.probe import Kind, Probe
+from kerascope.readers.seed_states import METADATA_KEY as SEEDS_KEY
+from kerascope.readers.seed_states import SEED_STATE
 from kerascope.readers.stored import weight_shape
 
 WHAT = "an Orbax checkpoint"
@@ -53,9 +55,6 @@ STATE_ITEMS = ("pytree", "state")
 ARRAY_METADATA = "/zarr.json"
 LAYER_GROUPS = {"trainable_variables": True, "non_trainable_variables": False}
 OTHER_GROUPS = {"optimizer_variables": "optimizer", "metrics_variables": "metrics"}
-# A SeedGenerator's one variable: state among `non_trainable_variables`, but no weight
-# (`Layer.weights` leaves out "metric state and random seeds"; `count_params()` too).
-SEED_STATE = "seed_generator_state"
 # Leaves Orbax writes for an empty container (an empty group): no variable.
 EMPTY_CONTAINERS = frozenset({"Dict", "List", "Tuple", "None", "NamedTuple"})
 MAX_STEPS_SHOWN = 32
@@ -158,7 +157,7 @@ def _place_variables(
                 owner.weights.remove(weight)
                 unknown.add(owner.path)
         elif group in OTHER_GROUPS or group in LAYER_GROUPS:
-            kind = OTHER_GROUPS.get(group, "random_seeds")
+            kind = OTHER_GROUPS.get(group, SEEDS_KEY)
             counted = others.setdefault(kind, {"variables": 0, "parameters": 0})
             counted["variables"] += 1
             counted["parameters"] += math.prod(array[0]) if array is not None else 0
