@@ -194,6 +194,16 @@ def json_in_a_json_string(folder: Path) -> Path:
     return path
 
 
+def converted_protobuf(folder: Path) -> Path:
+    """10 MB of a SavedModel's Keras metadata, each field a length-delimited field that
+    could hold another, with a line feed and no carriage return: what the CRLF repair
+    tries hardest on (the fuzzer found 809 bytes of it that took the repair seconds)."""
+    saved = folder / "saved"
+    saved.mkdir()
+    (saved / "keras_metadata.pb").write_bytes(b"\x12\x12" * (5 << 20) + b"\n")
+    return saved
+
+
 HOSTILE = {
     "node-index-10^12": (huge_node_index, None),
     "tensor-index-10^12": (huge_tensor_index, None),
@@ -210,6 +220,10 @@ HOSTILE = {
     "escaped-quotes-model_config": (escaped_quotes_h5, "model_config is not valid JSON"),
     "escaped-quotes-safetensors-header": (escaped_quotes_safetensors, "header is not valid JSON"),
     "json-in-a-json-string": (json_in_a_json_string, "JSON inside a JSON string) holds more than 3,000,000"),
+    "converted-protobuf-10MB": (
+        converted_protobuf,
+        "had its line endings converted (CRLF to LF) and cannot be repaired",
+    ),
 }
 VIEWS = ["table", "json", "dot", "mermaid", "html"]
 

@@ -45,6 +45,13 @@ def static_findings(report: ModelReport, failures: Failures = RAISE) -> list[Fin
             findings += _training_findings(report)
         except Exception as error:  # noqa: BLE001 - as a layer's check
             failures.add(Stage.CHECKS, report.root.path, error, "training config")
+    # What a loader deserializes beside the layers (a preset's tokenizer.json, ...) is
+    # loader input as much as a layer's config.
+    for where, companion in (report.companion_configs or {}).items():
+        try:
+            findings += reference_findings(companion, report.root.path, where)
+        except Exception as error:  # noqa: BLE001 - as a layer's check
+            failures.add(Stage.CHECKS, report.root.path, error, where)
     return _unique(findings)
 
 

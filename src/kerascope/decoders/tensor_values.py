@@ -31,7 +31,7 @@ import numpy as np
 from kerascope.decoders import dtypes
 from kerascope.decoders.crc32c import crc32c, unmask
 from kerascope.decoders.source import Source
-from kerascope.decoders.zip_members import open_member
+from kerascope.decoders.zip_members import ZIP_ERRORS, inflating, open_member
 from kerascope.errors import KerascopeError, one_line
 from kerascope.limits import LimitExceeded, Limits, check_time
 
@@ -41,11 +41,6 @@ READ_BYTES = 4 * 1024 * 1024  # stored bytes read per piece of a flat tensor
 MALFORMED = (
     OSError, ValueError, LookupError, TypeError, AttributeError, RuntimeError, AssertionError,
     ArithmeticError, EOFError, struct.error, zlib.error,
-)  # fmt: skip
-# What zipfile (and zlib under it) raises on a malformed archive or member.
-ZIP_ERRORS = (
-    zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, struct.error, OverflowError,
-    NotImplementedError, RuntimeError,
 )  # fmt: skip
 
 
@@ -128,20 +123,8 @@ def _archive_member(
 
 @contextmanager
 def _inflating(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits) -> Iterator[IO[bytes]]:
-    """A compressed member read forward as it inflates, refused up front if it claims
-    to expand past the compression-ratio limit (zipfile stops at the size it claims)."""
-    ratio = limits.max_compression_ratio
-    if info.file_size > max(info.compress_size, 1) * ratio:
-        raise LimitExceeded(
-            f"{info.filename} claims {info.file_size:,} bytes from {info.compress_size:,} compressed "
-            f"(more than {ratio:,}x: a zip bomb?)",
-            "max_compression_ratio",
-        )
-    try:
-        stream = archive.open(info)
-    except ZIP_ERRORS as error:
-        raise KerascopeError(f"{info.filename}: cannot be read from the archive ({error})") from None
-    with stream:
+    """A compressed member read forward as it inflates (`zip_members.inflating`)."""
+    with inflating(archive, info, limits) as stream:
         yield stream
 
 

@@ -214,6 +214,10 @@ class ModelReport(Displayed):
     # versions, tasks, stored parameter count, preprocessor and tokenizer (class,
     # sequence length, vocabulary size); a Transformers or timm config's model type.
     metadata: dict[str, Any] | None = None
+    # What a loader deserializes beside the layers' own configs, by where it is stored:
+    # a KerasHub preset's preprocessor.json, tokenizer.json and converters (each whole),
+    # and the compile_config of its config.json and task.json. Checked as the layers are.
+    companion_configs: dict[str, Any] | None = None
     # Bytes fetched from a remote store to make the report; None for a local file.
     bytes_fetched: int | None = None
     schema_version: str = SCHEMA_VERSION
@@ -357,6 +361,10 @@ class ModelReport(Displayed):
 
     # -- serialization ----------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
+        return {**self._facts(), "nodes": [node.to_dict() for node in self.nodes]}
+
+    def _facts(self) -> dict[str, Any]:
+        """Everything `to_dict` holds but the nodes."""
         return {
             "schema_version": self.schema_version,
             "source": self.source,
@@ -368,6 +376,7 @@ class ModelReport(Displayed):
             "signatures": self.signatures,
             "training_config": self.training_config,
             "metadata": self.metadata,
+            "companion_configs": self.companion_configs,
             "bytes_fetched": self.bytes_fetched,
             "totals": {
                 "trainable_params": self.trainable_params,
@@ -380,19 +389,17 @@ class ModelReport(Displayed):
                 "coverage": {name: _coverage_dict(self, name) for name in _COVERED},
             },
             "findings": [finding.to_dict() for finding in self.findings],
-            "nodes": [node.to_dict() for node in self.nodes],
         }
 
     def to_json(self, indent: int | None = 2) -> str:
         """JSON text; with `indent`, the document is indented but each node stays on
-        one line, which keeps it readable, greppable, and fast to write."""
-        data = self.to_dict()
+        one line, which keeps it readable, greppable, and fast to write (each node's
+        dict made and dropped in turn, so only the text is held)."""
         if indent is None:
-            return json.dumps(data, allow_nan=False)
-        nodes = data.pop("nodes")
-        head = json.dumps(data, indent=indent, allow_nan=False)
+            return json.dumps(self.to_dict(), allow_nan=False)
+        head = json.dumps(self._facts(), indent=indent, allow_nan=False)
         pad = " " * indent
-        lines = ",\n".join(pad * 2 + json.dumps(node, allow_nan=False) for node in nodes)
+        lines = ",\n".join(pad * 2 + json.dumps(node.to_dict(), allow_nan=False) for node in self.nodes)
         return f'{head[:-2]},\n{pad}"nodes": [\n{lines}\n{pad}]\n}}'
 
     @classmethod
@@ -409,6 +416,7 @@ class ModelReport(Displayed):
             signatures=data.get("signatures"),
             training_config=data.get("training_config"),
             metadata=data.get("metadata"),
+            companion_configs=data.get("companion_configs"),
             bytes_fetched=data.get("bytes_fetched"),
             schema_version=data.get("schema_version", SCHEMA_VERSION),
         )
