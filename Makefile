@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint bench examples clean
+.PHONY: demo test lint bench clean examples
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,9 +23,9 @@ $(VENV)/.test-installed: pyproject.toml | $(BIN)/python
 demo: $(VENV)/.demo-installed
 	$(BIN)/kerascope demo
 
-# The demo's example files and README's example pair, saved by Keras 3.
+# The files the README's examples read (tests/test_readme.py runs the README on them).
 examples: $(VENV)/.test-installed
-	$(BIN)/python scripts/make_examples.py
+	$(BIN)/python scripts/make_readme_examples.py examples
 
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check src tests benchmarks scripts fuzz
@@ -48,4 +48,4 @@ bench: $(VENV)/.test-installed
 	$(BIN)/python benchmarks/scan.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache examples

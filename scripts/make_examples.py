@@ -1,9 +1,7 @@
-"""Rebuild the example files `kerascope demo` reads, and the pair README's
-`kerascope diff --values` example compares (`docs/examples/`), by saving the example
-models with Keras 3.
+"""Rebuild the example files `kerascope demo` reads, by saving the example models
+with Keras 3.
 
-    make examples, or python scripts/make_examples.py
-    (needs keras and a backend, e.g. `pip install -e '.[keras]'`)
+    python scripts/make_examples.py        (needs keras and a backend, e.g. `pip install -e '.[keras]'`)
 """
 
 from __future__ import annotations
@@ -16,11 +14,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import keras
 
-from kerascope.examples import build_encoder, build_examples, build_finetuned
+from kerascope.examples import build_encoder, build_examples
 
-ROOT = Path(__file__).resolve().parents[1]
-TARGET = ROOT / "src" / "kerascope" / "example_files"
-DOCUMENTED = ROOT / "docs" / "examples"
+TARGET = Path(__file__).resolve().parents[1] / "src" / "kerascope" / "example_files"
 
 
 def main() -> None:
@@ -30,13 +26,7 @@ def main() -> None:
     for name, model in models.items():
         path = TARGET / f"{name}.keras"
         model.save(path)
-        print(f"wrote {path.relative_to(ROOT)} ({path.stat().st_size:,} bytes)")
-    keras.utils.set_random_seed(0)
-    DOCUMENTED.mkdir(exist_ok=True)
-    for name, model in zip(("base", "finetuned"), build_finetuned(keras), strict=True):
-        path = DOCUMENTED / f"{name}.keras"
-        model.save(path)
-        print(f"wrote {path.relative_to(ROOT)} ({path.stat().st_size:,} bytes)")
+        print(f"wrote {path.relative_to(TARGET.parents[2])} ({path.stat().st_size:,} bytes)")
 
 
 if __name__ == "__main__":

@@ -139,6 +139,14 @@ def zoo(keras3, tf_keras, tmp_path_factory):
     return SavedZoo(tmp_path_factory.mktemp("zoo"))
 
 
+@pytest.fixture
+def sentinel(tmp_path):
+    """A file the payloads of hostile files would create: it must not exist after the test."""
+    path = tmp_path / "sentinel"
+    yield path
+    assert not path.exists(), "something in a hostile file ran"
+
+
 @pytest.fixture(scope="session", params=["keras", "tf_keras"])
 def any_keras(request):
     """Each Keras generation the live walk supports: Keras 3 and legacy tf_keras 2."""

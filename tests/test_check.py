@@ -131,13 +131,6 @@ def test_finds_a_raising_get_config_deep_inside_a_library_model(keras3):
 
 # -- static: unsafe content, found without running anything ----------------------------
 @pytest.fixture
-def sentinel(tmp_path):
-    path = tmp_path / "sentinel"
-    yield path
-    assert not path.exists(), "something in a hostile file ran"
-
-
-@pytest.fixture
 def genuine(keras3, tmp_path):
     inputs = keras3.Input(shape=(4,), name="x")
     inner = keras3.Sequential([keras3.layers.Dense(3, name="deep")], name="nested")

@@ -4,6 +4,7 @@ command cleanly (the time limit, Ctrl-C, a child killed by a signal)."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import shutil
@@ -270,6 +271,7 @@ def test_output_beside_an_input_is_written(capsys, tmp_path, model_files):
         (["inspect", "support.cli_targets:not_a_model"], "builtins.int is not a Keras layer or model"),
         (["inspect", "nothing-here.keras"], "nothing-here.keras: no such file"),
         (["show", "support.cli_targets:two_dense", "nope"], "no layer with path or name 'nope'"),
+        (["show", "support.cli_targets:two_dense", "hiden"], "'hiden'; did you mean 'hidden'?"),
         (["show", "support.cli_targets:two_dense", "9"], "index 9 is out of range"),
     ],
 )
@@ -304,7 +306,7 @@ def test_no_command_prints_short_usage_and_the_commands():
     assert done.returncode == 2 and done.stdout == ""
     lines = done.stderr.strip().splitlines()
     assert lines[0].startswith("usage: kerascope") and len(lines) <= 3
-    assert "inspect, show, diff, check, scan" in lines[-1] and "--help" in lines[-1]
+    assert "inspect, show, diff, check, load-check, scan" in lines[-1] and "--help" in lines[-1]
 
 
 @pytest.mark.parametrize("argv", [["--help"], ["inspect", "--help"], ["diff", "--help"]])
@@ -334,6 +336,54 @@ def test_help_and_import_load_no_framework():
 def test_version():
     done = run_process("--version")
     assert done.returncode == 0 and done.stdout == f"kerascope {kerascope.__version__}\n"
+
+
+# -- a careful command line ------------------------------------------------------------------
+def test_an_empty_selection_says_so_with_the_classes_and_names_near_it(capsys, keras3):
+    from support.cli_targets import model
+
+    dense = sorted({type(layer).__name__ for layer in model.layers} & {"Dense"})
+    code, out, err = run(capsys, "inspect", "support.cli_targets:model", "--class", "Dens")
+    assert code == 0 and "Layer" in out
+    assert err == f"kerascope: note: no layer of class 'Dens'; did you mean {dense[0]!r}?\n"
+    code, out, err = run(capsys, "inspect", "support.cli_targets:model", "--class", "dense", "-f", "json")
+    assert json.loads(out)["nodes"] == [json.loads(out)["nodes"][0]] and "did you mean 'Dense'?" in err
+    name = model.layers[1].name
+    _, _, err = run(capsys, "inspect", "support.cli_targets:model", "--select", name[:-1] + "x")
+    assert "; did you mean " in err and repr(name) in err
+    _, _, err = run(capsys, "inspect", "support.cli_targets:model", "--class", "Dense")
+    assert err == ""
+
+
+def test_a_folder_of_models_points_at_scan(capsys, tmp_path):
+    for name in ("a.keras", "b.keras"):
+        shutil.copy(Path(kerascope.__file__).parent / "example_files" / "two_dense.keras", tmp_path / name)
+    code, out, err = run(capsys, "inspect", str(tmp_path))
+    assert code == 2 and out == ""
+    assert "a folder of models (a.keras, b.keras), not one model" in one_line(err)
+    assert "kerascope scan" in err and "not a Keras model" not in err
+
+
+@pytest.mark.parametrize("command", ["inspect", "demo", "diff"])
+def test_md_is_markdown(capsys, command):
+    target = str(Path(kerascope.__file__).parent / "example_files" / "two_dense.keras")
+    targets = {"inspect": [target], "demo": [], "diff": [target, target]}[command]
+    _, short, _ = run(capsys, command, *targets, "-f", "md")
+    _, long, _ = run(capsys, command, *targets, "-f", "markdown")
+    assert short == long and "**" in short
+
+
+def test_every_option_of_every_command_says_what_it_does():
+    from kerascope.cli.parser import build_parser
+
+    parser = build_parser()
+    commands = parser._subparsers._group_actions[0].choices
+    for name, command in [("kerascope", parser), *commands.items()]:
+        for action in command._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                continue
+            assert action.help and action.help.strip(), (name, action.option_strings or action.dest)
+    assert "md for markdown" in " ".join(commands["inspect"].format_help().split())
 
 
 # -- the supervisor -----------------------------------------------------------------------
@@ -371,7 +421,7 @@ def _children(pid: int) -> list[int]:
 
 
 def _wait_for_child(process: subprocess.Popen) -> int:
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 300  # only a command that never starts its child reaches this
     while time.monotonic() < deadline:
         children = _children(process.pid)
         if children:
@@ -401,31 +451,32 @@ def test_a_child_killed_by_a_signal_is_named(slow_file):
 
 
 def test_the_time_limit_ends_the_command(slow_file):
-    started = time.monotonic()
+    """The command says it gave up at its limit: the read (several seconds) was cut short."""
     done = run_process("inspect", str(slow_file), *SLOW, "--time-limit", "1")
     assert done.returncode == 2 and done.stdout == ""
     assert "gave up after 1 s (the time limit; raise it with --time-limit)" in one_line(done.stderr)
-    assert time.monotonic() - started < 30
 
 
 def test_the_time_limit_is_never_a_layers_config_error(keras3):
     """A layer whose get_config is slow: the walk's `except Exception` around a
     layer's own code must not record the time limit as that layer's error."""
 
+    finished = []
+
     class Slow(keras3.layers.Layer):
         def call(self, inputs):
             return inputs
 
         def get_config(self):
-            deadline = time.monotonic() + 30
+            deadline = time.monotonic() + 120  # far past the limit: only the limit ends it
             while time.monotonic() < deadline:
                 pass
+            finished.append(True)
             return super().get_config()
 
     inputs = keras3.Input(shape=(2,), name="x")
     model = keras3.Model(inputs, Slow(name="slow")(inputs), name="slow_model")
-    started = time.monotonic()
     with pytest.raises(kerascope.KerascopeError) as raised:
         kerascope.inspect(model, time_limit=1)
     assert "gave up after 1 s (the time limit" in str(raised.value)
-    assert time.monotonic() - started < 10
+    assert finished == [], "the limit ended get_config, not its own loop"

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import html
+import json
+import re
 import subprocess
 import sys
 from importlib.resources import as_file, files
+from pathlib import Path
 
+import jsonschema
 import pytest
 
 import kerascope
@@ -48,3 +53,34 @@ def test_example_files_are_the_example_models(keras3, name):
     with as_file(files("kerascope").joinpath("example_files", name)) as path:
         static = kerascope.inspect(path)
     assert_static_matches_live(static, live)
+
+
+def test_demo_json_is_one_document_of_every_example(capsys):
+    """`demo -f json` is one JSON array: each example's report, as `inspect -f json` gives it."""
+    from kerascope.cli import main
+    from kerascope.model.records import json_schema
+
+    assert main(["demo", "-f", "json"]) == 0
+    reports = json.loads(capsys.readouterr().out)
+    assert [Path(report["source"]).name for report in reports] == list(EXAMPLES)
+    for report in reports:
+        jsonschema.validate(report, json_schema())
+        assert main(["inspect", report["source"], "-f", "json"]) == 0
+        assert json.loads(capsys.readouterr().out) == report
+
+
+def test_demo_html_is_one_page_holding_every_example(capsys):
+    """`demo -f html` is one document; each example's own page is inside it, in a frame."""
+    from kerascope.cli import main
+
+    assert main(["demo", "-f", "html"]) == 0
+    page = capsys.readouterr().out
+    assert page.lower().count("<!doctype html>") == 1 and page.count("</html>") == 1
+    assert "default-src 'none'" in page
+    frames = re.findall(r'<iframe srcdoc="([^"]*)"', page)
+    assert len(frames) == len(EXAMPLES)
+    for frame, name in zip(frames, EXAMPLES, strict=True):
+        inner = html.unescape(frame)
+        assert inner.lower().startswith("<!doctype html>")
+        with as_file(files("kerascope").joinpath("example_files", name)) as path:
+            assert f"<title>{kerascope.inspect(path).root.name} (" in inner

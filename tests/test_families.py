@@ -10,6 +10,7 @@ import pytest
 
 from kerascope.analysis.keras_names import NameKind, is_keras_name
 from kerascope.families import Build, known, registry
+from kerascope.families.knowledge import no_weights
 
 from support.shape_zoo import BUILDERS
 
@@ -20,48 +21,97 @@ def _tracked(layer):
 
 
 def _built_with_sublayers(keras):
-    """One built instance of every class whose record lists sublayers, by registry key."""
+    """One built instance of every class whose record lists sublayers it creates or is
+    given in its config, by registry key, with the input shapes it was built on."""
     L = keras.layers
     steps = keras.Input((5, 3), name="steps")
     frames = keras.Input((4, 6, 6, 2), name="frames")
     query = keras.Input((5, 8), name="query")
+    memory = keras.Input((7, 6), name="memory")
     built = {
-        "SimpleRNN": (L.SimpleRNN(2, name="simple"), steps),
-        "LSTM": (L.LSTM(3, name="long"), steps),
-        "GRU": (L.GRU(4, reset_after=False, name="gated"), steps),
-        "ConvLSTM1D": (L.ConvLSTM1D(2, 3, name="conv1"), keras.Input((4, 6, 2), name="line")),
-        "ConvLSTM2D": (L.ConvLSTM2D(2, 3, name="conv2"), frames),
-        "ConvLSTM3D": (L.ConvLSTM3D(2, 3, name="conv3"), keras.Input((3, 5, 5, 5, 2), name="volume")),
-        "MultiHeadAttention": (L.MultiHeadAttention(2, 4, use_gate=True, name="heads"), [query, query]),
-        "GroupedQueryAttention": (
-            L.GroupQueryAttention(4, 4, 2, use_gate=True, name="grouped"),
-            [query, query],
+        "SimpleRNN": (L.SimpleRNN(2, name="simple"), [steps]),
+        "LSTM": (L.LSTM(3, name="long"), [steps]),
+        "GRU": (L.GRU(4, reset_after=False, name="gated"), [steps]),
+        "ConvLSTM1D": (L.ConvLSTM1D(2, 3, name="conv1"), [keras.Input((4, 6, 2), name="line")]),
+        "ConvLSTM2D": (L.ConvLSTM2D(2, 3, name="conv2"), [frames]),
+        "RNN": (L.RNN([L.LSTMCell(3, name="first"), L.GRUCell(2, name="second")], name="stack"), [steps]),
+        "Bidirectional": (
+            L.Bidirectional(L.LSTM(3, return_sequences=True, name="inner"), name="both"),
+            [steps],
         ),
-        "TextVectorization": (
-            L.TextVectorization(vocabulary=["a", "b"], name="text"),
-            keras.Input((1,), dtype="string", name="strings"),
+        "TimeDistributed": (L.TimeDistributed(L.Dense(2, name="per_step"), name="timed"), [steps]),
+        "MultiHeadAttention": (
+            L.MultiHeadAttention(2, 4, value_dim=3, output_shape=5, name="heads"),
+            [query, memory],
         ),
     }
+    if hasattr(L, "ConvLSTM3D"):
+        built["ConvLSTM3D"] = (
+            L.ConvLSTM3D(2, 3, name="conv3"),
+            [keras.Input((3, 5, 5, 5, 2), name="volume")],
+        )
+    if hasattr(L, "GroupQueryAttention"):
+        built["MultiHeadAttention"] = (
+            L.MultiHeadAttention(2, 4, value_dim=3, output_shape=5, use_gate=True, name="heads"),
+            [query, memory],
+        )
+        built["GroupedQueryAttention"] = (
+            L.GroupQueryAttention(4, 4, 2, use_gate=True, name="grouped"),
+            [query, query],
+        )
+        built["TextVectorization"] = (
+            L.TextVectorization(vocabulary=["a", "b"], name="text"),
+            [keras.Input((1,), dtype="string", name="strings")],
+        )
     for layer, inputs in built.values():
-        layer(*inputs) if isinstance(inputs, list) else layer(inputs)
-    return {key: layer for key, (layer, _) in built.items()}
+        layer(*inputs)
+    return {key: (layer, [tuple(x.shape) for x in inputs]) for key, (layer, inputs) in built.items()}
 
 
-def test_every_sublayer_is_the_one_keras_creates(keras3):
+def _created(keras, key, layer):
+    """The sublayers the record says Keras (3, or TF-Keras) creates in `layer`, and the
+    objects Keras holds at each one's attribute (an item of a list for a container)."""
+    keras3 = keras.__name__ == "keras"
+    subs = known(key).created(_stored_config(layer), keras3)
+    held, positions = [], {}
+    for sub in subs:
+        attribute = sub.attribute_in(keras3)
+        value = getattr(layer, attribute)
+        if sub.container:
+            positions[attribute] = positions.get(attribute, -1) + 1
+            value = value[positions[attribute]]
+        held.append(value)
+    return subs, held
+
+
+@pytest.mark.parametrize("package", ["keras3", "tf_keras"])
+def test_every_sublayer_is_the_one_keras_creates(package, request):
     """Each record's sublayers are exactly what Keras tracks inside a built instance, in
-    Keras's order: held in that attribute, of that class, with that name."""
-    built = _built_with_sublayers(keras3)
-    with_sublayers = {entry.key for entry in registry.every() if entry.sublayers}
-    assert set(built) == with_sublayers, "every record with sublayers is checked here"
-    for key, layer in built.items():
-        config = _stored_config(layer)
-        expected = [sub for sub in known(key).sublayers if sub.only_if is None or config.get(sub.only_if)]
-        found = [getattr(layer, sub.attribute) for sub in expected]
-        assert [id(item) for item in found] == [id(item) for item in _tracked(layer)], key
-        for sub, item in zip(expected, found, strict=True):
-            assert type(item).__name__ == sub.class_name, (key, sub.attribute)
+    Keras's order: held in that attribute, of that class, with that name; in Keras 3
+    and in TF-Keras, which keep some elsewhere or not at all."""
+    keras = request.getfixturevalue(package)
+    built = _built_with_sublayers(keras)
+    if package == "keras3":
+        with_sublayers = {entry.key for entry in registry.every() if entry.sublayers or entry.inner}
+        assert set(built) == with_sublayers - {"StackedRNNCells"}, (
+            "every record with sublayers is checked here"
+        )
+    for key, (layer, _) in built.items():
+        subs, held = _created(keras, key, layer)
+        assert sorted(map(id, held)) == sorted(map(id, _tracked(layer))), key
+        if package == "keras3":
+            assert [id(item) for item in held] == [id(item) for item in _tracked(layer)], key
+        for sub, item in zip(subs, held, strict=True):
+            assert type(item).__name__ in (sub.class_name, _PYTHON_CLASS.get(sub.class_name)), (key, sub)
             if sub.name is not None:
                 assert item.name == sub.name, (key, sub.attribute)
+            if sub.class_name == "StackedRNNCells":
+                _, cells = _created(keras, "StackedRNNCells", item)
+                assert [id(cell) for cell in cells] == [id(cell) for cell in item.cells]
+
+
+# A class a config names by its public alias.
+_PYTHON_CLASS = {"GroupQueryAttention": "GroupedQueryAttention"}
 
 
 def _single_layers(keras):
@@ -90,8 +140,8 @@ def _single_layers(keras):
 
 
 def _stored_config(layer):
-    """A layer's config as a file stores it: JSON (tuples become lists)."""
-    return json.loads(json.dumps(layer.get_config()))
+    """A layer's config as a file stores it: JSON (tuples and TensorFlow shapes become lists)."""
+    return json.loads(json.dumps(layer.get_config(), default=lambda value: value.as_list()))
 
 
 def _built_on(layer):
@@ -132,25 +182,42 @@ def test_weights_from_config_and_input_shape_are_keras_own(keras3):
                 if not any(v is w for sub in _tracked(layer) for w in sub.weights)
             ], key
             checked.add(key)
-        for sub in entry.sublayers:
-            inner = getattr(layer, sub.attribute, None)
-            rule = known(sub.class_name).weights
-            if inner is None or rule is None:
-                continue
-            step = _built_on(inner)
-            expected = [(v.path.split("/")[-1], list(v.shape), v.trainable) for v in inner.weights]
-            exact = rule(Build(_stored_config(inner), step))
-            assert [(v.name, v.shape, v.trainable) for v in exact] == expected, (key, sub.attribute)
-            passed_on = rule(Build(sub.config(_stored_config(layer))))
-            assert [v.name for v in passed_on] == [name for name, _, _ in expected], (key, sub.attribute)
-            for variable, (_, have, _) in zip(passed_on, expected, strict=True):
-                assert variable.shape is None or all(
-                    want is None or want == dim for want, dim in zip(variable.shape, have, strict=True)
-                ), (key, sub.attribute, variable)
-            checked.add(sub.class_name)
-    with_weights = {entry.key for entry in registry.every() if entry.weights is not None}
-    # TF-Keras only (Keras 3 has BatchNormalization(synchronized=True)); its rule is BatchNormalization's.
-    assert with_weights - checked == {"SyncBatchNormalization"}
+            checked.add(key)
+    assert {
+        entry.key
+        for entry in registry.every()
+        if entry.weights is not None and entry.weights is not no_weights
+    } - checked == {"SyncBatchNormalization", "CuDNNLSTM", "CuDNNGRU"} | _CELLS
+    # SyncBatchNormalization is TF-Keras only and its rule BatchNormalization's; TF 1's CuDNN
+    # layers are not in today's Keras; the cells are checked inside their layers, below.
+
+
+_CELLS = {"LSTMCell", "GRUCell", "SimpleRNNCell", "ConvLSTMCell"}
+
+
+@pytest.mark.parametrize("package", ["keras3", "tf_keras"])
+def test_sublayers_are_built_on_what_their_parent_passes_on(package, request):
+    """Each sublayer's variables follow, exactly, from its parent's config and input
+    shapes through what the record says the parent passes on to it (`built_on`)."""
+    keras = request.getfixturevalue(package)
+    for key, (layer, shapes) in _built_with_sublayers(keras).items():
+        parent = Build(_stored_config(layer), shapes[0], inputs=shapes)
+        stack = [(key, layer, parent)]
+        while stack:
+            at_key, at, build = stack.pop()
+            subs, held = _created(keras, at_key, at)
+            for sub, inner in zip(subs, held, strict=True):
+                given = sub.built_on(build)
+                config = {**given.config, **(sub.serialized or {}).get("config", {})}
+                inner_build = Build(config, given.input_shape, inputs=given.inputs)
+                rule = known(sub.class_name).weights
+                variables = rule(inner_build)
+                assert [(v.name, v.shape, v.trainable) for v in variables] == [
+                    (v.name.split("/")[-1].removesuffix(":0"), list(v.shape), v.trainable)
+                    for v in inner.weights
+                    if not any(v is w for deeper in _tracked(inner) for w in deeper.weights)
+                ], (key, sub.attribute)
+                stack.append((sub.class_name, inner, inner_build))
 
 
 def test_every_class_key_is_a_name_keras_serializes():

@@ -14,8 +14,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from support.model_zoo import bert_classifier, tiny_gpt2_backbone
+from support.model_zoo import tiny_gpt2_backbone
 from support.orbax_checkpoints import save_checkpoint
+from support.presets import save_full_preset
 from support.reader_worker import ReaderWorker
 
 EXAMPLES = settings(
@@ -48,8 +49,7 @@ def originals(keras3, tf_keras, tmp_path_factory):
     nested = BUILDERS["nested"](keras3)
     saving_lib.save_model(nested, folder / "npz.keras", weights_format="npz")
     nested.save_weights(folder / "model.weights.h5")
-    classifier = bert_classifier()
-    classifier.save_to_preset(folder / "preset")
+    save_full_preset(folder / "preset")
     tiny_gpt2_backbone().export_to_transformers(folder / "transformers")
     save_checkpoint(keras3, BUILDERS["recurrent"](keras3), folder / "orbax")
     return {
@@ -77,6 +77,8 @@ FOLDER_MEMBERS = {
     "preset_task": ("preset", "task.json"),
     "preset_metadata": ("preset", "metadata.json"),
     "preset_weights": ("preset", "model.weights.h5"),
+    "preset_preprocessor": ("preset", "preprocessor.json"),
+    "preset_tokenizer": ("preset", "tokenizer.json"),
     "safetensors": ("transformers", "model.safetensors"),
     "orbax_manifest": ("orbax", "0/pytree/manifest.ocdbt"),
     "orbax_btree": ("orbax", "0/pytree/d/*"),

@@ -1,11 +1,15 @@
-"""Small files that ask for huge allocations or long loops: each is read or refused in
-under 5 seconds and 300 MiB, through the command (in a child process, memory
-capped and measured) and through `kerascope.inspect(..., time_limit=...)`."""
+"""Small files that ask for huge allocations or long loops: each is read or refused
+within 300 MiB and within a time budget kerascope itself enforces and reports
+(`--time-limit`, `time_limit=`: "gave up after N s"), through the command (in a
+child process, memory capped and measured) and through `kerascope.inspect`. The
+budget is far above what each read takes (a second or two) so that a busy machine
+never fails a test, and far below what the loops these files ask for would take
+(minutes: a quadratic pass over tens of thousands of names, a list of 10^12 items);
+no test here reads a clock."""
 
 from __future__ import annotations
 
 import json
-import time
 import zipfile
 from pathlib import Path
 
@@ -15,7 +19,7 @@ import pytest
 
 import kerascope
 
-from support.bounded import assert_bounded, one_line_error, run_cli
+from support.bounded import BUDGET, assert_bounded, one_line_error, run_cli
 
 
 def keras_archive(path: Path, config: dict, compress: bool = False) -> Path:
@@ -190,6 +194,16 @@ def json_in_a_json_string(folder: Path) -> Path:
     return path
 
 
+def converted_protobuf(folder: Path) -> Path:
+    """10 MB of a SavedModel's Keras metadata, each field a length-delimited field that
+    could hold another, with a line feed and no carriage return: what the CRLF repair
+    tries hardest on (the fuzzer found 809 bytes of it that took the repair seconds)."""
+    saved = folder / "saved"
+    saved.mkdir()
+    (saved / "keras_metadata.pb").write_bytes(b"\x12\x12" * (5 << 20) + b"\n")
+    return saved
+
+
 HOSTILE = {
     "node-index-10^12": (huge_node_index, None),
     "tensor-index-10^12": (huge_tensor_index, None),
@@ -206,6 +220,10 @@ HOSTILE = {
     "escaped-quotes-model_config": (escaped_quotes_h5, "model_config is not valid JSON"),
     "escaped-quotes-safetensors-header": (escaped_quotes_safetensors, "header is not valid JSON"),
     "json-in-a-json-string": (json_in_a_json_string, "JSON inside a JSON string) holds more than 3,000,000"),
+    "converted-protobuf-10MB": (
+        converted_protobuf,
+        "had its line endings converted (CRLF to LF) and cannot be repaired",
+    ),
 }
 VIEWS = ["table", "json", "dot", "mermaid", "html"]
 
@@ -228,15 +246,13 @@ def test_bounded_through_the_command(tmp_path, name):
 def test_bounded_in_process_with_a_time_limit(tmp_path, name):
     make, refused_for = HOSTILE[name]
     path = make(tmp_path)
-    started = time.monotonic()
     try:
-        report = kerascope.inspect(path, time_limit=5)
-    except kerascope.KerascopeError as error:
-        assert refused_for and refused_for in str(error)
+        report = kerascope.inspect(path, time_limit=BUDGET)
+    except kerascope.KerascopeError as error:  # the time limit's error would not hold the words
+        assert refused_for and refused_for in str(error), str(error)
     else:
         assert not refused_for
         assert json.loads(report.to_json())["nodes"]
-    assert time.monotonic() - started < 5
 
 
 def test_a_time_limit_stops_a_library_call(tmp_path):
@@ -246,11 +262,9 @@ def test_a_time_limit_stops_a_library_call(tmp_path):
     )
     path.write_text(f'{{"class_name":"Sequential","config":{{"name":"big","layers":[{layers}]}}}}')
     limits = kerascope.Limits(max_layers=1_000_000, max_json_bytes=1 << 30)
-    started = time.monotonic()
     with pytest.raises(kerascope.KerascopeError) as raised:
         kerascope.inspect(path, limits=limits, time_limit=0.5)
     assert f"{path}: gave up after 0.5 s (the time limit" in str(raised.value)
-    assert time.monotonic() - started < 3
 
 
 def test_a_limit_message_says_how_to_raise_the_limit(tmp_path):

@@ -19,7 +19,7 @@ from kerascope.decoders import pickles
 from kerascope.decoders.json_text import check_structure, load_json
 from kerascope.decoders.pickled_values import NotArrays, read_pickled
 from kerascope.decoders.pickles import looks_like_pickle, pickle_imports, walk_pickle
-from kerascope.limits import LimitExceeded, Limits
+from kerascope.limits import LimitExceeded, Limits, time_limit
 
 from support.pickles import imports_by_pickle, protocol_of, system_pickle
 
@@ -98,7 +98,9 @@ def test_the_json_prescan_is_linear_on_the_worst_case_for_a_backtracking_scanner
     limits = Limits(max_json_items=1 << 40)
     worst_time = best_time(lambda: check_structure(worst, "worst", limits))
     ordinary_time = best_time(lambda: check_structure(ordinary, "ordinary", limits))
-    assert worst_time <= 2 * ordinary_time, (worst_time, ordinary_time)
+    # Linear: about as fast (2 MB of a quadratic case takes a backtracking scanner
+    # thousands of times longer); the margin is for a machine busy with other work.
+    assert worst_time <= 5 * ordinary_time, (worst_time, ordinary_time)
 
 
 @pytest.mark.parametrize(
@@ -145,6 +147,18 @@ def test_a_call_before_the_damage_is_reported(protocol, tail):
     assert found == (["posix.system"], False)
     with pytest.raises(NotArrays):
         read_pickled(io.BytesIO(data), len(data))
+
+
+@pytest.mark.parametrize(
+    "body", [b"(V" + b"x" * 100, b"(V" + b"x" * 70_000, b"I12"], ids=["text", "long-text", "int"]
+)
+def test_bytes_that_end_before_the_declared_length_end_the_walk(body):
+    """A stream shorter than the length it is said to hold (a zip member whose header
+    claims more than the archive has): a protocol-0 argument without its newline ends
+    the walk as cut short, instead of waiting for bytes that never come."""
+    with time_limit(5):
+        walked = walk_pickle(io.BytesIO(body), 1 << 20)
+    assert walked.cut_short and not walked.complete
 
 
 def real_objects():

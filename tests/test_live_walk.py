@@ -154,3 +154,28 @@ def test_duplicate_sibling_names_get_distinct_paths(keras3):
     assert report["twins/dense#2"].name == "dense"
     with pytest.raises(KeyError, match="names 2 layers"):
         report["dense"]
+
+
+def test_keras3_operations_are_ops_counted_apart_priced_and_read_the_same_from_the_file(keras3, tmp_path):
+    """`x + y` and `x[..., 0]` in a functional graph are Keras 3 operations, not
+    layers: role `op`, counted apart from `model.layers` in the header, priced as
+    TensorFlow's profiler counts them (an AddV2 is one FLOP per output element, a
+    strided slice none), live and from the saved file alike."""
+    inputs = keras3.Input(shape=(4, 3), name="x")
+    left = keras3.layers.Dense(3, name="left")(inputs)
+    right = keras3.layers.Dense(3, name="right")(inputs)
+    outputs = (left + right)[..., 0]
+    model = keras3.Model(inputs, outputs, name="with_ops")
+    model.save(tmp_path / "with_ops.keras")
+    operations = [op for op in model._operations if not isinstance(op, keras3.layers.Layer)]
+    assert sorted(type(op).__name__ for op in operations) == ["Add", "GetItem"]
+    add = next(op for op in operations if type(op).__name__ == "Add")
+    for report in (kerascope.inspect(model), kerascope.inspect(tmp_path / "with_ops.keras")):
+        assert [(node.name, node.class_name) for node in report.layers if node.role == "op"] == [
+            (op.name, type(op).__name__) for op in operations
+        ]
+        assert len(report.model_layers) == len(model.layers) == 3
+        assert str(report).splitlines()[0].startswith("with_ops (Functional) · 3 layers, 2 ops")
+        assert report[add.name].flops == 4 * 3 and report[add.name].macs == 0
+        assert report.to_dict()["totals"]["ops"] == 2
+    assert_report_matches_keras(kerascope.inspect(model), model)

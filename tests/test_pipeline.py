@@ -27,6 +27,7 @@ from support.shape_zoo import keras_output_shapes
 FAILED = (Code.STAGE_FAILED, Code.CHECK_FAILED)
 # The module (the package exports its function of the same name).
 annotate_module = importlib.import_module("kerascope.shapes.annotate")
+variables_module = importlib.import_module("kerascope.shapes.variables")
 
 
 @pytest.fixture(scope="module")
@@ -133,15 +134,14 @@ def test_a_cost_that_fails_on_a_layer_leaves_it_unpriced(chain, monkeypatch):
 def test_weight_naming_that_fails_on_a_layer_leaves_its_names_unknown(chain, monkeypatch):
     model, path = chain
     monkeypatch.setattr(
-        annotate_module,
-        "name_layer_weights",
-        _raise_on("second", KeyError("slot"))(annotate_module.name_layer_weights),
+        variables_module, "_settle", _raise_on("second", KeyError("slot"))(variables_module._settle)
     )
     report = kerascope.inspect(path)
 
     (failed,) = _failures(report)
     assert (failed.code, failed.path) == (Code.STAGE_FAILED, "second") and "weight names" in failed.message
     assert [w.name for w in report["second"].weights] == [None, None]
+    assert report["second"].total_params is None and report.total_params is None
     keras_names = [w.path.split("/")[-1] for w in model.get_layer("first").weights]
     assert [w.name for w in report["first"].weights] == keras_names == ["kernel", "bias"]
 
@@ -174,8 +174,13 @@ def test_a_file_whose_check_failed_is_not_loaded_without_trust(chain, monkeypatc
         "_suspicious_names",
         _raise_on("second", ValueError("bad"))(static_checks._suspicious_names),
     )
-    with pytest.raises(KerascopeError, match="not loaded: CHECK_FAILED"):
+    with pytest.raises(KerascopeError) as raised:
         kerascope.inspect(path, load=True)
+    # The refusal names what was found, where, and the option that overrides it.
+    (failed,) = [f for f in kerascope.check(path).findings if f.code == Code.CHECK_FAILED]
+    message = str(raised.value)
+    assert f"not handed to Keras's loader: CHECK_FAILED at second: {failed.message}" in message
+    assert "--trust" in message
 
 
 @pytest.mark.parametrize(

@@ -124,6 +124,27 @@ def test_a_preset_missing_its_task_weights_has_unknown_totals(preset, tmp_path):
     assert report[task.backbone.name].total_params == task.backbone.count_params()
 
 
+def test_a_preset_missing_its_weights_says_so(preset, tmp_path, capsys):
+    """A preset whose backbone weights file is gone: KerasHub's `from_preset` cannot
+    load its weights; the report says so in a finding, and the parameters it cannot
+    know are unknown, never zero."""
+    import keras_hub
+
+    task, folder = preset
+    copy = tmp_path / "weightless"
+    shutil.copytree(folder, copy)
+    (copy / "model.weights.h5").unlink()
+    with pytest.raises(Exception, match=r"model\.weights"):
+        keras_hub.models.Backbone.from_preset(str(copy))
+    report = kerascope.inspect(copy)
+    (finding,) = [f for f in report.findings if f.code == "WEIGHTS_MISSING"]
+    assert finding.severity == "warning" and finding.path == task.backbone.name
+    assert "model.weights.h5" in finding.message and "unknown" in finding.message
+    assert report[task.backbone.name].total_params is None and report.total_params is None
+    assert main(["inspect", str(copy)]) == 0
+    assert "Findings: 1 warning" in capsys.readouterr().out
+
+
 def test_reading_a_preset_imports_nothing(preset):
     _, folder = preset
     assert frameworks_imported_reading([folder]) == []

@@ -95,3 +95,20 @@ def test_a_layer_shows_itself_in_one_line_and_lookups_suggest_near_names():
         KeyError, match=rf"holds {top}; the report's {len(report.layers)} layers count every depth"
     ):
         report[99]
+
+
+def test_a_layer_shows_its_whole_record_as_text_and_in_a_notebook(keras3):
+    """`str(layer)` is its record as `kerascope show` prints it, and a notebook shows
+    the same text, escaped (a name from a file never becomes markup)."""
+    import html
+
+    import yaml
+
+    inputs = keras3.Input(shape=(3,), name="x")
+    model = keras3.Model(inputs, keras3.layers.Dense(2, name="<b>dense<b>")(inputs), name="m")
+    node = kerascope.inspect(model)["<b>dense<b>"]
+    assert yaml.safe_load(str(node)) == yaml.safe_load(kerascope.views.render(node, "yaml"))
+    assert yaml.safe_load(str(node))["config"]["units"] == model.layers[1].units
+    shown = node._repr_html_()
+    assert shown == f"<pre>{html.escape(str(node))}</pre>"
+    assert "<b>" not in shown and "&lt;b&gt;dense&lt;b&gt;" in shown

@@ -176,9 +176,9 @@ def test_a_variable_in_a_tf_module_a_layer_holds(tf, tf_keras, tmp_path):
     ]
 
 
-def test_a_variable_two_layers_hold_is_placed_on_neither(tf_keras, tmp_path):
-    """A layer holding another layer's kernel (tied weights): the file does not say
-    whose it is, so neither layer, nor the model, gets a total."""
+def test_a_variable_two_layers_hold_is_listed_under_each_and_counted_once(tf_keras, tmp_path):
+    """A layer holding another layer's kernel (tied weights): Keras lists the kernel in
+    both layers' weights and counts it once in the model's; so does the report."""
     dense = tf_keras.layers.Dense(3, name="dense")
     dense.build((None, 3))
 
@@ -191,62 +191,79 @@ def test_a_variable_two_layers_hold_is_placed_on_neither(tf_keras, tmp_path):
             return tf_keras.backend.dot(inputs, self.tied_kernel)
 
     inputs = tf_keras.Input(shape=(3,))
-    model = tf_keras.Model(inputs, Tied(name="tied")(dense(inputs)))
+    tied = Tied(name="tied")
+    model = tf_keras.Model(inputs, tied(dense(inputs)))
     model.save(tmp_path / "tied", save_format="tf")
     report = kerascope.inspect(tmp_path / "tied")
-    assert (
-        report.total_params is None
-        and report["dense"].total_params is None
-        and report["tied"].total_params is None
+    assert report.total_params == model.count_params()
+    assert report["dense"].total_params == dense.count_params()
+    assert report["tied"].total_params == tied.count_params()
+    assert [f.code for f in report.findings] == ["CUSTOM_CLASS"]
+    assert sorted(w.name for w in report["dense"].weights) == sorted(
+        w.name.removesuffix(":0") for w in dense.weights
     )
-    unplaced = [f for f in report.findings if f.code != "CUSTOM_CLASS"]
-    assert [f.code for f in unplaced] == ["WEIGHTS_UNPLACED"]
-    assert "is held by layers 'dense', 'tied'" in unplaced[0].message
-    assert [w.name for w in report["dense"].weights] == [dense.bias.name.removesuffix(":0")]
-    assert report["tied"].weights == []
+    assert [w.name for w in report["tied"].weights] == [dense.kernel.name.removesuffix(":0")]
 
 
-def test_a_layer_two_models_share_is_not_counted_twice(tf_keras, tmp_path):
-    """The config lists the shared Dense in both models; the metadata describes
-    it once. Its second place cannot be given variables without guessing."""
+def test_a_layer_two_models_share_is_counted_once(tf_keras, tmp_path):
+    """The config lists the shared Dense in both models; the metadata describes it once.
+    tf_keras loads it as one layer: both places hold its variables, counted once,
+    as Keras counts them (the inner model's total includes it, as its own
+    `count_params()` does). No finding: Keras loads this file."""
     model = shared_across_models(tf_keras)
     model.save(tmp_path / "sharing", save_format="tf")
     report = kerascope.inspect(tmp_path / "sharing")
     assert report["shared"].total_params == model.get_layer("shared").count_params()
-    assert report.total_params is None and report["inner"].total_params is None
-    assert [(f.code, f.path) for f in report.findings] == [("WEIGHTS_MISMATCH", "inner/shared")]
+    assert report["inner/shared"].weights == report["shared"].weights
+    assert report["inner"].total_params == model.get_layer("inner").count_params()
+    assert report.total_params == model.count_params()
+    assert report.findings == []
+    loaded = tf_keras.models.load_model(tmp_path / "sharing")
+    assert loaded.count_params() == report.total_params
 
 
-def test_missing_variables_folder_leaves_params_unknown(tf_keras_saved, exported, tmp_path):
+def test_missing_variables_folder_derives_params_from_the_config(tf_keras_saved, exported, tmp_path):
+    """Without its variables, a Keras SavedModel's parameters follow from its config
+    (derived, and marked so); an export has no config: its parameters are unknown."""
     for name, source in (("keras", tf_keras_saved["nested"][1]), ("export", exported["nested"][1])):
         copy = tmp_path / name
         shutil.copytree(source, copy, ignore=shutil.ignore_patterns("variables"))
         report = kerascope.inspect(copy)
-        assert report.total_params is None and all(not node.weights for node in report.nodes)
         assert "serving_default" in report.signatures
+        if name == "export":
+            assert report.total_params is None and all(not node.weights for node in report.nodes)
+            continue
+        assert report.total_params == tf_keras_saved["nested"][0].count_params()
+        weighted = [node for node in report.nodes if node.weights]
+        assert weighted and all(node.origin["weights"] == "derived" for node in weighted)
 
 
 def test_files_of_two_saves_disagree(tf_keras, tmp_path):
-    """The same layers with other units: the object graph and the checkpoint disagree on shapes."""
+    """The same layers with other units: the object graph and the checkpoint disagree on
+    shapes; the checkpoint's variables are not the layer's, whose own follow from its config."""
     for units in (2, 3):
         model = tf_keras.Sequential([tf_keras.Input(shape=(4,)), tf_keras.layers.Dense(units, name="d")])
         model.save(tmp_path / f"units{units}", save_format="tf")
     shutil.rmtree(tmp_path / "units2" / "variables")
     shutil.copytree(tmp_path / "units3" / "variables", tmp_path / "units2" / "variables")
     report = kerascope.inspect(tmp_path / "units2")
-    assert report.total_params is None and report["d"].total_params is None
+    assert report.total_params == 4 * 2 + 2 and report["d"].origin["weights"] == "derived"
     assert {f.code for f in report.findings} == {"WEIGHTS_MISMATCH"}
     assert "the object graph says [4, 2], the checkpoint [4, 3]" in report.findings[0].message
 
 
 def test_metadata_of_another_save_attaches_nothing(tf_keras, tmp_path):
+    """The metadata of one save beside the variables of another: none of those
+    variables is attached; the parameters are those the metadata's config derives."""
     tf_keras.Sequential([tf_keras.Input(shape=(4,)), tf_keras.layers.Dense(2)]).save(
         tmp_path / "a", save_format="tf"
     )
-    BUILDERS["nested"](tf_keras).save(tmp_path / "b", save_format="tf")
+    described = BUILDERS["nested"](tf_keras)
+    described.save(tmp_path / "b", save_format="tf")
     shutil.copy(tmp_path / "b" / "keras_metadata.pb", tmp_path / "a" / "keras_metadata.pb")
     report = kerascope.inspect(tmp_path / "a")
-    assert report.total_params is None
+    assert report.total_params == described.count_params()
+    assert all(node.origin.get("weights") != "weights" for node in report.nodes if node.weights)
     assert [f.code for f in report.findings] == ["WEIGHTS_MISMATCH"]
     assert "not of one save" in report.findings[0].message
 
@@ -287,30 +304,35 @@ def test_keras3_export(tf, exported, name):
     assert report.format == "savedmodel-export"
     assert report.findings == []
     assert len(report.nodes) == 1 and report.root.class_name is None and report.root.config is None
-    # An export keeps `model.variables`: the weights, and state such as an LSTM's seed generators.
-    assert report.total_params == sum(int(np.prod(v.shape)) for v in model.variables)
-    if len(model.variables) == len(model.weights):
-        assert report.total_params == model.count_params()
+    # An export keeps `model.variables`: the weights, and state such as an LSTM's seed
+    # generators, which are counted apart: the parameters are count_params()'s.
+    assert report.total_params == model.count_params()
     assert report.trainable_params == sum(int(np.prod(v.shape)) for v in model.trainable_weights)
     # Named as TensorFlow named the variables, which is not always Keras's path for them.
     assert Counter((tuple(w.shape), w.dtype) for w in report.root.weights) == Counter(
-        (tuple(v.shape), v.dtype) for v in model.variables
+        (tuple(v.shape), v.dtype) for v in model.weights
     )
     assert all(w.name for w in report.root.weights)
     assert set(report.signatures) == {"serve", "serving_default"}
     assert report_signatures(report) == signature_truth(tf, path)
 
 
-def test_keras3_export_lists_variables_not_only_weights(keras3, tmp_path):
-    """An export keeps `model.variables`: a Dropout's seed state is one, though no weight."""
+def test_keras3_export_counts_random_seed_states_apart_from_parameters(keras3, tmp_path):
+    """An export keeps `model.variables`: a Dropout's seed state is one, though no
+    weight; it is counted as state, so the parameters are `count_params()`'s."""
     inputs = keras3.Input(shape=(4,))
     outputs = keras3.layers.Dense(2)(keras3.layers.Dropout(0.5)(keras3.layers.Dense(4)(inputs)))
     model = keras3.Model(inputs, outputs)
     model.export(tmp_path / "dropout", verbose=False)
+    seeds = [v for v in model.variables if v.path.endswith("seed_generator_state")]
+    assert len(model.variables) == len(model.weights) + len(seeds) == len(model.weights) + 1
     report = kerascope.inspect(tmp_path / "dropout")
-    assert report.total_params == sum(int(np.prod(v.shape)) for v in model.variables)
-    assert report.total_params == model.count_params() + 2
-    assert any(w.name.endswith("seed_generator_state") for w in report.root.weights)
+    assert report.total_params == model.count_params()
+    assert report.metadata["random_seeds"] == {
+        "variables": len(seeds),
+        "parameters": sum(int(np.prod(v.shape)) for v in seeds),
+    }
+    assert not any(w.name.endswith("seed_generator_state") for w in report.root.weights)
 
 
 def test_tf_module_saved_with_tf_saved_model_save(tf, module_saved):
@@ -483,14 +505,19 @@ def test_corpus_savedmodels_against_tensorflow(tf):
         path = CORPUS / row["file"]
         result = kerascope.check(path)
         report = result.report
-        # One file lost its CRs to git: read from a repaired copy, and said so.
-        assert [f for f in result.findings if f.code != "FILE_REPAIRED"] == [], row["file"]
+        # Two files' line endings went through git: read from a repaired copy, and said so;
+        # their variables are read without a word (their configs' own findings aside).
+        assert ("FILE_REPAIRED" in {f.code for f in result.findings}) == (row["file"] in REPAIRED)
+        assert [f for f in result.findings if f.code.startswith("WEIGHTS_")] == [], row["file"]
         if not (path / "variables").is_dir() or not (path / "saved_model.pb").is_file():
-            assert report.total_params is None, row["file"]
+            # No variables: the parameters follow from the config, as Keras builds it.
+            assert report.total_params == _config_params(tf, report), row["file"]
             continue
-        if row["file"] in REPAIRED:
+        if row["file"] in REPAIRED or not _has_object_graph(path):
             # TensorFlow.NET wrote it, and TensorFlow cannot load its checkpoint's object
-            # graph: its own checkpoint reader says what variables the folder holds.
+            # graph; or TensorFlow 1 wrote it, with no object graph at all (its variables are
+            # graph nodes `tf.saved_model.load` cannot make objects of): TensorFlow's own
+            # checkpoint reader says what variables the folder holds.
             listed = tf.train.list_variables(str(path / "variables" / "variables"))
             assert report.total_params == sum(
                 int(np.prod(shape)) for name, shape in listed if name != "_CHECKPOINTABLE_OBJECT_GRAPH"
@@ -500,6 +527,44 @@ def test_corpus_savedmodels_against_tensorflow(tf):
         assert report.total_params == sum(int(np.prod(v.shape)) for v in loaded.variables), row["file"]
         assert report.trainable_params == sum(int(np.prod(v.shape)) for v in loaded.trainable_variables)
         assert report_signatures(report) == signature_truth(tf, path), row["file"]
+
+
+def _config_params(tf, report):
+    """What tf_keras counts for the model the config describes: built whole where
+    tf_keras can build it; else (a Lambda's code is not run here, and initializers
+    named after functions the file does not hold change no shape) each layer that
+    holds weights rebuilt alone from its config, on the input shape the file's own
+    metadata records for it."""
+    import tf_keras
+
+    try:
+        model = tf_keras.models.model_from_config(
+            {"class_name": report.root.class_name, "config": report.root.config}
+        )
+        return model.count_params()
+    except (ValueError, TypeError):
+        pass
+    total = 0
+    for node in report.layers:
+        if node.children or node.class_name in ("InputLayer", "Lambda"):
+            continue
+        config = {
+            key: ("glorot_uniform" if isinstance(value, str) and key.endswith("_initializer") else value)
+            for key, value in node.config.items()
+        }
+        layer = tf_keras.layers.deserialize({"class_name": node.class_name, "config": config})
+        if node.build_input_shape is not None:
+            layer.build(node.build_input_shape)
+        total += sum(int(np.prod(weight.shape)) for weight in layer.weights)
+    return total
+
+
+def _has_object_graph(path):
+    """Whether TensorFlow 2 wrote the SavedModel: its meta graph holds an object graph."""
+    from tensorflow.core.protobuf import saved_model_pb2
+
+    proto = saved_model_pb2.SavedModel.FromString((path / "saved_model.pb").read_bytes())
+    return any(graph.HasField("object_graph_def") for graph in proto.meta_graphs)
 
 
 def test_reading_savedmodels_imports_no_framework(tf_keras_saved, exported, module_saved, unsafe_saved):

@@ -20,13 +20,6 @@ from support.hostile import payload_base64, payload_code
 from support.saved_files import rewrite_config
 
 
-@pytest.fixture
-def sentinel(tmp_path):
-    path = tmp_path / "sentinel"
-    yield path
-    assert not path.exists(), "something in a hostile file ran"
-
-
 @pytest.fixture(scope="module")
 def wrapped_keras3(keras3, tmp_path_factory):
     """TimeDistributed(Sequential([Lambda])) saved by Keras 3: a Lambda two wrappers deep."""

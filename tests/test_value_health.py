@@ -9,8 +9,6 @@ command prints."""
 
 from __future__ import annotations
 
-import shutil
-
 import numpy as np
 import pytest
 
@@ -18,7 +16,6 @@ import kerascope
 from kerascope.cli import main
 
 from support.corpus import CORPUS, corpus_params, corpus_rows, require_corpus
-from support.readme_blocks import shown_output
 from support.value_truth import h5_arrays
 
 HEALTH = {"NAN_WEIGHTS", "INF_WEIGHTS", "ZERO_WEIGHTS", "CONSTANT_WEIGHTS", "WEIGHT_SCALE_OUTLIER"}
@@ -210,12 +207,3 @@ def test_corpus_nan_and_inf_are_what_h5py_finds(row):
                 expected.add(("INF_WEIGHTS", node.path, name))
     assert {item for item in found if item[0] in ("NAN_WEIGHTS", "INF_WEIGHTS")} == expected
     assert bool(expected) == (row["file"] == NANS)
-
-
-def test_readme_nan_example_is_what_the_command_prints(tmp_path, capsys):
-    require_corpus()
-    shutil.copy(CORPUS / NANS, tmp_path / "multi_output_model.h5")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.chdir(tmp_path)
-        assert main(["inspect", "multi_output_model.h5", "--values"]) == 0
-    assert capsys.readouterr().out == shown_output("kerascope inspect multi_output_model.h5 --values")

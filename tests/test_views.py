@@ -192,3 +192,33 @@ def test_import_and_help_load_no_view_module():
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     assert "VIEWS []" in done.stdout, done.stdout + done.stderr
+
+
+def test_totals_say_what_they_cover_when_a_layer_is_unpriced(keras3, tmp_path, capsys):
+    """A layer no rule prices (a custom class of its own code) leaves the model's FLOPs
+    unknown; the footer still gives the sum over the priced layers, as a lower bound,
+    and names the layer left out; JSON says the same in `totals.coverage`."""
+
+    class Scale(keras3.layers.Layer):
+        def call(self, inputs):
+            return inputs * 2.0
+
+    inputs = keras3.Input(shape=(4,), name="features")
+    hidden = keras3.layers.Dense(8, name="hidden")(inputs)
+    outputs = keras3.layers.Dense(2, name="out")(Scale(name="scale")(hidden))
+    model = keras3.Model(inputs, outputs, name="partly_priced")
+    model.save(tmp_path / "partly_priced.keras")
+    dense = [model.get_layer("hidden"), model.get_layer("out")]
+    # TensorFlow's profiler: a MatMul is 2 FLOPs per multiply-accumulate, a BiasAdd 1 per output.
+    macs = sum(int(layer.kernel.shape[0] * layer.kernel.shape[1]) for layer in dense)
+    flops = 2 * macs + sum(int(layer.kernel.shape[1]) for layer in dense)
+    for target in (model, tmp_path / "partly_priced.keras"):
+        report = kerascope.inspect(target)
+        assert report.root.flops is None
+        assert f"FLOPs, one forward pass at batch 1: at least {flops}, {macs} multiply-adds; " in str(report)
+        assert "1 layer unpriced: scale (Scale)" in str(report)
+        coverage = report.to_dict()["totals"]["coverage"]
+        assert coverage["flops"] == {"at_least": flops, "priced_layers": 3, "unpriced": ["scale"]}
+        assert coverage["macs"]["at_least"] == macs
+    assert main(["inspect", str(tmp_path / "partly_priced.keras"), "-f", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["totals"]["coverage"]["flops"]["unpriced"] == ["scale"]

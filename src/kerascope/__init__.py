@@ -6,14 +6,16 @@ inspected (and then only the one the object already belongs to).
 
 from __future__ import annotations
 
-from kerascope.api import check, diff, inspect
+from kerascope.api import check, diff, inspect, load_check
 from kerascope.errors import KerascopeError
 from kerascope.limits import Limits
 from kerascope.model import (
     CheckResult,
     Finding,
     InboundLink,
+    LayerLoad,
     LayerNode,
+    LoadCheck,
     ModelDiff,
     ModelReport,
     WeightInfo,
@@ -28,8 +30,10 @@ __all__ = [
     "Finding",
     "InboundLink",
     "KerascopeError",
+    "LayerLoad",
     "LayerNode",
     "Limits",
+    "LoadCheck",
     "ModelDiff",
     "ModelReport",
     "WeightInfo",
@@ -37,4 +41,5 @@ __all__ = [
     "check",
     "diff",
     "inspect",
+    "load_check",
 ]

@@ -16,7 +16,7 @@ from typing import Any
 from kerascope.errors import KerascopeError, TimeLimitExceeded
 from kerascope.limits import DEFAULT_LIMITS, Limits, time_limit
 from kerascope.model.records import ModelReport
-from kerascope.model.results import CheckResult, ModelDiff
+from kerascope.model.results import CheckResult, LoadCheck, ModelDiff
 from kerascope.pipeline import Request, make_report
 from kerascope.targets import resolve
 
@@ -126,6 +126,38 @@ def check(
 
         return CheckResult(
             made.report, made.report.findings + live_findings(made.report, made.objects), live=True
+        )
+
+
+def load_check(
+    weights: Any,
+    into: Any = None,
+    *,
+    by_name: bool = False,
+    skip_mismatch: bool = False,
+    keras: str | None = None,
+    limits: Limits | None = None,
+    time_limit: float | None = None,
+    cache: str | os.PathLike[str] | None = None,
+) -> LoadCheck:
+    """What Keras does when the weights in `weights` meet the model `into` describes,
+    predicted statically: `load_weights` (legacy `.h5` files topologically, or
+    `by_name`; `skip_mismatch` as Keras takes it), or `load_model` of `weights` on
+    its own config when `into` is None. `keras` names the Keras that loads (`3.10`,
+    `tf_keras`; default: the latest of the line that wrote the architecture).
+    Nothing is loaded or run."""
+    from kerascope.load_prediction import predict_load
+    from kerascope.pipeline import saved_source
+
+    chosen = limits or DEFAULT_LIMITS
+    with _bounded(weights, time_limit):
+        return predict_load(
+            saved_source(weights, "the weights", cache),
+            saved_source(into, "--into", cache) if into is not None else None,
+            chosen,
+            by_name=by_name,
+            skip_mismatch=skip_mismatch,
+            keras=keras,
         )
 
 

@@ -3,8 +3,9 @@
 They are small on purpose, and each shows something `model.summary()` cannot:
 `custom_wrapper` wraps a custom layer whose internal Dense no config lists, and
 `encoder` holds a custom block whose attention creates query/key/value layers.
-`scripts/make_examples.py` saves them into `example_files/` for the demo, and the
-pair `build_finetuned` makes into `docs/examples/` for README's `diff --values`.
+`scripts/make_examples.py` saves them into `example_files/` for the demo;
+`build_finetuned` makes the pair README's `diff --values` compares
+(`scripts/make_readme_examples.py`).
 """
 
 from __future__ import annotations
@@ -84,7 +85,7 @@ def build_encoder(keras: Any) -> Any:
 def build_finetuned(keras: Any, steps: int = 20) -> tuple[Any, Any]:
     """A small classifier, and a copy fine-tuned for `steps` steps with its feature
     extractor frozen (`encoder_1`, `encoder_2`, `norm`), as transfer learning does:
-    what `kerascope diff base.keras finetuned.keras --values` shows changed."""
+    what `kerascope diff pretrained.keras finetuned.keras --values` shows changed."""
     import numpy as np
 
     layers = keras.layers

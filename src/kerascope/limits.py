@@ -62,11 +62,16 @@ class Limits:
     )
     max_member_bytes: int = _limit(
         64 * MiB,
-        "largest archive member or metadata file read into memory",
+        "largest archive member or metadata file read into memory, and most bytes an npz archive's "
+        "compressed members inflate while they are read, all together",
         unit="bytes",
         on_command_line=True,
     )
     max_layers: int = _limit(100_000, "most layers in one model", on_command_line=True)
+    # A deep tree of long names makes paths that grow with depth times length: bounded whole.
+    max_path_bytes: int = _limit(
+        32 * MiB, "most characters in the paths of one model's layers, all together", unit="bytes"
+    )
     max_h5_objects: int = _limit(
         2_000_000, "most HDF5 groups, datasets, links and attributes in one file", on_command_line=True
     )

@@ -129,6 +129,12 @@ def _read(target: Target, request: Request, failures: Failures) -> Made:
     return Made(live, objects, file_findings)
 
 
+def saved_source(given: Any, what: str, cache: str | os.PathLike[str] | None = None) -> Any:
+    """The `Source` of a saved file or folder named by a path or a URL (`what` names
+    the argument in an error)."""
+    return _source(resolve_saved(given, what), cache)
+
+
 def _source(target: SavedTarget, cache: str | os.PathLike[str] | None) -> Any:
     from kerascope.decoders.source import LocalSource, RemoteSource
 
@@ -142,18 +148,22 @@ def _load(
 ) -> tuple[ModelReport, dict[str, Any]]:
     """The file through Keras's own loader, chosen by the Keras that wrote it (as the
     static `report` says), walked."""
+    from kerascope.addressing.generations import report_loader
     from kerascope.live.loader import KERAS_2, KERAS_3, load_model
     from kerascope.live.walk import walk_live
 
     if not trust:
         unsafe = [f for f in file_findings if f.severity == Severity.ERROR]
         if unsafe:
+            first = unsafe[0]
+            where = f" at {first.path}" if first.path else ""
+            more = f" (and {len(unsafe) - 1} more error-level findings)" if len(unsafe) > 1 else ""
             raise KerascopeError(
-                f"{target.path}: not loaded: {unsafe[0].code} ({len(unsafe)} error-level finding"
-                f"{'s' if len(unsafe) != 1 else ''}; see kerascope check); pass --trust to load it anyway"
+                f"{target.path}: not handed to Keras's loader: {first.code}{where}: {first.message}{more}; "
+                "kerascope check lists them; --trust (trust=True) hands it to Keras anyway"
             )
-    written_by_keras_3 = (report.keras_version or "").startswith("3") or report.format == Format.KERAS
-    package = KERAS_3 if written_by_keras_3 and report.format != Format.SAVEDMODEL else KERAS_2
+    keras3 = report_loader(report).keras3 and report.format != Format.SAVEDMODEL
+    package = KERAS_3 if keras3 else KERAS_2
     model = load_model(target.path, package, architecture_only=report.format == Format.JSON)
     return walk_live(model, str(target.path), limits)
 

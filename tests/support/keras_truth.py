@@ -157,6 +157,7 @@ def assert_report_matches_keras(report: Any, model: Any) -> None:
         assert report.total_params == model.count_params()
     owned = sum(w.size for node in report.nodes for w in node.weights)
     assert owned == trainable + non_trainable, "every variable listed exactly once"
+    assert_header_counts_what_keras_lists(report, model)
     for node in report.nodes:
         layer = model if not node.path else _layer_at(node, by_name, report)
         if not _is_functional(layer):
@@ -166,6 +167,35 @@ def assert_report_matches_keras(report: Any, model: Any) -> None:
             assert report_edges(report, node.path) == model_edges(layer), node.path
         else:  # neither the model's config nor its graph gave the links: unknown, not empty
             assert all(child.inbound is None for child in children), node.path
+
+
+def assert_header_counts_what_keras_lists(report: Any, model: Any) -> None:
+    """The header counts `len(model.layers)` as layers and the graph's Keras 3
+    operations apart, each with its own role; a layer that is no model counts its
+    sublayers."""
+    operations = [op for op in every_layer(model) if not hasattr(op, "_flatten_layers")]
+    operation_names = {op.name for op in operations}
+    for node in report.layers:
+        assert (node.role == "op") == (node.name in operation_names), (node.path, node.role)
+    if not _is_model(model):
+        assert (
+            report.layer_count_text() == f"{len(report.layers):,} sublayer{'s' * (len(report.layers) != 1)}"
+        )
+        return
+    assert [node.name for node in report.model_layers or []] == [layer.name for layer in model.layers]
+    listed = len(model.layers)
+    if not listed:  # nothing says what the model lists: every layer, counted at every depth
+        assert report.layer_count_text() == f"{len(report.layers):,} layer{'s' * (len(report.layers) != 1)}"
+        return
+    top_operations = [op for op in getattr(model, "_operations", None) or [] if op in operations]
+    words = f"{listed:,} layer{'s' * (listed != 1)}"
+    if top_operations:
+        words += f", {len(top_operations):,} op{'s' * (len(top_operations) != 1)}"
+    assert report.layer_count_text().split(" (")[0] == words
+
+
+def _is_model(layer: Any) -> bool:
+    return any(cls.__name__ == "Model" for cls in type(layer).__mro__)
 
 
 def _layer_at(node: Any, by_name: dict[str, list[Any]], report: Any) -> Any:

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from kerascope.families import known, rule_key
 from kerascope.model import Fact, Format, LayerNode, ModelReport, Role, topology
 
 from support.stages import assert_every_stage_ran
@@ -49,19 +50,33 @@ def graph_only_of_hidden_model(node: LayerNode, live: ModelReport) -> bool:
 
 
 def unscoped_sublayer(node: LayerNode, live: ModelReport) -> bool:
-    """Legacy HDF5 and TensorFlow.js show a sublayer only through the name scopes
-    of its weights (`block/attention/query/kernel`): a sublayer whose name is in
-    no scope of the weights below it (weightless ones, a TimeDistributed's inner
-    layer, whose weights are scoped on the wrapper) is not in the file."""
-    if _listed(node, live):
+    """Legacy HDF5 and TensorFlow.js show a sublayer only where Keras's own layer
+    created it (its class says which: a cell, a wrapper's layer) or through the name
+    scopes of its weights (`block/attention/query/kernel`): a sublayer of a custom
+    layer whose name is in no scope of the weights below it (a weightless one) is
+    not in the file."""
+    if _listed(node, live) or _created_by_keras(node, live):
         return False
     scopes = {scope for weight in _weights_below(node, live) for scope in (weight.name or "").split("/")[:-1]}
     return node.name not in scopes
 
 
-def every_sublayer(node: LayerNode, live: ModelReport) -> bool:
-    """A `to_json()` architecture holds configs only: no sublayer a config hides."""
-    return not _listed(node, live)
+def _created_by_keras(node: LayerNode, live: ModelReport) -> bool:
+    """Whether a layer of Keras's own classes created `node`, all the way up to a
+    layer the file's config lists."""
+    parent = live.parent(node)
+    while parent is not None and not _listed(parent, live):
+        if known(rule_key(parent)) is None:
+            return False
+        parent = live.parent(parent)
+    return parent is not None and known(rule_key(parent)) is not None
+
+
+def hidden_sublayer(node: LayerNode, live: ModelReport) -> bool:
+    """A `to_json()` architecture holds configs only: a sublayer a config hides is
+    known only where Keras's own layer creates it from its config (an LSTM's cell,
+    a Bidirectional's forward and backward layers)."""
+    return not _listed(node, live) and not _created_by_keras(node, live)
 
 
 ALL = frozenset({Fact.CLASS, Fact.CONFIG, Fact.INBOUND, Fact.WEIGHTS})
@@ -89,8 +104,8 @@ STORES: dict[Format, Stores] = {
     Format.JSON: Stores(
         listed=frozenset({Fact.CLASS, Fact.CONFIG, Fact.INBOUND}),
         hidden=frozenset(),
-        blind_to=every_sublayer,
-        blindness="every sublayer",
+        blind_to=hidden_sublayer,
+        blindness="sublayers no built-in layer creates",
     ),
     Format.TFJS: Stores(
         listed=ALL,

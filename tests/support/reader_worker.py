@@ -39,7 +39,9 @@ for line in sys.stdin:
 
 
 class ReaderWorker:
-    def __init__(self, timeout: float = 20.0) -> None:
+    def __init__(self, timeout: float = 120.0) -> None:
+        """`timeout`: when a read is taken for a hang. Reads take a fraction of a second;
+        the margin is for a machine busy with other work, never a measure of speed."""
         self.timeout = timeout
         self.process: subprocess.Popen[str] | None = None
 

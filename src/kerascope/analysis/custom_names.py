@@ -29,6 +29,7 @@ def class_findings(node: LayerNode) -> list[Finding]:
                 Code.CUSTOM_CLASS,
                 node.path,
                 f"{node.class_name} is a custom class (registered as {node.registered_name!r}) defined in a script",
+                subject=node.registered_name,
             )
         ]
     return []
@@ -194,4 +195,5 @@ def _custom_name(path: str, name: str, where: Any, kinds: KindSet | None, genera
         Code.CUSTOM_CLASS,
         path,
         f"{place} {name!r}, not a {what} name of {keras}: a custom {what} the file does not hold",
+        subject=name,
     )

@@ -18,8 +18,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from kerascope.decoders import bytecode
-from kerascope.decoders.pickles import pickle_imports
+from kerascope.decoders.pickles import torch_save_imports
 from kerascope.families.registry import known_class
+from kerascope.limits import DEFAULT_LIMITS
 from kerascope.model.findings import finding
 from kerascope.model.records import Finding
 from kerascope.model.topology import MODEL_KEYS
@@ -55,6 +56,11 @@ GADGET_FUNCTIONS = {
 }
 # Keras modules whose every function touches the file system.
 GADGET_MODULES = ("file_utils", "io_utils", "gfile")
+# KerasHub arguments a tokenizer opens as a file when they hold a path: the vocabulary
+# (WordPiece, byte-pair), the merges (byte-pair) and the SentencePiece proto
+# (keras_hub/src/tokenizers/*.py; 0.32 refuses them in safe mode, older versions do not).
+HUB_FILE_ARGUMENTS = ("vocabulary", "merges", "proto")
+HUB_PACKAGES = ("keras_hub", "keras_nlp")
 # The most pickle bytes decoded to list what a TorchModuleWrapper would import.
 _PICKLE_SCAN_BYTES = 64 << 20
 
@@ -171,6 +177,39 @@ def _object_findings(obj: dict[str, Any], path: str, at: Any) -> list[Finding]:
         )
     if class_name == "TorchModuleWrapper" and isinstance(config.get("module"), str):
         findings.append(_torch_pickle(path, at, config["module"]))
+    if _from_keras_hub(obj):
+        findings += _hub_file_findings(path, at, class_name, config)
+    return findings
+
+
+def _from_keras_hub(obj: dict[str, Any]) -> bool:
+    module, registered = obj.get("module"), obj.get("registered_name")
+    return (isinstance(module, str) and module.split(".")[0] in HUB_PACKAGES) or (
+        isinstance(registered, str) and registered.split(">")[0] in HUB_PACKAGES
+    )
+
+
+def _hub_file_findings(path: str, at: Any, class_name: str, config: dict[str, Any]) -> list[Finding]:
+    """A KerasHub object that reads a file outside its preset: a tokenizer argument
+    holding a path, or a `config_file` whose stem (the folder under `assets/` its
+    assets are read from, `load_preset_assets`) is an absolute path."""
+    findings = [
+        finding(
+            Code.VOCABULARY_FILE, path, f"{_at(at)}{class_name} reads its {key} from the file {config[key]!r}"
+        )
+        for key in HUB_FILE_ARGUMENTS
+        if isinstance(config.get(key), str)
+    ]
+    config_file = config.get("config_file")
+    if isinstance(config_file, str) and (config_file.startswith(("/", "\\")) or config_file[1:3] == ":\\"):
+        findings.append(
+            finding(
+                Code.VOCABULARY_FILE,
+                path,
+                f"{_at(at)}{class_name} reads its assets from {config_file.split('.')[0]!r}, outside the preset "
+                f"(config_file {config_file!r})",
+            )
+        )
     return findings
 
 
@@ -218,9 +257,13 @@ def foreign_finding(path: str, at: Any, what: str, module: str, callable_: bool 
             Code.FOREIGN_CALLABLE,
             path,
             f"{_at(at)}the config names {what}, outside Keras; a loader would import and call it (CVE-2025-1550)",
+            subject=what,
         )
     return finding(
-        Code.FOREIGN_MODULE, path, f"{_at(at)}the config names the class {what}; loading imports {module}"
+        Code.FOREIGN_MODULE,
+        path,
+        f"{_at(at)}the config names the class {what}; loading imports {module}",
+        subject=what,
     )
 
 
@@ -231,13 +274,15 @@ def _bytecode(path: str, at: Any, encoding: str) -> Finding:
 
 
 def _torch_pickle(path: str, at: Any, payload: str) -> Finding:
-    """A TorchModuleWrapper's module: a base64 pickle; what it would import, read from its opcodes."""
+    """A TorchModuleWrapper's module: what `torch.save` wrote, base64-encoded (a zip of
+    `archive/data.pkl` and its storages, or, from older torch, one pickle); what loading
+    it would import, read from the pickles' opcodes."""
     try:
         data = base64.b64decode(payload[: _PICKLE_SCAN_BYTES * 4 // 3], validate=False)
     except (binascii.Error, ValueError):
         data = b""
-    imports = pickle_imports(data)
-    named = ", ".join(dict.fromkeys(imports.names)) or "nothing readable"
+    imports = torch_save_imports(data, DEFAULT_LIMITS)
+    named = ", ".join(dict.fromkeys(imports)) or "nothing readable"
     return finding(
         Code.PICKLED_TORCH_MODULE,
         path,

@@ -45,6 +45,13 @@ def static_findings(report: ModelReport, failures: Failures = RAISE) -> list[Fin
             findings += _training_findings(report)
         except Exception as error:  # noqa: BLE001 - as a layer's check
             failures.add(Stage.CHECKS, report.root.path, error, "training config")
+    # What a loader deserializes beside the layers (a preset's tokenizer.json, ...) is
+    # loader input as much as a layer's config.
+    for where, companion in (report.companion_configs or {}).items():
+        try:
+            findings += reference_findings(companion, report.root.path, where)
+        except Exception as error:  # noqa: BLE001 - as a layer's check
+            failures.add(Stage.CHECKS, report.root.path, error, where)
     return _unique(findings)
 
 
@@ -81,9 +88,11 @@ def _names_checked(report: ModelReport) -> bool:
 
 
 def _config_is_a_parents(node: LayerNode) -> bool:
-    """A sublayer the weights show whose class and config come from its parent's
-    own config (a wrapper's `layer`): the same object, already walked there."""
-    return node.origin.get(Fact.STRUCTURE) == Origin.WEIGHTS and node.origin.get(Fact.CONFIG) == Origin.CONFIG
+    """A sublayer no model lists (the weights show it, or Keras's own class creates
+    it) whose class and config come from its parent's own config (a wrapper's
+    `layer`): the same object, already walked there."""
+    shown = node.origin.get(Fact.STRUCTURE) in (Origin.WEIGHTS, Origin.DERIVED)
+    return shown and node.origin.get(Fact.CONFIG) == Origin.CONFIG
 
 
 def _suspicious_names(node: LayerNode) -> list[Finding]:

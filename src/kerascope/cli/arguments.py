@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from kerascope.limits import DEFAULT_LIMITS, FLAGS, Limits, described, flag
+from kerascope.views import ViewTable
 
 TARGET_HELP = (
     "a saved model file or folder (a KerasHub preset among them), a URL (https://, s3://, gs://, hf://org/repo), "
@@ -55,6 +56,24 @@ def add_load_options(command: argparse.ArgumentParser, pairs_config: bool = True
         "--trust",
         action="store_true",
         help="with --load: load even a file that check finds unsafe (its code may run)",
+    )
+
+
+# Other spellings of a view's name that --format takes.
+FORMAT_ALIASES = {"md": "markdown"}
+
+
+def add_format_option(command: argparse.ArgumentParser, views: ViewTable, what: str) -> None:
+    """`--format`/`-f`: one of the views of the command's kind of record (`what` it
+    writes), the table's first the default; `md` is `markdown`."""
+    aliases = [f"{alias} for {name}" for alias, name in FORMAT_ALIASES.items() if name in views]
+    command.add_argument(
+        "--format",
+        "-f",
+        type=lambda text: FORMAT_ALIASES.get(text, text) if FORMAT_ALIASES.get(text) in views else text,
+        choices=list(views),
+        default=views.default,
+        help=f"how to write {what} (default: {views.default}" + "".join(f"; {a}" for a in aliases) + ")",
     )
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import ast
 import math
 import zipfile
-from typing import IO, Any
+from typing import Any
 
 from kerascope.decoders import dtypes
 from kerascope.decoders.pickles import looks_like_pickle
@@ -28,6 +28,7 @@ from kerascope.decoders.tensor_values import (
     read_exactly,
     unreadable_as_error,
 )
+from kerascope.decoders.zip_members import inflating
 from kerascope.errors import KerascopeError
 from kerascope.limits import LimitExceeded, Limits
 
@@ -54,7 +55,7 @@ def _npz_tensors(file: StoredFile, limits: Limits) -> dict[str, TensorLocation]:
         for info in infos:
             key = info.filename.removesuffix(".npy")
             member = StoredFile(file.source, file.member, (*file.archived, info.filename))
-            with _opened(archive, info, limits) as opened:
+            with inflating(archive, info, limits) as opened:
                 head = read_exactly(opened, min(info.file_size, HEADER_LIMIT + 16))
             found[key] = npy_location(key, member, head)
     return found
@@ -70,20 +71,6 @@ def _npy_tensor(file: StoredFile, limits: Limits, key: str | None = None) -> Ten
     with file.open(limits, seekable=False) as stream:
         head = read_exactly(stream, HEADER_LIMIT + 16)
     return npy_location(key or file.name, file, head)
-
-
-def _opened(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits) -> IO[bytes]:
-    ratio = limits.max_compression_ratio
-    if info.compress_type != zipfile.ZIP_STORED and info.file_size > max(info.compress_size, 1) * ratio:
-        raise LimitExceeded(
-            f"{info.filename} claims {info.file_size:,} bytes from {info.compress_size:,} compressed "
-            f"(more than {ratio:,}x: a zip bomb?)",
-            "max_compression_ratio",
-        )
-    try:
-        return archive.open(info)
-    except ZIP_ERRORS as error:
-        raise KerascopeError(f"{info.filename}: cannot be read from the archive ({error})") from None
 
 
 def npy_location(key: str, file: StoredFile, head: bytes) -> TensorLocation:

@@ -10,9 +10,11 @@ unpickles them, importing whatever they name. kerascope does neither: the walker
 runs the pickle's opcodes over plain values, in which an import is only a name and
 a call only a record.
 
-An array is recognised by the calls numpy makes to rebuild one (`_reconstruct`,
-then the state `(version, shape, dtype, fortran_order, data)`); a Keras variable by
-the `_shape` and `_dtype` it records in its state. A pickle the walk cannot follow
+An array is recognised by the calls numpy makes to rebuild one: up to protocol 4,
+`_reconstruct`, then the state `(version, shape, dtype, fortran_order, data)` (its
+bytes, at protocols 0 to 2, made by `_codecs.encode` from text); at protocol 5,
+`_frombuffer(data, dtype, shape, order)`. A Keras variable is recognised by the
+`_shape` and `_dtype` it records in its state. A pickle the walk cannot follow
 to its end, or a value that is not the array it should be, raises `NotArrays`, and
 the caller says the weights are unknown.
 """
@@ -26,9 +28,29 @@ from kerascope.decoders.pickles import Call, Global, walk_pickle
 
 # What numpy's pickles of arrays call, under the module names numpy 1.x and 2.x use.
 _RECONSTRUCT = {"numpy.core.multiarray._reconstruct", "numpy._core.multiarray._reconstruct"}
+_FROMBUFFER = {"numpy.core.numeric._frombuffer", "numpy._core.numeric._frombuffer"}
 _NDARRAY = "numpy.ndarray"
 _DTYPE = "numpy.dtype"
-ARRAY_GLOBALS = _RECONSTRUCT | {_NDARRAY, _DTYPE}
+# How protocols 0 to 2 write bytes: text turned back into bytes (`_codecs.encode(text,
+# "latin1")`), which touches nothing else.
+_BYTES = "_codecs.encode"
+ARRAY_GLOBALS = _RECONSTRUCT | _FROMBUFFER | {_NDARRAY, _DTYPE, _BYTES}
+# Everything the pickles numpy and Keras write of arrays and variables import, and no
+# more: numpy's array reconstruction (protocol 5's `_frombuffer`, scalars), Keras's
+# `Variable`, and what its backends pickle a variable's value as: TensorFlow's
+# `ResourceVariable` and dtype lookup bound by `functools.partial`, JAX's array
+# reconstruction (as Keras 3.15 writes `model.weights.npz`). `partial` only binds
+# arguments to the others and JAX's `_reconstruct_array` calls a function the pickle
+# imports, so a pickle importing nothing beyond these calls nothing beyond them.
+RECONSTRUCTION_GLOBALS = ARRAY_GLOBALS | {
+    "numpy.core.multiarray.scalar",
+    "numpy._core.multiarray.scalar",
+    "keras.src.backend.Variable",
+    "functools.partial",
+    "tensorflow.python.ops.resource_variable_ops.ResourceVariable",
+    "tensorflow.python.framework.dtypes.as_dtype",
+    "jax._src.array._reconstruct_array",
+}
 
 
 class NotArrays(ValueError):
@@ -58,9 +80,17 @@ def read_pickled(stream: IO[bytes], length: int) -> Pickled:
 
 def array_header(value: Any) -> ArrayHeader | None:
     """The shape and dtype of an array numpy pickled, or None when `value` is not one."""
-    if not (
-        isinstance(value, Call) and isinstance(value.function, Global) and value.function.name in _RECONSTRUCT
-    ):
+    if not (isinstance(value, Call) and isinstance(value.function, Global)):
+        return None
+    if value.function.name in _FROMBUFFER:
+        arguments = value.arguments
+        if not (isinstance(arguments, tuple) and len(arguments) in (4, 5)):
+            raise NotArrays("an array without numpy's arguments")
+        _, dtype, shape = arguments[:3]
+        if not _is_shape(shape):
+            raise NotArrays("an array whose shape is not sizes")
+        return ArrayHeader(list(shape), _dtype_name(dtype))
+    if value.function.name not in _RECONSTRUCT:
         return None
     state = value.state
     if not (isinstance(state, tuple) and len(state) == 5):

@@ -21,9 +21,15 @@ from __future__ import annotations
 import codecs
 import io
 import struct
+import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO, Any, NamedTuple
+
+from kerascope.decoders.zip_members import ZIP_ERRORS, inflating
+from kerascope.errors import KerascopeError
+from kerascope.limits import Limits
 
 MAX_OPCODES = 1_000_000
 MAX_STACK = 10_000
@@ -113,11 +119,12 @@ class _Machine:
 
     def line(self) -> bytes | Skipped:
         """A protocol-0 argument: the bytes up to a newline; one longer than `MAX_TEXT`
-        is read through (a chunk at a time) and kept as its length."""
+        is read through (a chunk at a time) and kept as its length. The bytes may end
+        before `end` says (a member shorter than its header claims): that ends it too."""
         data = self.stream.readline(min(MAX_TEXT, max(0, self.end - self.stream.tell())))
         length = len(data)
         while not data.endswith(b"\n"):
-            if self.stream.tell() >= self.end:
+            if not data or self.stream.tell() >= self.end:
                 raise _EndsEarly("the pickle ends within a text argument")
             data = self.stream.readline(min(MAX_TEXT, self.end - self.stream.tell()))
             length += len(data)
@@ -222,6 +229,8 @@ def walk_pickle(stream: IO[bytes], length: int) -> PickleWalk:
         problem, cut_short = str(damage), isinstance(damage, _EndsEarly)
     except (ValueError, OverflowError, struct.error) as error:  # a malformed number or text argument
         problem = f"a malformed argument ({error})"
+    except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as error:  # the bytes themselves fail
+        problem = f"its bytes cannot be read on ({error})"
     completed = count if problem is None else count - 1
     return PickleWalk(value, list(machine.imports), problem, cut_short, completed)
 
@@ -240,6 +249,31 @@ def pickle_imports(data: bytes, limit: int = MAX_IMPORTS) -> PickleImports:
     start = pickle_start(data)
     walked = walk_pickle(io.BytesIO(data[start:]), len(data) - start)
     return PickleImports(walked.imports[:limit], walked.complete and len(walked.imports) <= limit)
+
+
+# The most `data.pkl` members of one torch.save zip walked (torch writes one).
+MAX_ZIPPED_PICKLES = 16
+
+
+def torch_save_imports(data: bytes, limits: Limits) -> list[str]:
+    """What loading a `torch.save` payload would import, in order, each once: since
+    torch 1.6 a zip whose `<name>/data.pkl` is the pickle (its tensors' storages in
+    members beside it), before that one pickle. Each pickle is walked in place, a
+    compressed one inflating as it is read within the compression-ratio limit; a zip
+    that cannot be read names nothing."""
+    if not data.startswith(b"PK\x03\x04"):
+        return pickle_imports(data).names
+    found: dict[str, None] = {}
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        pickles = [info for info in archive.infolist() if info.filename.rpartition("/")[2] == "data.pkl"]
+        for info in pickles[:MAX_ZIPPED_PICKLES]:
+            with inflating(archive, info, limits) as member:
+                walked = walk_pickle(member, min(info.file_size, limits.max_member_bytes))
+            found.update(dict.fromkeys(walked.imports))
+    except (KerascopeError, *ZIP_ERRORS):
+        pass  # what was found before stands; the rest cannot be read
+    return list(found)
 
 
 def pickle_start(data: bytes) -> int:

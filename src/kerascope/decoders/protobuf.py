@@ -142,7 +142,12 @@ def saved_metadata_nodes(data: bytes) -> list[tuple[int, str, str, str]]:
     try:
         message.ParseFromString(data)
     except DecodeError as error:
-        hint = " (its line endings may have been converted)" if b"\r" not in data and b"\n" in data else ""
+        lines = data.count(b"\n")
+        hint = (
+            " (its line endings may have been converted)"
+            if lines and data.count(b"\r\n") in (0, lines)
+            else ""
+        )
         raise KerascopeError(f"{METADATA_FILE} is not a valid protobuf message{hint}: {error}") from None
     return [(node.node_id, node.node_path, node.identifier, node.metadata) for node in message.nodes]
 

@@ -105,30 +105,58 @@ class Source:
         """Bytes fetched from a remote store so far; None for a local source."""
         return None
 
+    @property
+    def refused(self) -> list[str]:
+        """Why each file of the model that a symbolic link leads out of its folder was
+        not opened, one line each, starting with its name (a remote store has no links)."""
+        return []
+
     def forget(self) -> None:
         """Drop what was fetched and kept for the reads still to come (a remote
         store's blocks); a later read fetches what it needs again."""
 
 
+class OutsideModel(KerascopeError):
+    """A file a model names that a symbolic link leads out of the model's folder: never
+    opened (`LocalSource.refused` lists it for the report's findings)."""
+
+
 class LocalSource(Source):
-    def __init__(self, path: Path) -> None:
+    """A path on the local disk. The path the user named is followed wherever it leads;
+    every file below it (a folder's member, a file beside a named file) is opened only
+    when its real path is inside the model's folder, so a symbolic link that leads out
+    of it is refused, never followed (`OutsideModel`)."""
+
+    def __init__(self, path: Path, _model: _ModelFolder | None = None) -> None:
         self.path = path
         self.name = str(path)
+        self._named = _model is None
+        self._model = _ModelFolder(path) if _model is None else _model
 
     def _at(self, member: str) -> Path:
-        return self.path / member if member else self.path
+        at = self.path / member if member else self.path
+        if (member or not self._named) and not self._model.holds(at):
+            raise OutsideModel(self._model.refuse(at))
+        return at
 
     def open(self, member: str = "") -> IO[bytes]:
+        at = self._at(member)
         try:
-            return self._at(member).open("rb", buffering=0)
+            return at.open("rb", buffering=0)
         except OSError as error:
             raise KerascopeError(f"{member or 'the file'}: cannot open: {error.strerror}") from None
 
     def is_dir(self, member: str = "") -> bool:
-        return self._at(member).is_dir()
+        try:
+            return self._at(member).is_dir()
+        except OutsideModel:
+            return False
 
     def is_file(self, member: str = "") -> bool:
-        return self._at(member).is_file()
+        try:
+            return self._at(member).is_file()
+        except OutsideModel:
+            return False
 
     def listing(self, member: str = "") -> list[str]:
         return sorted(entry.name for entry in self._at(member).iterdir())
@@ -137,7 +165,7 @@ class LocalSource(Source):
         return self._at(member).stat().st_size
 
     def within(self, member: str) -> Source:
-        return LocalSource(self._at(member))
+        return LocalSource(self.path / member, self._model)
 
     def is_link(self, member: str) -> bool:
         at = self.path
@@ -148,7 +176,43 @@ class LocalSource(Source):
         return False
 
     def parent(self) -> Source:
-        return LocalSource(self.path.parent)
+        return LocalSource(self.path.parent, self._model)
+
+    @property
+    def refused(self) -> list[str]:
+        return list(self._model.refused.values())
+
+
+class _ModelFolder:
+    """The folder a local model's files must resolve inside: the folder the user named,
+    or the one holding the file the user named (where its shards and companions are)."""
+
+    def __init__(self, named: Path) -> None:
+        self.shown = named if named.is_dir() else named.parent
+        self.real = os.path.realpath(self.shown)
+        self.refused: dict[str, str] = {}  # why each file was refused, by its name in the folder
+        self._folders: dict[Path, str] = {}  # each folder's real path, resolved once
+
+    def holds(self, path: Path) -> bool:
+        real = self._real(path)
+        return real == self.real or real.startswith(self.real.rstrip(os.sep) + os.sep)
+
+    def _real(self, path: Path) -> str:
+        """`os.path.realpath(path)`, with the folder holding it resolved once for all
+        its files (a shard index names thousands beside each other)."""
+        if path.name in ("", ".", "..") or os.path.islink(path):
+            return os.path.realpath(path)
+        folder = self._folders.get(path.parent)
+        if folder is None:
+            folder = self._folders[path.parent] = os.path.realpath(path.parent)
+        return os.path.join(folder, path.name)
+
+    def refuse(self, path: Path) -> str:
+        """Note `path` as refused; why, in a line that starts with its name."""
+        name = os.path.relpath(path, self.shown)
+        return self.refused.setdefault(
+            name, f"{name} leads outside the model's folder (a symbolic link): not opened"
+        )
 
 
 class RemoteSource(Source):

@@ -31,7 +31,7 @@ import numpy as np
 from kerascope.decoders import dtypes
 from kerascope.decoders.crc32c import crc32c, unmask
 from kerascope.decoders.source import Source
-from kerascope.decoders.zip_members import open_member
+from kerascope.decoders.zip_members import ZIP_ERRORS, inflating, open_member
 from kerascope.errors import KerascopeError, ValuesUnavailable, one_line
 from kerascope.limits import LimitExceeded, Limits, check_time
 
@@ -41,11 +41,6 @@ READ_BYTES = 4 * 1024 * 1024  # stored bytes read per piece of a flat tensor
 MALFORMED = (
     OSError, ValueError, LookupError, TypeError, AttributeError, RuntimeError, AssertionError,
     ArithmeticError, EOFError, struct.error, zlib.error,
-)  # fmt: skip
-# What zipfile (and zlib under it) raises on a malformed archive or member.
-ZIP_ERRORS = (
-    zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, struct.error, OverflowError,
-    NotImplementedError, RuntimeError,
 )  # fmt: skip
 
 
@@ -86,7 +81,8 @@ class StoredFile:
             for depth, name in enumerate(self.archived):
                 archive, info = _archive_member(stream, name, stack)
                 if depth == len(self.archived) - 1 and not seekable:
-                    stream = stack.enter_context(_inflating(archive, info, limits))
+                    # zipfile checks the member's CRC-32 when the read reaches its end.
+                    stream = stack.enter_context(inflating(archive, info, limits))
                 else:
                     stream = stack.enter_context(open_member(stream, archive, info, limits))
             yield stream
@@ -115,26 +111,6 @@ def _archive_member(
         raise KerascopeError(f"the archive has no member {name!r}") from None
     except ZIP_ERRORS as error:
         raise KerascopeError(f"not a readable zip archive ({error})") from None
-
-
-@contextmanager
-def _inflating(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits) -> Iterator[IO[bytes]]:
-    """A member read forward as zipfile reads it (a compressed one inflating), refused
-    up front if it claims to expand past the compression-ratio limit (zipfile stops at
-    the size it claims, and checks the member's CRC-32 when it gets there)."""
-    ratio = limits.max_compression_ratio
-    if info.file_size > max(info.compress_size, 1) * ratio:
-        raise LimitExceeded(
-            f"{info.filename} claims {info.file_size:,} bytes from {info.compress_size:,} compressed "
-            f"(more than {ratio:,}x: a zip bomb?)",
-            "max_compression_ratio",
-        )
-    try:
-        stream = archive.open(info)
-    except ZIP_ERRORS as error:
-        raise KerascopeError(f"{info.filename}: cannot be read from the archive ({error})") from None
-    with stream:
-        yield stream
 
 
 class ByteRange(NamedTuple):

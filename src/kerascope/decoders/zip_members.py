@@ -4,8 +4,10 @@ Keras stores `.keras` members uncompressed, so the weights file is opened in
 place through a window onto the archive: the HDF5 reader takes it in cached pages
 (`paged.py`), reads only the metadata it needs, and no weight bytes are copied;
 seeking backwards costs nothing, unlike zipfile's own stream, which restarts from
-the member's start. A compressed member is streamed once into a temporary file,
-stopping at the size limit or a bomb-like compression ratio.
+the member's start. A compressed member that must be read at random (an HDF5 file) is
+streamed once into a temporary file, stopping at the size limit or a bomb-like
+compression ratio; one read forward (an `.npy` header, a pickle) inflates as it is
+read (`inflating`), after its declared size is held to the compression-ratio limit.
 """
 
 from __future__ import annotations
@@ -14,12 +16,18 @@ import io
 import struct
 import tempfile
 import zipfile
+import zlib
 from typing import IO
 
 from kerascope.errors import KerascopeError
 from kerascope.limits import LimitExceeded, Limits
 
 _LOCAL_HEADER = struct.Struct("<4s5H3I2H")
+# What zipfile raises on a member it cannot open or inflate.
+ZIP_ERRORS = (
+    zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, struct.error, OverflowError,
+    NotImplementedError, RuntimeError,
+)  # fmt: skip
 _LOCAL_MAGIC = b"PK\x03\x04"
 
 
@@ -50,6 +58,23 @@ def open_member(
     if info.compress_type == zipfile.ZIP_STORED and not info.flag_bits & 0x1:
         return ArchiveWindow(stream, _data_offset(stream, info), info.file_size)
     return _spooled_copy(archive, info, limits)
+
+
+def inflating(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits) -> IO[bytes]:
+    """A member read forward as it inflates (zipfile stops at the size it declares),
+    refused before anything is inflated if that size is more than the compression-ratio
+    limit times what it stores. Nothing is written to a file or held whole."""
+    ratio = limits.max_compression_ratio
+    if info.compress_type != zipfile.ZIP_STORED and info.file_size > max(info.compress_size, 1) * ratio:
+        raise LimitExceeded(
+            f"{info.filename} claims {info.file_size:,} bytes from {info.compress_size:,} compressed "
+            f"(more than {ratio:,}x: a zip bomb?)",
+            "max_compression_ratio",
+        )
+    try:
+        return archive.open(info)
+    except ZIP_ERRORS as error:
+        raise KerascopeError(f"{info.filename}: cannot be read from the archive ({error})") from None
 
 
 def _data_offset(stream: IO[bytes], info: zipfile.ZipInfo) -> int:

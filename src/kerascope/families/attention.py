@@ -104,24 +104,88 @@ def _multi_head_attention_cost(call: Call, outputs: Outputs) -> Price | None:
     return Price(macs, 2 * macs + 5 * scores + batch * q_len * heads * width + bias, estimated=True)
 
 
-def _projection(parent: dict[str, Any]) -> dict[str, Any]:
-    """What an EinsumDense projection's weights depend on that the parent decides:
-    whether it has a bias (`bias_axes` set when the parent's `use_bias`)."""
-    return {"bias_axes": "x" if parent.get("use_bias", True) else None}
-
-
 # `build()` creates, in this order: the query, key, (with `use_gate`) gate and value
 # projections, then (`_build_attention`) a Softmax and a Dropout Keras names from their
-# class, then the output projection (multi_head_attention.py and grouped_query_attention.py).
-_ATTENTION_SUBLAYERS = (
-    Sublayer("_query_dense", "EinsumDense", "query", _projection),
-    Sublayer("_key_dense", "EinsumDense", "key", _projection),
-    Sublayer("_gate_dense", "EinsumDense", "gate", _projection, only_if="use_gate"),
-    Sublayer("_value_dense", "EinsumDense", "value", _projection),
+# class, then the output projection (multi_head_attention.py, `MultiHeadAttention.build`).
+# Keras >= 3.0.5 reaches each projection through a public property too (`query_dense`),
+# which its saving walks first; TF-Keras and earlier Keras 3 have the private attribute only.
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+def _projection_equation(free: int, bound: int, output: int) -> tuple[str, str, int]:
+    """`_build_proj_equation`: (equation, bias axes, output rank) of an einsum that keeps
+    `free` input axes, contracts `bound`, and makes `output` new ones."""
+    letters = iter(_LETTERS)
+    kept = "".join(next(letters) for _ in range(free))
+    contracted = "".join(next(letters) for _ in range(bound))
+    made = "".join(next(letters) for _ in range(output))
+    return f"{kept}{contracted},{contracted}{made}->{kept}{made}", made, free + output
+
+
+def _heads(config: dict[str, Any], width: str) -> list[Any]:
+    key_dim = config.get("key_dim")
+    return [config.get("num_heads"), config.get(width) or key_dim]
+
+
+def _attention_inputs(parent: Build) -> tuple[Shape, Shape, Shape]:
+    """(query, value, key) shapes of the call: the key defaults to the value."""
+    shapes = list(parent.inputs) or [parent.input_shape]
+    query = shapes[0]
+    value = shapes[1] if len(shapes) > 1 else query
+    key = shapes[2] if len(shapes) > 2 else value
+    return query, value, key
+
+
+def _projection(which: str, width: str) -> Any:
+    """What the query, key, value or gate projection is built on."""
+
+    def built_on(parent: Build) -> Build:
+        query, value, key = _attention_inputs(parent)
+        x = {"query": query, "gate": query, "value": value, "key": key}[which]
+        rank = len(x) if x is not None else 3
+        equation, bias_axes, output_rank = _projection_equation(rank - 1, 1, 2)
+        config = {
+            "equation": equation,
+            "output_shape": [None] * (output_rank - 3) + _heads(parent.config, width),
+            "bias_axes": bias_axes if parent.config.get("use_bias", True) else None,
+        }
+        return Build(config, x)
+
+    return built_on
+
+
+def _output_projection(parent: Build) -> Build:
+    """`_make_output_dense`: from (..., heads, value width) to the query's width, or to
+    the `output_shape` the config asks for."""
+    query, _, _ = _attention_inputs(parent)
+    rank = len(query) if query is not None else 3
+    wanted = parent.config.get("output_shape")
+    output = wanted if isinstance(wanted, list) else [wanted] if is_int(wanted) else [last_dim(parent)]
+    equation, bias_axes, output_rank = _projection_equation(rank - 1, 2, len(output))
+    heads = _heads(parent.config, "value_dim")
+    x = (*query[:-1], *heads) if query is not None else None
+    config = {
+        "equation": equation,
+        "output_shape": [None] * (output_rank - 1 - len(output)) + output,
+        "bias_axes": bias_axes if parent.config.get("use_bias", True) else None,
+    }
+    return Build(config, x)
+
+
+_MULTI_HEAD_SUBLAYERS = (
+    Sublayer("query_dense", "EinsumDense", "query", _projection("query", "key_dim"), aliases=("_query_dense",),
+             tf_keras_attribute="_query_dense"),
+    Sublayer("key_dense", "EinsumDense", "key", _projection("key", "key_dim"), aliases=("_key_dense",),
+             tf_keras_attribute="_key_dense"),
+    Sublayer("_gate_dense", "EinsumDense", "gate", _projection("gate", "value_dim"), only_if="use_gate",
+             in_tf_keras=False),
+    Sublayer("value_dense", "EinsumDense", "value", _projection("value", "value_dim"),
+             aliases=("_value_dense",), tf_keras_attribute="_value_dense"),
     Sublayer("_softmax", "Softmax", None),
     Sublayer("_dropout_layer", "Dropout", None),
-    Sublayer("_output_dense", "EinsumDense", "attention_output", _projection),
-)
+    Sublayer("output_dense", "EinsumDense", "attention_output", _output_projection,
+             aliases=("_output_dense",), tf_keras_attribute="_output_dense"),
+)  # fmt: skip
 
 
 # -- GroupedQueryAttention: grouped_query_attention.py, class GroupedQueryAttention -----
@@ -134,6 +198,49 @@ def _grouped_query_attention(call: Call) -> Outputs | None:
         heads = int_arg(call.get("num_query_heads"))
         return [query, (query[0], heads, query[1], key[1] if key else None)]
     return [query]
+
+
+def _grouped(which: str) -> Any:
+    """`GroupedQueryAttention.build`: fixed equations over (batch, length, model width);
+    the query and gate have `num_query_heads`, the key and value `num_key_value_heads`."""
+
+    def built_on(parent: Build) -> Build:
+        query, value, key = _attention_inputs(parent)
+        config, width = parent.config, parent.config.get("head_dim")
+        use_bias = config.get("use_bias", True)
+        if which == "output":
+            heads = config.get("num_query_heads")
+            return Build(
+                {"equation": "bquh,uhm->bqm", "output_shape": [None, last_dim(parent)],
+                 "bias_axes": "m" if use_bias else None},
+                (None, None, heads, width),
+            )  # fmt: skip
+        by_query = which in ("query", "gate")
+        heads = config.get("num_query_heads" if by_query else "num_key_value_heads")
+        equation, axes = ("bqm,muh->bquh", "uh") if by_query else ("bkm,mvh->bkvh", "vh")
+        x = {"query": query, "gate": query, "key": key, "value": value}[which]
+        return Build(
+            {
+                "equation": equation,
+                "output_shape": [None, heads, width],
+                "bias_axes": axes if use_bias else None,
+            },
+            x,
+        )
+
+    return built_on
+
+
+# GroupedQueryAttention keeps its projections in private attributes only.
+_GROUPED_SUBLAYERS = (
+    Sublayer("_query_dense", "EinsumDense", "query", _grouped("query")),
+    Sublayer("_key_dense", "EinsumDense", "key", _grouped("key")),
+    Sublayer("_gate_dense", "EinsumDense", "gate", _grouped("gate"), only_if="use_gate"),
+    Sublayer("_value_dense", "EinsumDense", "value", _grouped("value")),
+    Sublayer("_softmax", "Softmax", None),
+    Sublayer("_dropout_layer", "Dropout", None),
+    Sublayer("_output_dense", "EinsumDense", "attention_output", _grouped("output")),
+)
 
 
 register(
@@ -152,7 +259,7 @@ register(
         Kind.ATTENTION,
         _multi_head_attention,
         _multi_head_attention_cost,
-        sublayers=_ATTENTION_SUBLAYERS,
+        sublayers=_MULTI_HEAD_SUBLAYERS,
         cost_covers_sublayers=True,
         call_arguments=True,
     ),
@@ -160,7 +267,7 @@ register(
         "GroupedQueryAttention",
         Kind.ATTENTION,
         _grouped_query_attention,
-        sublayers=_ATTENTION_SUBLAYERS,
+        sublayers=_GROUPED_SUBLAYERS,
         cost_covers_sublayers=True,
         call_arguments=True,
     ),

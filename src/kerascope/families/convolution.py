@@ -170,12 +170,14 @@ def _multiplier(build: Build) -> int | None:
 
 def _depthwise_weights(rank: int) -> WeightRule:
     """`BaseDepthwiseConv.build`: kernel (*kernel_size, input channels, depth_multiplier),
-    bias (input channels x depth_multiplier,)."""
+    bias (input channels x depth_multiplier,). TF-Keras names the kernel
+    `depthwise_kernel` (`base_depthwise_conv.py` v2.21.0), Keras 3 `kernel`."""
 
     def rule(build: Build) -> list[Variable] | None:
         multiplier, inputs = _multiplier(build), channels(build, rank)
         kernel = [*kernel_size(build.config, rank), inputs, multiplier]
-        return _with_bias(build, [Variable("kernel", kernel)], dims.mul(inputs, multiplier))
+        name = "kernel" if build.keras3 else "depthwise_kernel"
+        return _with_bias(build, [Variable(name, kernel)], dims.mul(inputs, multiplier))
 
     return rule
 

@@ -11,7 +11,7 @@ helper layer of `keras.applications` (`app:LayerScale`).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from kerascope.families.call import Call, Outputs
@@ -34,14 +34,18 @@ class Price(NamedTuple):
 
 class Build(NamedTuple):
     """What a layer's `build()` sees: its config (Keras 2/3 spelling) and its input
-    shape (None where unknown). `stored` holds the variables a file stores for the
-    layer, when the rule names a file's variables: where a shape would come from an
-    input shape nobody knows, the stored ones still say which variables share a
-    shape (a normalization's vectors)."""
+    shape (None where unknown), and every input's shape where it takes several (a
+    MultiHeadAttention's query, value and key). `stored` holds the variables a file
+    stores for the layer, when the rule names a file's variables: where a shape would
+    come from an input shape nobody knows, the stored ones still say which variables
+    share a shape (a normalization's vectors). `keras3`: whether Keras 3 builds it
+    (True) or TF-Keras, where a few variables have other names."""
 
     config: dict[str, Any]
     input_shape: Shape = None
     stored: Sequence[WeightInfo] = ()
+    inputs: Sequence[Shape] = ()
+    keras3: bool = True
 
 
 class Variable(NamedTuple):
@@ -54,27 +58,64 @@ class Variable(NamedTuple):
     trainable: bool = True
 
 
+def _passes_nothing(parent: Build) -> Build:
+    return Build({})
+
+
 @dataclass(frozen=True)
 class Sublayer:
-    """A layer Keras creates in a built-in layer's own code, which no config lists.
+    """A layer Keras creates inside a built-in layer, which no model config lists.
 
-    `attribute`: where the parent keeps it (the group of its weights in a `.keras`
-    file); `class_name`: Keras's class for it, a registry key; `name`: the name
-    Keras gives it, or None where Keras generates one from the class (`softmax_3`);
-    `config`: the part of its config the parent decides, from the parent's config;
-    `only_if`: a parent config flag without which Keras does not create it.
-    """
+    `attribute`: where Keras 3 keeps it (the group of its weights in a Keras 3 file);
+    `class_name`: Keras's class for it, a registry key; `name`: the name Keras gives
+    it, or None where Keras generates one from the class (`softmax_3`);
+    `built_on`: what its `build()` sees (the config its parent passes on, its input
+    shape), from what its parent's sees; `only_if`: a parent config flag without
+    which Keras does not create it.
+
+    Where Keras keeps it differs between generations: `aliases` are other attributes
+    of Keras 3's layer that reach the same object, walked after `attribute` when
+    Keras 3 saves and loads (MultiHeadAttention's `_query_dense` behind the public
+    `query_dense`), or that an earlier Keras 3 saved it under; `tf_keras_attribute`
+    is where TF-Keras keeps it (None: the same attribute); `in_keras3` and
+    `in_tf_keras` say which of today's Keras 3 and TF-Keras create it at all.
+
+    A sublayer a wrapper or a recurrent layer is given in its config (a
+    Bidirectional's layer, an RNN's cell) is `serialized` there: its class and
+    config are the file's own word. `container`: Keras keeps it in a list attribute
+    (a StackedRNNCells' `cells`), its group named by its class and a counter."""
 
     attribute: str
     class_name: str
     name: str | None
-    config: Callable[[dict[str, Any]], dict[str, Any]] = field(default=lambda parent: {})
+    built_on: Callable[[Build], Build] = _passes_nothing
     only_if: str | None = None
+    aliases: tuple[str, ...] = ()
+    tf_keras_attribute: str | None = None
+    in_keras3: bool = True
+    in_tf_keras: bool = True
+    serialized: dict[str, Any] | None = None
+    container: bool = False
+
+    def attribute_in(self, keras3: bool) -> str:
+        """Where that Keras keeps it."""
+        return self.attribute if keras3 or self.tf_keras_attribute is None else self.tf_keras_attribute
+
+    def made_by(self, keras3: bool) -> bool:
+        """Whether that Keras (today's Keras 3, or TF-Keras) creates it."""
+        return self.in_keras3 if keras3 else self.in_tf_keras
 
 
 ShapeRule = Callable[[Call], "Outputs | Shape | None"]
 CostRule = Callable[[Call, Outputs], "Price | None"]
 WeightRule = Callable[[Build], "list[Variable] | None"]
+InnerRule = Callable[[dict[str, Any], bool], "tuple[Sublayer, ...]"]
+
+
+def no_weights(build: Build) -> list[Variable]:
+    """A layer whose `build()` creates no variable of its own (a pooling, a reshape,
+    a wrapper whose variables are its inner layer's)."""
+    return []
 
 
 @dataclass(frozen=True)
@@ -86,8 +127,11 @@ class LayerKnowledge:
     - `shape`: its output shapes from its inputs (`call.Call`), or None: unknown.
     - `cost`: what one call costs given its output shapes, or None: unknown.
     - `weights`: the variables its `build()` creates, in Keras's creation order
-      (the order a `.keras` file stores them as `vars/0`, `vars/1`, ...), or None.
+      (the order a `.keras` file stores them as `vars/0`, `vars/1`, ...), or None:
+      unknown (`no_weights`, the default, for a layer that creates none).
     - `sublayers`: the layers its own code creates, in creation order.
+    - `inner`: the layers it is given in its config (a wrapper's layer, an RNN's
+      cell), from its config and whether Keras 3 (True) or TF-Keras reads it.
     - `cost_covers_sublayers`: its cost rule prices its sublayers' work too, so
       theirs is not added again (a recurrent layer's cell, attention's projections).
     - `call_arguments`: its output shapes depend on a call's keyword arguments
@@ -109,8 +153,9 @@ class LayerKnowledge:
     kind: Kind
     shape: ShapeRule | None = None
     cost: CostRule | None = None
-    weights: WeightRule | None = None
+    weights: WeightRule | None = no_weights
     sublayers: tuple[Sublayer, ...] = ()
+    inner: InnerRule | None = None
     cost_covers_sublayers: bool = False
     call_arguments: bool = False
     integer_outputs: bool = False
@@ -120,6 +165,14 @@ class LayerKnowledge:
     keeps_arguments: frozenset[str] = frozenset()
     moves_batch_axis: bool = False
 
-    def sublayer(self, name: str | None) -> Sublayer | None:
-        """The sublayer Keras gives this name, if it gives one."""
-        return next((sub for sub in self.sublayers if sub.name is not None and sub.name == name), None)
+    def created(self, config: dict[str, Any], keras3: bool) -> tuple[Sublayer, ...]:
+        """The sublayers that Keras (today's Keras 3, or TF-Keras) creates in a layer
+        of this class with this config (Keras 2/3 spelling): those its code creates,
+        then those its config gives it."""
+        own = tuple(
+            sub
+            for sub in self.sublayers
+            if sub.made_by(keras3) and (sub.only_if is None or config.get(sub.only_if))
+        )
+        given = self.inner(config, keras3) if self.inner is not None else ()
+        return own + tuple(sub for sub in given if sub.made_by(keras3))

@@ -5,12 +5,19 @@ Bidirectional, TimeDistributed.
 A recurrent layer keeps its cell in the attribute `cell`, created in its own
 `__init__` with a fixed name (`lstm.py`, class LSTM: `LSTMCell(..., name=
 "lstm_cell")`), so the cell is a sublayer no config lists. A wrapper's inner
-layers (Bidirectional's `forward_layer`/`backward_layer`, TimeDistributed's
-`layer`) and an RNN's given cells are in the config, so they are not listed here.
+layers and an RNN's given cells are in its config (`inner`): TimeDistributed
+keeps its `layer`; Bidirectional recreates two copies of its layer from that
+config, `forward_layer` named `forward_<name>` and `backward_layer` named
+`backward_<name>` (or the `backward_layer` its config gives: Keras 3 keeps its
+name, TF-Keras prefixes it; `bidirectional.py`, `Bidirectional.__init__`); an
+RNN given a list of cells wraps them in a StackedRNNCells, which Keras names from
+its class and which keeps them in its list `cells` (`rnn.py`, `RNN.__init__`;
+`stacked_rnn_cells.py`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +25,15 @@ from kerascope.families import dims
 from kerascope.families.call import Call, Outputs
 from kerascope.families.dims import Shape, int_arg, is_int
 from kerascope.families.geometry import window
-from kerascope.families.knowledge import Build, LayerKnowledge, Price, Sublayer, Variable, WeightRule
+from kerascope.families.knowledge import (
+    Build,
+    LayerKnowledge,
+    Price,
+    Sublayer,
+    Variable,
+    WeightRule,
+    no_weights,
+)
 from kerascope.families.registry import known, outputs_of, price_call, register
 from kerascope.families.rules import channels, kernel_size, last_dim, positive
 from kerascope.families.spelling import inner_call
@@ -50,6 +65,133 @@ _PASSED_ON = ("use_bias", "filters", "units", "kernel_size", "reset_after")
 
 def _passed_on(parent: dict[str, Any]) -> dict[str, Any]:
     return {key: parent[key] for key in _PASSED_ON if key in parent}
+
+
+def _step(parent: Build) -> Build:
+    """What a cell is built on: the arguments its layer passes on, and one time step
+    of the layer's input (the time axis dropped)."""
+    return Build(_passed_on(parent.config), _time_step(parent).input_shape)
+
+
+def _conv_step(rank: int) -> Callable[[Build], Build]:
+    def built_on(parent: Build) -> Build:
+        step = _step(parent)
+        return Build({**step.config, "rank": rank}, step.input_shape)
+
+    return built_on
+
+
+# -- what wrappers and RNNs are given in their config -------------------------------------
+def _serialized(value: Any) -> dict[str, Any] | None:
+    return value if isinstance(value, dict) and isinstance(value.get("config"), dict) else None
+
+
+def _renamed(serialized: dict[str, Any], name: str, **changes: Any) -> dict[str, Any]:
+    return {**serialized, "config": {**serialized["config"], "name": name, **changes}}
+
+
+def _inner_name(serialized: dict[str, Any]) -> str | None:
+    name = serialized["config"].get("name")
+    return name if isinstance(name, str) else None
+
+
+def _given(attribute: str, serialized: dict[str, Any], **facts: Any) -> Sublayer | None:
+    class_name = serialized.get("class_name")
+    if not isinstance(class_name, str):
+        return None
+    return Sublayer(attribute, class_name, _inner_name(serialized), serialized=serialized, **facts)
+
+
+def _time_distributed_inner(config: dict[str, Any], keras3: bool) -> tuple[Sublayer, ...]:
+    """TimeDistributed keeps the layer its config gives it, as `layer`, built on one
+    time step of its input."""
+    layer = _serialized(config.get("layer"))
+    found = _given("layer", layer, built_on=_time_step) if layer is not None else None
+    return (found,) if found is not None else ()
+
+
+def _time_step(parent: Build) -> Build:
+    x = parent.input_shape
+    return Build({}, (x[0], *x[2:]) if x is not None and len(x) >= 2 else None)
+
+
+def _same_input(parent: Build) -> Build:
+    return Build({}, parent.input_shape)
+
+
+def _bidirectional_inner(config: dict[str, Any], keras3: bool) -> tuple[Sublayer, ...]:
+    """Two copies of the layer its config gives: `forward_<name>` (Keras 3 takes
+    a `forward_` off the stored name first, since it stores the forward copy) and
+    `backward_<name>` running backwards, or the `backward_layer` its config gives
+    (which TF-Keras renames `backward_<name>` too). TF-Keras keeps the given layer
+    as `layer` as well, untracked: its files have an empty group for it."""
+    layer = _serialized(config.get("layer"))
+    name = _inner_name(layer) if layer is not None else None
+    if layer is None or name is None:
+        return ()
+    forward_name = "forward_" + (name.removeprefix("forward_") if keras3 else name)
+    given = _serialized(config.get("backward_layer"))
+    given_name = _inner_name(given) if given is not None else None
+    if given is not None and given_name is not None:
+        backward = given if keras3 else _renamed(given, f"backward_{given_name}")
+    else:
+        go_backwards = not bool(layer["config"].get("go_backwards", False))
+        backward = _renamed(
+            layer,
+            "backward_" + (name.removeprefix("forward_") if keras3 else name),
+            go_backwards=go_backwards,
+        )
+    found = [
+        _given("forward_layer", _masked(_renamed(layer, forward_name)), built_on=_same_input),
+        _given("backward_layer", _masked(backward), built_on=_same_input),
+    ]
+    return tuple(sub for sub in found if sub is not None)
+
+
+def _masked(serialized: dict[str, Any]) -> dict[str, Any]:
+    """Bidirectional makes a recurrent copy output zeros at masked steps exactly when
+    it returns sequences (`force_zero_output_for_mask`)."""
+    config = serialized["config"]
+    if "return_sequences" not in config:
+        return serialized
+    return {**serialized, "config": {**config, "zero_output_for_mask": bool(config["return_sequences"])}}
+
+
+def _rnn_inner(config: dict[str, Any], keras3: bool) -> tuple[Sublayer, ...]:
+    """An RNN's `cell`: the one cell its config gives, or a StackedRNNCells of the
+    list it gives (named from its class)."""
+    cell = config.get("cell")
+    if isinstance(cell, list):
+        cells = [item for item in map(_serialized, cell) if item is not None]
+        stack = {"class_name": "StackedRNNCells", "config": {"cells": cells}}
+        return (Sublayer("cell", "StackedRNNCells", None, built_on=_time_step, serialized=stack),)
+    found = _given("cell", cell, built_on=_time_step) if _serialized(cell) is not None else None
+    return (found,) if found is not None else ()
+
+
+def _stacked_inner(config: dict[str, Any], keras3: bool) -> tuple[Sublayer, ...]:
+    """The cells of a StackedRNNCells, in its list `cells`: the first built on the
+    step's input, each next one on the output of the one before (its `units`)."""
+    cells = [item for item in map(_serialized, _as_list(config.get("cells"))) if item is not None]
+    found = []
+    for position, item in enumerate(cells):
+        before = cells[position - 1]["config"].get("units") if position else None
+        found.append(_given("cells", item, container=True, built_on=_after(position, before)))
+    return tuple(sub for sub in found if sub is not None)
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _after(position: int, units: Any) -> Callable[[Build], Build]:
+    def built_on(parent: Build) -> Build:
+        x = parent.input_shape
+        if position == 0 or x is None:
+            return Build({}, x)
+        return Build({}, (*x[:-1], units if is_int(units) else None))
+
+    return built_on
 
 
 # -- shapes ---------------------------------------------------------------------------
@@ -204,6 +346,25 @@ def _cell_weights(gates: int, conv_rank: int | None = None) -> WeightRule:
     return rule
 
 
+def _cudnn_weights(gates: int) -> WeightRule:
+    """TF 1's CuDNNLSTM and CuDNNGRU (`cudnn_recurrent.py`) keep their variables
+    themselves: kernel, recurrent_kernel, and a bias of both gate sets (units x
+    gates x 2,)."""
+
+    def rule(build: Build) -> list[Variable] | None:
+        units = positive(build.config, "units")
+        if units is None:
+            return None
+        wide = units * gates
+        return [
+            Variable("kernel", [last_dim(build), wide]),
+            Variable("recurrent_kernel", [units, wide]),
+            Variable("bias", [wide * 2]),
+        ]
+
+    return rule
+
+
 def _conv_lstm_cell_weights(build: Build) -> list[Variable] | None:
     """`ConvLSTMCell.build` (conv_lstm.py): its rank is the one its ConvLSTM layer
     passes on, which its own config leaves out (its kernel size has one per axis)."""
@@ -218,39 +379,44 @@ register(
         for name, cell in _CELLS.items()
     ),
     LayerKnowledge("ConvLSTMCell", Kind.RECURRENT, weights=_conv_lstm_cell_weights),
+    LayerKnowledge("StackedRNNCells", Kind.RECURRENT, inner=_stacked_inner),
     *(
         LayerKnowledge(
             name,
             Kind.RECURRENT,
             _recurrent,
             _recurrent_cost if cell_name is not None else None,
-            sublayers=() if cell_name is None else (Sublayer("cell", cell, cell_name, _passed_on),),
+            weights=_cudnn_weights(_CELLS[cell].gates) if cell_name is None else no_weights,
+            sublayers=() if cell_name is None else (Sublayer("cell", cell, cell_name, _step),),
             cost_covers_sublayers=True,
         )
         for name, (cell, cell_name) in _LAYERS.items()
     ),
-    LayerKnowledge("RNN", Kind.RECURRENT, _recurrent, cost_covers_sublayers=True),
+    LayerKnowledge("RNN", Kind.RECURRENT, _recurrent, cost_covers_sublayers=True, inner=_rnn_inner),
     *(
         LayerKnowledge(
             f"ConvLSTM{rank}D",
             Kind.RECURRENT,
             lambda call, rank=rank: _conv_lstm(call, rank),
-            sublayers=(
-                Sublayer(
-                    "cell",
-                    "ConvLSTMCell",
-                    "conv_lstm_cell",
-                    lambda parent, rank=rank: {**_passed_on(parent), "rank": rank},
-                ),
-            ),
+            sublayers=(Sublayer("cell", "ConvLSTMCell", "conv_lstm_cell", _conv_step(rank)),),
             cost_covers_sublayers=True,
         )
         for rank in (1, 2, 3)
     ),
     LayerKnowledge(
-        "Bidirectional", Kind.RECURRENT, _bidirectional, _bidirectional_cost, cost_covers_sublayers=True
+        "Bidirectional",
+        Kind.RECURRENT,
+        _bidirectional,
+        _bidirectional_cost,
+        cost_covers_sublayers=True,
+        inner=_bidirectional_inner,
     ),
     LayerKnowledge(
-        "TimeDistributed", Kind.WRAPPER, _time_distributed, _time_distributed_cost, cost_covers_sublayers=True
+        "TimeDistributed",
+        Kind.WRAPPER,
+        _time_distributed,
+        _time_distributed_cost,
+        cost_covers_sublayers=True,
+        inner=_time_distributed_inner,
     ),
 )

@@ -60,6 +60,19 @@ OP_PREFIX, APPLICATION_PREFIX = "op:", "app:"
 _OP_MODULES = ("keras.src.ops", "keras.ops")
 _APPLICATION_MODULES = ("keras.src.applications", "keras.applications")
 _LAYER_MODULES = ("keras.layers", "keras.src.layers", "keras.src.models", "keras.models", "keras")
+# Where Keras's own layer and model classes live: Keras 3's `keras.src.models.functional`,
+# tf.keras 2.13's `keras.src.engine.functional`, and their public packages.
+_LAYER_PACKAGES = (
+    "keras.layers.",
+    "keras.src.layers.",
+    "keras.models.",
+    "keras.src.models.",
+    "keras.engine.",
+    "keras.src.engine.",
+    "tf_keras.layers.",
+    "tf_keras.src.layers.",
+    "tf_keras.src.engine.",
+)
 
 
 def rule_key(node: LayerNode) -> str | None:
@@ -88,7 +101,7 @@ def _key(class_name: str, module: str | None, registered_name: str | None) -> st
         return f"{OP_PREFIX}{name}"
     if module.startswith(_APPLICATION_MODULES):
         return f"{APPLICATION_PREFIX}{name}"
-    if module in _LAYER_MODULES or module.startswith(("keras.layers.", "keras.src.layers.")):
+    if module in _LAYER_MODULES or module.startswith(_LAYER_PACKAGES):
         return name
     return None
 

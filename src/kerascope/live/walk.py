@@ -112,7 +112,9 @@ def _role(flavor: Flavor, layer: Any, listed: bool) -> Role:
         return Role.INPUT
     if flavor.is_model(layer):
         return Role.MODEL
-    return Role.LAYER if listed or flavor.is_operation(layer) else Role.SUBLAYER
+    if flavor.is_operation(layer):
+        return Role.OP
+    return Role.LAYER if listed else Role.SUBLAYER
 
 
 def _link_call_sites(

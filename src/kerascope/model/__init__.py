@@ -4,8 +4,18 @@ Nothing here imports another part of kerascope; every other part imports this.
 """
 
 from kerascope.model.records import Finding, InboundLink, LayerLookupError, LayerNode, ModelReport, WeightInfo
-from kerascope.model.results import Change, CheckResult, LayerDiff, ModelDiff
-from kerascope.model.vocabulary import Code, DiffStatus, Fact, Format, Origin, Role, Severity, Stage
+from kerascope.model.results import Change, CheckResult, LayerDiff, LayerLoad, LoadCheck, ModelDiff
+from kerascope.model.vocabulary import (
+    Code,
+    DiffStatus,
+    Fact,
+    Format,
+    LoadStatus,
+    Origin,
+    Role,
+    Severity,
+    Stage,
+)
 
 __all__ = [
     "Change",
@@ -17,8 +27,11 @@ __all__ = [
     "Format",
     "InboundLink",
     "LayerDiff",
+    "LayerLoad",
     "LayerLookupError",
     "LayerNode",
+    "LoadCheck",
+    "LoadStatus",
     "ModelDiff",
     "ModelReport",
     "Origin",

@@ -36,11 +36,19 @@ def presenter() -> Presenter:
     return _presenter
 
 
-class Displayed:
-    """Text, HTML and notebook display for a record, drawn by the registered presenter."""
+class Shown:
+    """Text and notebook display for a record, drawn by the registered presenter: a
+    record whose kind has no HTML view shows its text in a notebook."""
 
     def __str__(self) -> str:
         return presenter().text(self)
+
+    def _repr_html_(self) -> str:
+        return presenter().notebook(self)
+
+
+class Displayed(Shown):
+    """Text, HTML and notebook display for a record, drawn by the registered presenter."""
 
     def summary(self, print_fn: Callable[[str], Any] | None = None, **options: Any) -> None:
         """Print the plain-text view, like Keras's `model.summary(print_fn=...)`.
@@ -52,6 +60,3 @@ class Displayed:
     def to_html(self) -> str:
         """The self-contained HTML page."""
         return presenter().html(self)
-
-    def _repr_html_(self) -> str:
-        return presenter().notebook(self)

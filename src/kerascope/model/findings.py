@@ -54,13 +54,15 @@ MEANINGS: dict[Code, Meaning] = {
     ),
     Code.PICKLED_WEIGHTS: Meaning(
         ERROR,
-        "Keras 3 refuses to load pickled npz weights (allow_pickle=False); older Keras unpickles them, which "
-        "runs what they name: do not load this file unless you trust its source, and re-save it as .weights.h5",
+        "unpickling them imports more than numpy, Keras and TensorFlow or JAX rebuild arrays and variables "
+        "with, and runs what they name: do not unpickle this file unless you trust its source; re-save the "
+        "weights as .weights.h5",
     ),
     Code.PICKLED_ARRAYS: Meaning(
         WARNING,
-        "unpickling them imports only numpy's array reconstruction; Keras 3 still refuses to load them "
-        "(allow_pickle=False): re-save the weights as .weights.h5",
+        "unpickling them imports only what numpy, Keras and TensorFlow or JAX rebuild arrays and variables "
+        "with (as Keras's own npz weights do); re-save the weights as .weights.h5 for loaders that refuse "
+        "pickles",
     ),
     Code.SUSPICIOUS_LAYER_NAME: Meaning(
         WARNING, "names like this can escape paths in tools that write per-layer files"
@@ -87,6 +89,11 @@ MEANINGS: dict[Code, Meaning] = {
     Code.H5_DATASET_SIZE_MISMATCH: Meaning(ERROR, "do not load this file"),
     Code.WEIGHTS_SHARD_MISSING: Meaning(
         ERROR, "copy every shard the index names next to it; Keras cannot load the weights without them"
+    ),
+    Code.WEIGHTS_MISSING: Meaning(
+        WARNING,
+        "copy the weights file saved with the model beside its config: without it a loader builds the model "
+        "with fresh weights at best (KerasHub's from_preset(load_weights=False)) and fails otherwise",
     ),
     Code.PARAMETER_COUNT_MISMATCH: Meaning(
         WARNING, "the metadata and the weights were not saved together: the weights are what a load gets"
@@ -181,11 +188,11 @@ VALUE_CODES = frozenset({
 })  # fmt: skip
 
 
-def finding(code: Code, path: str | None, message: str) -> Finding:
-    """A finding of `code` at `path` (None: the file as a whole), saying `message`;
-    its severity and fix are the code's own."""
+def finding(code: Code, path: str | None, message: str, subject: str | None = None) -> Finding:
+    """A finding of `code` at `path` (None: the file as a whole), saying `message`,
+    about `subject` where it names one; its severity and fix are the code's own."""
     meaning = MEANINGS[code]
-    return Finding(code, meaning.severity, path, message, meaning.fix)
+    return Finding(code, meaning.severity, path, message, meaning.fix, subject)
 
 
 def severity_of(code: Code) -> Severity:

@@ -19,10 +19,10 @@ from typing import Any, Protocol
 
 from kerascope.errors import ValuesUnavailable
 from kerascope.limits import DEFAULT_LIMITS, Limits
-from kerascope.model.display import Displayed, presenter
+from kerascope.model.display import Displayed, Shown, presenter
 from kerascope.model.vocabulary import Code, Fact, Format, Origin, Role, Severity
 
-SCHEMA_VERSION = "1.2"
+SCHEMA_VERSION = "1.3"
 COST_FIELDS = ("macs", "flops", "weight_bytes", "activation_bytes")
 
 
@@ -92,13 +92,16 @@ class WeightInfo:
 
 @dataclass
 class Finding:
-    """Something a reader or a check found: a stable code, how bad, where, and what to do."""
+    """Something a reader or a check found: a stable code, how bad, where, and what to
+    do; `subject` names what it is about where that is a name (the custom class or
+    function a loader would need, `module.Class` or `package>Name`)."""
 
     code: Code
     severity: Severity
     path: str | None
     message: str
     hint: str | None = None
+    subject: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "code": self.code.value, "severity": self.severity.value}
@@ -119,8 +122,11 @@ class InboundLink:
 
 
 @dataclass
-class LayerNode:
+class LayerNode(Shown):
     """Everything known about one layer, at one path.
+
+    `repr()` is one line; `str()` is the whole record (YAML, as `kerascope show`
+    prints it), which is also what a notebook shows.
 
     The parameter counts include the layer's sublayers, as Keras's own
     `count_params()` does; the trainable split is `None` where a file does not
@@ -212,6 +218,21 @@ def short_name(weight: WeightInfo) -> str | None:
     return weight.name.rpartition("/")[2].removesuffix(":0") or None
 
 
+# The per-layer figures whose totals say what they cover (`totals.coverage` in JSON).
+_COVERED = ("flops", "macs", "activation_bytes")
+
+
+def _coverage_dict(report: ModelReport, figure: str) -> dict[str, Any]:
+    from kerascope.model.coverage import coverage
+
+    found = coverage(report, figure)
+    return {"at_least": found.at_least, "priced_layers": found.priced, "unpriced": found.unpriced}
+
+
+def _counted(count: int, word: str) -> str:
+    return f"{count:,} {word if count == 1 else word + 's'}"
+
+
 def _single_shape(shapes: list[Any] | None) -> Any:
     if not shapes:
         return None
@@ -252,6 +273,10 @@ class ModelReport(Displayed):
     # versions, tasks, stored parameter count, preprocessor and tokenizer (class,
     # sequence length, vocabulary size); a Transformers or timm config's model type.
     metadata: dict[str, Any] | None = None
+    # What a loader deserializes beside the layers' own configs, by where it is stored:
+    # a KerasHub preset's preprocessor.json, tokenizer.json and converters (each whole),
+    # and the compile_config of its config.json and task.json. Checked as the layers are.
+    companion_configs: dict[str, Any] | None = None
     # Bytes fetched from a remote store to make the report; None for a local file.
     bytes_fetched: int | None = None
     schema_version: str = SCHEMA_VERSION
@@ -263,8 +288,22 @@ class ModelReport(Displayed):
         params = "unknown" if self.total_params is None else f"{self.total_params:,}"
         return (
             f"<ModelReport {self.root.name!r} ({self.root.class_name or '?'}): "
-            f"{len(self.layers)} layers, {params} params, {self.format.value}>"
+            f"{self.layer_count_text()}, {params} params, {self.format.value}>"
         )
+
+    def layer_count_text(self) -> str:
+        """`3 layers, 1 op (14 in all)`: the model's own `layers` (as
+        `len(model.layers)` counts them), the operations its graph calls, and every
+        layer the report holds at every depth where that is more. Where the source
+        does not say what `model.layers` holds, every layer the report holds; a root
+        that is a layer, not a model, counts its sublayers."""
+        listed = self.model_layers
+        if listed is None:
+            every = len(self.layers)
+            return _counted(every, "layer") if self.root.role == Role.MODEL else _counted(every, "sublayer")
+        ops = len(self.operations)
+        text = _counted(len(listed), "layer") + (f", {_counted(ops, 'op')}" if ops else "")
+        return text if len(listed) + ops == len(self.layers) else f"{text} ({len(self.layers):,} in all)"
 
     # -- navigation -------------------------------------------------------------
     @property
@@ -312,11 +351,24 @@ class ModelReport(Displayed):
         close = difflib.get_close_matches(key, list(candidates), n=3, cutoff=0.6)
         return f"; did you mean {' or '.join(repr(name) for name in close)}?" if close else ""
 
+    @property
+    def model_layers(self) -> list[LayerNode] | None:
+        """The root model's own `layers` list, in Keras's order: what `model.layers`
+        holds (no Keras 3 operation, no Sequential's InputLayer in Keras 3); None
+        where the source does not say which layers the model lists (weights alone,
+        a KerasHub task, an export)."""
+        top = self.children(self.root)
+        if not any(node.index is not None for node in top):
+            return None
+        return sorted((node for node in top if node.index is not None), key=lambda node: node.index)
+
+    @property
+    def operations(self) -> list[LayerNode]:
+        """The Keras 3 operations the root model's graph calls (`x + y`, `x[..., 0]`)."""
+        return [node for node in self.children(self.root) if node.role == Role.OP]
+
     def _by_index(self, index: int) -> LayerNode:
-        top = sorted(
-            (node for node in self.children(self.root) if node.index is not None),
-            key=lambda node: node.index,
-        )
+        top = self.model_layers or []
         try:
             return top[index]
         except IndexError:
@@ -390,6 +442,10 @@ class ModelReport(Displayed):
 
     # -- serialization ----------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
+        return {**self._facts(), "nodes": [node.to_dict() for node in self.nodes]}
+
+    def _facts(self) -> dict[str, Any]:
+        """Everything `to_dict` holds but the nodes."""
         return {
             "schema_version": self.schema_version,
             "source": self.source,
@@ -401,28 +457,30 @@ class ModelReport(Displayed):
             "signatures": self.signatures,
             "training_config": self.training_config,
             "metadata": self.metadata,
+            "companion_configs": self.companion_configs,
             "bytes_fetched": self.bytes_fetched,
             "totals": {
                 "trainable_params": self.trainable_params,
                 "non_trainable_params": self.non_trainable_params,
                 "total_params": self.total_params,
                 "layers": len(self.layers),
+                "model_layers": None if self.model_layers is None else len(self.model_layers),
+                "ops": len(self.operations),
                 **{name: getattr(self.root, name) for name in COST_FIELDS},
+                "coverage": {name: _coverage_dict(self, name) for name in _COVERED},
             },
             "findings": [finding.to_dict() for finding in self.findings],
-            "nodes": [node.to_dict() for node in self.nodes],
         }
 
     def to_json(self, indent: int | None = 2) -> str:
         """JSON text; with `indent`, the document is indented but each node stays on
-        one line, which keeps it readable, greppable, and fast to write."""
-        data = self.to_dict()
+        one line, which keeps it readable, greppable, and fast to write (each node's
+        dict made and dropped in turn, so only the text is held)."""
         if indent is None:
-            return json.dumps(data, allow_nan=False)
-        nodes = data.pop("nodes")
-        head = json.dumps(data, indent=indent, allow_nan=False)
+            return json.dumps(self.to_dict(), allow_nan=False)
+        head = json.dumps(self._facts(), indent=indent, allow_nan=False)
         pad = " " * indent
-        lines = ",\n".join(pad * 2 + json.dumps(node, allow_nan=False) for node in nodes)
+        lines = ",\n".join(pad * 2 + json.dumps(node.to_dict(), allow_nan=False) for node in self.nodes)
         return f'{head[:-2]},\n{pad}"nodes": [\n{lines}\n{pad}]\n}}'
 
     @classmethod
@@ -439,6 +497,7 @@ class ModelReport(Displayed):
             signatures=data.get("signatures"),
             training_config=data.get("training_config"),
             metadata=data.get("metadata"),
+            companion_configs=data.get("companion_configs"),
             bytes_fetched=data.get("bytes_fetched"),
             schema_version=data.get("schema_version", SCHEMA_VERSION),
         )

@@ -1,4 +1,5 @@
-"""The records analyses produce: a diff of two models, and the findings of a check."""
+"""The records analyses produce: a diff of two models, the findings of a check, and
+what Keras does when weights meet an architecture (a load check)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 
 from kerascope.model.display import Displayed
 from kerascope.model.records import Finding, ModelReport
-from kerascope.model.vocabulary import DiffStatus, Severity
+from kerascope.model.vocabulary import DiffStatus, LoadStatus, Severity
 
 
 @dataclass
@@ -193,3 +194,122 @@ class CheckResult(Displayed):
             "live": self.live,
             "findings": [finding.to_dict() for finding in self.findings],
         }
+
+
+@dataclass
+class LayerLoad:
+    """One layer's outcome: where Keras looks for its weights (`group`), the shapes of
+    the variables it holds (`expected`), where each one's value comes from after
+    loading (`received`: a `file:dataset` location, or None where nothing was
+    loaded), what Keras says of it, and the real reason where Keras's words mislead
+    or Keras says nothing."""
+
+    path: str
+    name: str
+    class_name: str | None
+    status: LoadStatus
+    group: str | None = None
+    expected: list[list[int | None] | None] | None = None
+    received: list[str | None] = field(default_factory=list)
+    keras: str | None = None
+    reason: str | None = None
+
+    @property
+    def untouched(self) -> bool:
+        """Nothing was loaded into it."""
+        return self.status is not LoadStatus.UNKNOWN and all(location is None for location in self.received)
+
+
+@dataclass(repr=False)
+class LoadCheck(Displayed):
+    """What Keras does when the weights in `weights` meet the architecture in `into`,
+    predicted statically: by which Keras's rules (`rules`), layer by layer, and the
+    error or warnings Keras gives, in its words (`keras_message`)."""
+
+    weights: str
+    into: str
+    rules: str
+    keras_version: str
+    by_name: bool = False
+    layers: list[LayerLoad] = field(default_factory=list)
+    unexpected: list[str] = field(default_factory=list)
+    keras_error: str | None = None  # the exception's class, where Keras raises
+    keras_message: str | None = None  # the error's text, or the warnings' when it does not raise
+    warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    # The receiving model's optimizer afterwards: "loaded", "untouched", "partial"; None without one.
+    optimizer: str | None = None
+
+    def _with(self, *statuses: LoadStatus) -> list[str]:
+        return [layer.path for layer in self.layers if layer.status in statuses]
+
+    @property
+    def matched(self) -> list[str]:
+        return self._with(LoadStatus.MATCHED)
+
+    @property
+    def missing(self) -> list[str]:
+        """The layers holding weights into which nothing is loaded."""
+        return [layer.path for layer in self.layers if layer.untouched and layer.received]
+
+    @property
+    def partial(self) -> list[str]:
+        return self._with(LoadStatus.PARTIAL)
+
+    @property
+    def misplaced(self) -> list[str]:
+        return self._with(LoadStatus.MISPLACED)
+
+    @property
+    def shape_mismatch(self) -> list[str]:
+        return self._with(LoadStatus.SHAPE_MISMATCH)
+
+    @property
+    def count_mismatch(self) -> list[str]:
+        return self._with(LoadStatus.COUNT_MISMATCH)
+
+    @property
+    def unknown(self) -> list[str]:
+        return self._with(LoadStatus.UNKNOWN)
+
+    @property
+    def loads(self) -> bool:
+        """Keras raises nothing, and every layer holding weights receives all of them."""
+        return self.keras_error is None and not self.missing and not self.partial and not self.unknown
+
+    @property
+    def clean(self) -> bool:
+        """It loads, every layer receives its own weights, and every weight is read."""
+        return self.loads and not self.misplaced and not self.unexpected
+
+    def __repr__(self) -> str:
+        verdict = "loads" if self.clean else "loads with caveats" if self.loads else "does not load"
+        return f"<LoadCheck {self.weights} into {self.into}: {verdict}>"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "weights": self.weights,
+            "into": self.into,
+            "rules": self.rules,
+            "keras_version": self.keras_version,
+            "by_name": self.by_name,
+            "loads": self.loads,
+            "clean": self.clean,
+            "keras_error": self.keras_error,
+            "keras_message": self.keras_message,
+            "warnings": list(self.warnings),
+            "notes": list(self.notes),
+            "optimizer": self.optimizer,
+            "matched": self.matched,
+            "missing": self.missing,
+            "partial": self.partial,
+            "misplaced": self.misplaced,
+            "unexpected": list(self.unexpected),
+            "shape_mismatch": self.shape_mismatch,
+            "count_mismatch": self.count_mismatch,
+            "unknown": self.unknown,
+            "layers": [{**asdict(layer), "status": layer.status.value} for layer in self.layers],
+        }
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), indent=indent)

@@ -150,3 +150,13 @@ def as_link(value: Any) -> Link | None:
     ):
         return Link(value[0], value[1], value[2])
     return None
+
+
+def unnumbered(value: Any) -> Any:
+    """A config without the `shared_object_id`s Keras's serializer numbers the objects
+    it meets twice by: two configs of one object, or of two equal ones, are then equal."""
+    if isinstance(value, dict):
+        return {key: unnumbered(item) for key, item in value.items() if key != "shared_object_id"}
+    if isinstance(value, list):
+        return [unnumbered(item) for item in value]
+    return value

@@ -4,7 +4,10 @@ A stored config lists a model's layers; weights files, weight-name scopes and
 SavedModel object graphs reveal more (the sublayers a custom layer creates in
 its own code). Every reader adds nodes through this tree, so paths, sibling
 names, lookups and parameter sums work one way for every format, and each step
-is O(1): a file is read in time linear in its layers and weight groups.
+is O(1): a file is read in time linear in its layers and weight groups. What the
+paths hold, all together, is bounded (`max_path_bytes`): a path grows with its depth
+times its names, so a few thousand long names nested deep would otherwise make
+gigabytes of paths.
 """
 
 from __future__ import annotations
@@ -13,8 +16,9 @@ from collections import deque
 from collections.abc import Collection
 from typing import Any
 
-from kerascope.limits import Limits, check_time
+from kerascope.limits import LimitExceeded, Limits, check_time
 from kerascope.model import paths
+from kerascope.model.params import sum_params
 from kerascope.model.records import LayerNode, ModelReport
 from kerascope.model.topology import MODEL_KEYS, entry_name
 from kerascope.model.vocabulary import Fact, Format, Origin, Role
@@ -33,6 +37,7 @@ class LayerTree:
         self._siblings: dict[str, paths.SiblingNames] = {}
         self._anywhere: dict[str, list[LayerNode]] = {}
         self._stored_inside: dict[str, dict[str, dict[str, Any]]] = {}
+        self._path_bytes = 0
 
     # -- growing ----------------------------------------------------------------
     def add(self, parent: LayerNode, name: str, **facts: Any) -> LayerNode:
@@ -40,7 +45,15 @@ class LayerTree:
         self.limits.check_layers(len(self._at))
         check_time()
         siblings = self._siblings.setdefault(parent.path, paths.SiblingNames())
-        node = LayerNode(path=paths.join(parent.path, siblings.segment(name)), name=name, **facts)
+        path = paths.join(parent.path, siblings.segment(name))
+        self._path_bytes += len(path)
+        if self._path_bytes > self.limits.max_path_bytes:
+            raise LimitExceeded(
+                f"the layers' paths hold more than {self.limits.max_path_bytes:,} characters "
+                "(the layer path limit)",
+                "max_path_bytes",
+            )
+        node = LayerNode(path=path, name=name, **facts)
         parent.children.append(node.path)
         self._at[node.path] = node
         self._named.setdefault((parent.path, name), []).append(node)
@@ -114,27 +127,11 @@ class LayerTree:
             stack.extend(self._at[path] for path in reversed(node.children))
         return order
 
-    def sum_params(self, unknown: Collection[str] = (), split: bool = False) -> None:
-        """Each node's total: its own variables plus its children's totals.
-
-        A node in `unknown` (its own variables could not be read) has no total,
-        and neither has any node above it. With `split`, the trainable and
-        non-trainable totals too, wherever every variable below says whether it
-        trains."""
-        for node in reversed(self.nodes()):
-            children = [self._at[path] for path in node.children]
-            if node.path in unknown or any(child.total_params is None for child in children):
-                node.total_params = node.trainable_params = node.non_trainable_params = None
-                continue
-            node.total_params = sum(w.size for w in node.weights) + sum(c.total_params or 0 for c in children)
-            if not split or any(w.trainable is None for w in node.weights):
-                continue
-            if any(child.trainable_params is None for child in children):
-                continue
-            node.trainable_params = sum(w.size for w in node.weights if w.trainable) + sum(
-                c.trainable_params or 0 for c in children
-            )
-            node.non_trainable_params = node.total_params - node.trainable_params
+    def sum_params(self, unknown: Collection[str] = ()) -> None:
+        """Each node's totals: its own variables plus its children's, each variable
+        counted once (`params.sum_params`). A node in `unknown` (its own variables
+        could not be read) has no totals, nor has any node above it."""
+        sum_params(self.nodes(), self.children, unknown)
 
     def report(self, source: str, format: Format, **facts: Any) -> ModelReport:
         return ModelReport(nodes=self.nodes(), source=source, format=format, **facts)

@@ -20,12 +20,16 @@ class Vocabulary(str, Enum):
 @unique
 class Role(Vocabulary):
     """Where a layer sits: `sublayer` is tracked inside a layer but listed in no
-    model's `layers` (the layers a `get_config()` hides)."""
+    model's `layers` (the layers a `get_config()` hides); `op` is a Keras 3
+    operation a functional graph calls (`x + y` is `keras.src.ops.numpy.Add`,
+    `x[..., 0]` a `GetItem`): its config lists it beside the layers, but it is no
+    layer (no weights, not in `model.layers`)."""
 
     INPUT = "input"
     LAYER = "layer"
     MODEL = "model"
     SUBLAYER = "sublayer"
+    OP = "op"
 
 
 @unique
@@ -113,6 +117,19 @@ _RANKS = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2}
 
 
 @unique
+class LoadStatus(Vocabulary):
+    """What happens to one layer when weights meet an architecture."""
+
+    MATCHED = "matched"  # every variable receives its value from the layer's own weights
+    MISSING = "missing"  # Keras loads nothing into it, and finds nothing wrong with it
+    PARTIAL = "partial"  # some of its variables receive a value, some keep their own
+    COUNT_MISMATCH = "count_mismatch"  # its weights are of another number than its variables
+    SHAPE_MISMATCH = "shape_mismatch"  # a weight of another shape than its variable
+    MISPLACED = "misplaced"  # it receives weights saved from another of the model's layers
+    UNKNOWN = "unknown"  # a class whose variables kerascope's rules do not know
+
+
+@unique
 class Code(Vocabulary):
     """Stable finding codes: what `check` and the readers report. Each code's
     severity and fix are in `model/findings.py`'s table."""
@@ -144,6 +161,7 @@ class Code(Vocabulary):
     H5_EXTERNAL_STORAGE = "H5_EXTERNAL_STORAGE"
     H5_DATASET_SIZE_MISMATCH = "H5_DATASET_SIZE_MISMATCH"
     WEIGHTS_SHARD_MISSING = "WEIGHTS_SHARD_MISSING"
+    WEIGHTS_MISSING = "WEIGHTS_MISSING"
     PARAMETER_COUNT_MISMATCH = "PARAMETER_COUNT_MISMATCH"
     FILE_REPAIRED = "FILE_REPAIRED"
     WEIGHTS_MISMATCH = "WEIGHTS_MISMATCH"

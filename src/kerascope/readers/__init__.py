@@ -16,7 +16,9 @@ from pathlib import Path
 from kerascope.decoders.source import LocalSource, Source
 from kerascope.errors import KerascopeError, one_line
 from kerascope.limits import DEFAULT_LIMITS, Limits
-from kerascope.model.records import ModelReport
+from kerascope.model.findings import finding
+from kerascope.model.records import Finding, ModelReport
+from kerascope.model.vocabulary import Code
 from kerascope.readers.probe import Probe
 from kerascope.readers.registry import recognise, unrecognised
 
@@ -53,13 +55,13 @@ def read(source: Source, limits: Limits = DEFAULT_LIMITS, config: Source | None 
         probe = Probe(source, limits)
         recognition = recognise(probe)
         if recognition is None:
-            raise KerascopeError(unrecognised(probe))
+            raise KerascopeError("; ".join([*source.refused[:4], unrecognised(probe)]))
         if config is not None and not recognition.reading.PAIRS_WITH_CONFIG:
             raise KerascopeError(
                 "a config pairs only with a weights file (.weights.h5, .weights.json or .npz)"
             )
         report = recognition.reading.read(probe, config)
-        report.findings = recognition.findings(source.label) + report.findings
+        report.findings = recognition.findings(source.label) + report.findings + _outside(source, config)
         fetched = [part.fetched for part in (source, config) if part is not None and part.fetched is not None]
         if fetched:
             report.bytes_fetched = sum(fetched)
@@ -74,3 +76,14 @@ def read(source: Source, limits: Limits = DEFAULT_LIMITS, config: Source | None 
         raise KerascopeError(
             f"{source.name}: unreadable ({type(error).__name__}: {one_line(str(error))})"
         ) from error
+
+
+def _outside(*sources: Source | None) -> list[Finding]:
+    """A finding for each file of the model a symbolic link leads out of its folder:
+    refused by the `Source`, never opened, whatever it holds unknown."""
+    return [
+        finding(Code.PATH_OUTSIDE_MODEL, None, f"{why}; what it holds is unknown")
+        for source in sources
+        if source is not None
+        for why in source.refused
+    ]

@@ -10,6 +10,7 @@ tensor shapes where the config carries them. What the config does not say stays
 from __future__ import annotations
 
 import itertools
+import json
 from typing import Any
 
 from kerascope.families.registry import known_class
@@ -31,6 +32,12 @@ def build_tree(root: dict[str, Any], root_name: str | None, limits: Limits) -> L
         tree.root.origin[Fact.NAME] = Origin.FILE_NAME
     _grow(tree, tree.root)
     return tree
+
+
+def grow_model(tree: LayerTree, model: LayerNode) -> None:
+    """Add the layers a model's config lists below it (a model some other source
+    showed: a subclassed model's encoder, serialized in its config)."""
+    _grow(tree, model)
 
 
 def configless_tree(file_name: str, why: str, limits: Limits) -> LayerTree:
@@ -68,7 +75,9 @@ def node_facts(obj: dict[str, Any], listed: bool, is_root: bool = False) -> dict
         "class_name": class_name,
         "module": _text(obj.get("module")),
         "registered_name": _text(obj.get("registered_name")),
-        "role": _role(kind, bool(topology.layer_entries(config)), listed, is_root),
+        "role": Role.OP
+        if topology.is_operation_entry(obj)
+        else _role(kind, bool(topology.layer_entries(config)), listed, is_root),
         "config": config,
         "build_input_shape": build.get("input_shape") if isinstance(build, dict) else None,
         "origin": dict(FROM_CONFIG),
@@ -85,23 +94,35 @@ def _describe(node: LayerNode, obj: dict[str, Any], listed: bool, is_root: bool 
 
 
 def _grow(tree: LayerTree, top: LayerNode) -> None:
-    """Add every model's layers below `top`, depth-first, without recursion."""
-    stack = [top]
+    """Add every model's layers below `top`, depth-first, without recursion.
+
+    A nested model whose input is its outer model's input lists the same InputLayer
+    as the outer model does (one object): it is listed once, at the outer model, as
+    Keras tracks it."""
+    stack: list[tuple[LayerNode, frozenset[str]]] = [(top, frozenset())]
     while stack:
-        model = stack.pop()
+        model, inputs_above = stack.pop()
         entries = topology.layer_entries(model.config)
         if not entries:
             continue
         sequential = topology.is_sequential_config(model.config)
         listed_index = 0
         children = []
+        inputs = set(inputs_above)
         for position, entry in enumerate(entries):
             name = topology.entry_name(entry) or f"layer_{position}"
             # Keras 3 leaves a Sequential's InputLayer out of `model.layers`, and ops called
             # in a functional graph are in no `layers` list either (but are its layers' peers).
             operation = topology.is_operation_entry(entry)
-            listed = not (sequential and is_input_class(entry.get("class_name")))
+            is_input = is_input_class(entry.get("class_name"))
+            listed = not (sequential and is_input)
             indexed = listed and not operation
+            shared = _input_key(entry) if is_input else None
+            if shared is not None and shared in inputs_above:
+                listed_index += indexed
+                continue
+            if shared is not None:
+                inputs.add(shared)
             child = tree.add(
                 model, name, index=listed_index if indexed else None, **node_facts(entry, listed)
             )
@@ -111,7 +132,23 @@ def _grow(tree: LayerTree, top: LayerNode) -> None:
         _shapes(tree, model)
         if sequential:
             _chain_shapes(children)
-        stack.extend(reversed(children))
+        stack.extend(reversed([(child, frozenset(inputs)) for child in children]))
+
+
+def _input_key(entry: dict[str, Any]) -> str:
+    """An InputLayer as one string: its name and config, without the ids a serializer
+    numbers shared objects by."""
+    return json.dumps(
+        [topology.entry_name(entry), _unnumbered(entry.get("config"))], sort_keys=True, default=str
+    )
+
+
+def _unnumbered(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _unnumbered(item) for key, item in value.items() if key != "shared_object_id"}
+    if isinstance(value, list):
+        return [_unnumbered(item) for item in value]
+    return value
 
 
 def _link(tree: LayerTree, model: LayerNode) -> None:

@@ -46,6 +46,7 @@ class Kind(Vocabulary):
     JSON = "json"
     CONFIG_FOLDER = "config-folder"
     ORBAX = "orbax-checkpoint"
+    PICKLE = "pickle"
 
 
 class Probe:

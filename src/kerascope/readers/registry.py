@@ -8,8 +8,9 @@ whatever else its bytes are (`is_keras_zip`); then a folder with a `config.json`
 (`is_keras_dir`: an extracted archive, and the presets KerasHub's `from_preset`
 reads from such a folder); then a `.h5`/`.hdf5` path, by the legacy HDF5 loader;
 then an Orbax checkpoint folder (`is_orbax_checkpoint`). After those come what
-other loaders read: SavedModels (`TFSMLayer`, tf_keras) and JSON documents
-(`model_from_json`, TensorFlow.js, a sharded `.weights.json` for `load_weights`).
+other loaders read: SavedModels (`TFSMLayer`, tf_keras), JSON documents
+(`model_from_json`, TensorFlow.js, a sharded `.weights.json` for `load_weights`), and
+an `.npz` or `.npy` that is one pickle (`np.load(allow_pickle=True)`).
 
 An input two formats accept is a polyglot: it is read as Keras would read it
 (the format its name sends it to, as Keras decides by the name, else the first
@@ -36,6 +37,7 @@ from kerascope.readers.formats import (
     keras_folder,
     keras_hub_preset,
     orbax,
+    pickled_weights,
     savedmodel,
 )
 from kerascope.readers.probe import Kind, Probe
@@ -66,6 +68,7 @@ FORMATS: tuple[FormatModule, ...] = (
     orbax,
     savedmodel,
     json_document,
+    pickled_weights,
 )
 
 
@@ -115,7 +118,20 @@ def unrecognised(probe: Probe) -> str:
             "config.json is neither a serialized Keras model, a KerasHub preset, "
             "nor a Transformers or timm config"
         )
+    if probe.is_dir:
+        held = sorted(name for name in probe.names if name.lower().endswith(_MODEL_FILE_ENDINGS))
+        shown = ", ".join(held[:3]) + (f" and {len(held) - 3:,} more" if len(held) > 3 else "")
+        if held:
+            return f"a folder of models ({shown}), not one model; `kerascope scan` reads every model under a folder"
+        return (
+            "a folder, not a model (no config.json or saved_model.pb in it); "
+            "`kerascope scan` finds the models under a folder"
+        )
     return (
         "not a Keras model (neither a zip, HDF5 or JSON file, a SavedModel, an Orbax checkpoint, "
-        "nor a folder with a config.json)"
+        "a pickle named .npz or .npy, nor a folder with a config.json)"
     )
+
+
+# Names of files a folder of models holds, for the error that points at `kerascope scan`.
+_MODEL_FILE_ENDINGS = (".keras", ".h5", ".hdf5", ".npz", ".weights.json", ".safetensors", ".pb", "model.json")

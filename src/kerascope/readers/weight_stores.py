@@ -3,8 +3,8 @@
 Keras 3 writes the same tree (`layers/dense/vars/0`) into an HDF5 file, into the
 members of an `.npz` archive, or across HDF5 shards listed by a `.weights.json`
 index, as its own `H5IOStore`, `NpzIOStore` and `ShardedH5IOStore` do. Each store
-here answers the same few questions about that tree, so one merge
-(`keras_weights.py`) serves them all. A key saved on Windows with `\\` separators
+here answers the same few questions about that tree (`addressing.WeightStore`),
+so one rule (`addressing/saving_lib.py`) finds every layer's weights in all of them. A key saved on Windows with `\\` separators
 (`dec\\_layer_checkpoint_dependencies\\conv2d`) is nested like `/`.
 
 Nothing is loaded: HDF5 datasets and `.npy` members are described from their
@@ -14,29 +14,30 @@ is a finding that lists what unpickling it would import, read from its opcodes.
 
 from __future__ import annotations
 
-import ast
 import io
 import json
-import math
 import zipfile
-from collections.abc import Callable, Collection
-from typing import IO, Any, Protocol
+from collections.abc import Callable, Collection, Iterator
+from contextlib import contextmanager
+from typing import IO, Any
 
+from kerascope.addressing.stores import WeightStore
+from kerascope.decoders.dtypes import from_descr
 from kerascope.decoders.hdf5 import H5Index, attr_text, join, open_file
 from kerascope.decoders.hdf5_values import dataset_location
-from kerascope.decoders.npy_values import PICKLED, npy_location
+from kerascope.decoders.npy_values import PICKLED, npy_header, npy_location
 from kerascope.decoders.pickled_values import (
-    ARRAY_GLOBALS,
+    RECONSTRUCTION_GLOBALS,
     NotArrays,
     array_header,
     object_items,
-    read_pickled,
     variable_header,
 )
-from kerascope.decoders.pickles import looks_like_pickle, pickle_imports
+from kerascope.decoders.pickles import looks_like_pickle, pickle_start, walk_pickle
 from kerascope.decoders.tensor_values import StoredFile, UnavailableLocation
+from kerascope.decoders.zip_members import ArchiveWindow, inflating, open_member
 from kerascope.errors import KerascopeError
-from kerascope.limits import LimitExceeded, Limits
+from kerascope.limits import Limits
 from kerascope.model.findings import finding
 from kerascope.model.records import Finding, WeightInfo
 from kerascope.model.vocabulary import Code
@@ -46,26 +47,9 @@ NPY_HEADER_LIMIT = 64 * 1024  # numpy's own default for a header it will parse
 BUFFER = 64 * 1024  # a pickle is walked opcode by opcode: read it through a buffer
 
 
-class WeightStore(Protocol):
-    def children(self, path: str) -> list[str]: ...
-
-    def is_group(self, path: str) -> bool: ...
-
-    def is_dataset(self, path: str) -> bool: ...
-
-    def layer_name(self, vars_path: str) -> str | None: ...
-
-    def weight(self, path: str) -> WeightInfo: ...
-
-    def unreadable(self, vars_path: str) -> bool:
-        """Whether a layer's variables exist but cannot be read (a missing shard,
-        a pickle the reader cannot follow): its parameters are unknown, not zero."""
-        ...
-
-
 class H5Store:
     """A Keras 3 HDF5 weights file (or one shard of one); `file` says where it is, for
-    each weight's values (`location`)."""
+    each weight's values (`location`) and for what a load check names (`where`)."""
 
     def __init__(self, index: H5Index, file: StoredFile | None = None) -> None:
         self.index = index
@@ -89,6 +73,9 @@ class H5Store:
 
     def unreadable(self, vars_path: str) -> bool:
         return False
+
+    def where(self, path: str) -> str | None:
+        return f"{self.file.name}:{path}" if self.file is not None else None
 
 
 def located(weight: WeightInfo, index: H5Index, path: str, file: StoredFile | None) -> WeightInfo:
@@ -143,6 +130,9 @@ class TreeStore:
     def unreadable(self, vars_path: str) -> bool:
         return vars_path in self._unreadable
 
+    def where(self, path: str) -> str | None:
+        return None
+
 
 class UnionStore:
     """Shards: each group is the union of its parts across the shards, each dataset
@@ -172,6 +162,9 @@ class UnionStore:
     def unreadable(self, vars_path: str) -> bool:
         return any(store.unreadable(vars_path) for store in self.stores)
 
+    def where(self, path: str) -> str | None:
+        return next((store.where(path) for store in self.stores if store.is_dataset(path)), None)
+
 
 class Nested:
     """A store's tree with `\\` in a key taken as a separator, as Keras on Windows wrote it."""
@@ -179,9 +172,9 @@ class Nested:
     def __init__(self, store: WeightStore) -> None:
         self.store = store
         self._real: dict[str, str] = {"": ""}  # virtual path -> real path, for groups made of real keys
-        # Children by virtual path; a key `a\\b\\c` adds `b` below `a` and `c` below `a/b`
-        # before those groups are expanded themselves.
-        self._children: dict[str, list[str]] = {}
+        # Children by virtual path, in order (a dict, so adding one is O(1)); a key `a\\b\\c`
+        # adds `b` below `a` and `c` below `a/b` before those groups are expanded themselves.
+        self._children: dict[str, dict[str, None]] = {}
         self._expanded: set[str] = set()
 
     def _expand(self, path: str) -> None:
@@ -189,7 +182,7 @@ class Nested:
             return
         self._expanded.add(path)
         real = self._real.get(path)
-        kids = self._children.setdefault(path, [])
+        kids = self._children.setdefault(path, {})
         if real is None:
             return
         for key in self.store.children(real):
@@ -197,29 +190,28 @@ class Nested:
             virtual = path
             for depth, part in enumerate(parts):
                 parent, virtual = virtual, join(virtual, part)
-                siblings = kids if parent == path else self._children.setdefault(parent, [])
-                if part not in siblings:
-                    siblings.append(part)
+                siblings = kids if parent == path else self._children.setdefault(parent, {})
+                siblings[part] = None
                 if depth == len(parts) - 1:
                     self._real[virtual] = join(real, key) if real else key
 
     def children(self, path: str) -> list[str]:
         self._expand(path)
-        return self._children[path]
+        return list(self._children[path])
 
     def _real_of(self, path: str) -> str | None:
         if path not in self._real:
-            parent = path.rpartition("/")[0]
-            self.children(parent)
+            self._expand(path.rpartition("/")[0])
         return self._real.get(path)
 
     def is_group(self, path: str) -> bool:
         real = self._real_of(path)
-        return (
-            self.store.is_group(real)
-            if real is not None
-            else path in self._children or bool(self.children(path))
-        )
+        if real is not None:
+            return self.store.is_group(real)
+        if path in self._children:
+            return True
+        self._expand(path)
+        return bool(self._children[path])
 
     def is_dataset(self, path: str) -> bool:
         real = self._real_of(path)
@@ -238,6 +230,10 @@ class Nested:
     def unreadable(self, vars_path: str) -> bool:
         real = self._real_of(vars_path)
         return real is not None and self.store.unreadable(real)
+
+    def where(self, path: str) -> str | None:
+        real = self._real_of(path)
+        return self.store.where(real) if real is not None else None
 
 
 def nested(store: WeightStore) -> WeightStore:
@@ -266,16 +262,18 @@ def npz_store(
     pickle's opcodes (`pickled_values.py`): its variables become `path/vars/0`, as in
     an HDF5 weights file, their values unavailable. Either way nothing is unpickled;
     one finding says what unpickling would import, and a member the walk cannot follow
-    leaves its layer's weights unknown."""
-    from kerascope.decoders.zip_members import open_member
+    leaves its layer's weights unknown.
 
+    Each member is read from its start and no further than it must be: an array's
+    header alone; a pickle walked once, to its end. A compressed member inflates as it
+    is read, never to a file or whole into memory, after the compression-ratio limit
+    has judged what it declares; what the archive's compressed members inflate, all
+    together, is held to the member limit."""
     stream.seek(0)
-    head = stream.read(NPY_HEADER_LIMIT)
-    if not head.startswith(b"PK"):
-        if looks_like_pickle(head):
-            stream.seek(0)
-            imports = pickle_imports(stream.read(limits.max_member_bytes)).names
-            findings.append(_pickle_finding(what, [what], list(dict.fromkeys(imports)), [what]))
+    if not stream.read(2).startswith(b"PK"):
+        stream.seek(0)
+        if looks_like_pickle(stream.read(HEAD)):
+            findings.append(whole_pickle_finding(stream, what))
         raise UnreadableWeights(f"{what} is not an npz archive")
     archive = zipfile.ZipFile(stream)
     datasets: dict[str, Callable[[], WeightInfo]] = {}
@@ -285,35 +283,34 @@ def npz_store(
     imports: dict[str, None] = {}
     unread: list[str] = []
     groups: list[str] = []
+    inflated = _Inflation(limits.max_member_bytes)
     for info in infos:
         name = info.filename.removesuffix(".npy")
-        with io.BufferedReader(open_member(stream, archive, info, limits), BUFFER) as member:
-            head = member.read(NPY_HEADER_LIMIT + 16)
-            if not head.startswith(NPY_MAGIC):
-                if looks_like_pickle(head):
-                    pickled.append(info.filename)
-                    unread.append(info.filename)
-                    imports.update(dict.fromkeys(pickle_imports(_whole(member, info, limits)).names))
-                continue
-            header, start = _npy_header(head, f"{what} member {info.filename}")
-            if "O" not in header["descr"]:
-                location = (
-                    npy_location(info.filename, _member_of(file, info.filename), head) if file else None
-                )
-                datasets[name] = lambda shape=header["shape"], dtype=header["descr"], at=location: WeightInfo(
-                    None, list(shape), _dtype(dtype), location=at
-                )
+        with _member(stream, archive, info, limits) as member, inflated.charging(info, member):
+            head = member.read(HEAD)
+            header, start = None, 0
+            if head.startswith(NPY_MAGIC):
+                head = _whole_header(member, head)
+                header, start = _npy_header(head, f"{what} member {info.filename}")
+                if "O" not in header["descr"]:
+                    at = npy_location(info.filename, _member_of(file, info.filename), head) if file else None
+                    datasets[name] = lambda shape=header["shape"], dtype=header["descr"], at=at: WeightInfo(
+                        None, list(shape), from_descr(dtype), location=at
+                    )
+                    continue
+            elif not looks_like_pickle(head):
                 continue
             pickled.append(info.filename)
             member.seek(start)
+            walked = walk_pickle(member, inflated.allow(info, info.file_size - start))
+            imports.update(dict.fromkeys(walked.imports))
             try:
-                found = read_pickled(member, info.file_size - start)
-                imports.update(dict.fromkeys(found.imports))
-                datasets.update(_layer_variables(_member_path(name), found.value))
+                if header is None or not walked.complete:
+                    raise NotArrays(walked.problem or "a pickle in place of an array")
+                datasets.update(_layer_variables(_member_path(name), walked.value))
                 groups.append(join(_member_path(name), "vars"))
             except NotArrays:
                 unread.append(info.filename)
-                imports.update(dict.fromkeys(pickle_imports(_whole(member, info, limits)).names))
     if pickled:
         findings.append(_pickle_finding(what, pickled, list(imports), unread))
     return TreeStore(
@@ -326,14 +323,56 @@ def _member_of(file: StoredFile, member: str) -> StoredFile:
     return StoredFile(file.source, file.member, (*file.archived, member))
 
 
+def whole_pickle_finding(stream: IO[bytes], what: str) -> Finding:
+    """The file in `stream` is one pickle, or an `.npy` object array (a pickle after
+    its header), which `np.load` with `allow_pickle=True` unpickles: what unpickling it
+    imports, walked once, and that its weights are unknown."""
+    size = stream.seek(0, io.SEEK_END)
+    stream.seek(0)
+    start = min(pickle_start(stream.read(NPY_HEADER_LIMIT + 12)), size)
+    walked = walk_pickle(io.BufferedReader(ArchiveWindow(stream, start, size - start), BUFFER), size - start)
+    named = _named(walked.imports)
+    kind = "an object array, a pickle after its header" if start else "one pickle, not an npz archive"
+    return finding(
+        Code.PICKLED_WEIGHTS,
+        None,
+        f"{what} is {kind}; unpickling it imports {named or 'nothing readable'}, and its weights are unknown",
+    )
+
+
+HEAD = 256  # an .npy header's usual size, and enough of a pickle to tell it is one
+
+
+def _member(stream: IO[bytes], archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits) -> IO[bytes]:
+    """A member read forward through a buffer: stored, in place; compressed, inflating."""
+    if info.compress_type == zipfile.ZIP_STORED and not info.flag_bits & 0x1:
+        return io.BufferedReader(open_member(stream, archive, info, limits), BUFFER)
+    return inflating(archive, info, limits)
+
+
+class _Inflation:
+    """What one archive's compressed members may inflate, all together."""
+
+    def __init__(self, budget: int) -> None:
+        self.left = budget
+
+    def allow(self, info: zipfile.ZipInfo, wanted: int) -> int:
+        """How many of `wanted` more bytes the member may be read through."""
+        return wanted if info.compress_type == zipfile.ZIP_STORED else max(0, min(wanted, self.left))
+
+    @contextmanager
+    def charging(self, info: zipfile.ZipInfo, member: IO[bytes]) -> Iterator[None]:
+        """Charge what a compressed member inflated while it was read."""
+        try:
+            yield
+        finally:
+            if info.compress_type != zipfile.ZIP_STORED:
+                self.left -= member.tell()
+
+
 def _member_path(member: str) -> str:
     name = member.removesuffix(".npy")
     return "" if name == ROOT_MEMBER else name
-
-
-def _whole(member: IO[bytes], info: zipfile.ZipInfo, limits: Limits) -> bytes:
-    member.seek(0)
-    return member.read(min(info.file_size, limits.max_member_bytes))
 
 
 def _layer_variables(path: str, value: object) -> dict[str, Callable[[], WeightInfo]]:
@@ -361,65 +400,46 @@ def _pickled(key: str, shape: list[int], dtype: str) -> UnavailableLocation:
     return UnavailableLocation(key, tuple(shape), dtype, f"its npz member is {PICKLED}")
 
 
-def _npy_header(data: bytes, what: str) -> tuple[dict[str, Any], int]:
-    """An `.npy` header (`{'descr', 'fortran_order', 'shape'}`) and where the data
-    starts: a Python literal of strings, booleans and integers, parsed as such
-    (`ast.literal_eval`, bounded)."""
-    version = data[6:8]
-    if version == b"\x01\x00":
-        length, start = int.from_bytes(data[8:10], "little"), 10
-    elif version in (b"\x02\x00", b"\x03\x00"):
-        length, start = int.from_bytes(data[8:12], "little"), 12
-    else:
-        raise KerascopeError(f"{what}: an .npy header of unknown version {version!r}")
-    if length > NPY_HEADER_LIMIT or start + length > len(data):
-        raise LimitExceeded(
-            f"{what}: an .npy header of {length:,} bytes, over the {NPY_HEADER_LIMIT:,}-byte limit"
+def _whole_header(member: IO[bytes], head: bytes) -> bytes:
+    """A member's first bytes (`head`), read on as far as its `.npy` header's declared
+    length says (at most numpy's own bound on a header)."""
+    if len(head) >= 12:
+        length = (
+            int.from_bytes(head[8:10], "little") + 10
+            if head[6] == 1
+            else int.from_bytes(head[8:12], "little") + 12
         )
-    try:
-        header = ast.literal_eval(data[start : start + length].decode("latin-1"))
-    except (ValueError, SyntaxError, MemoryError, RecursionError):
-        raise KerascopeError(f"{what}: a malformed .npy header") from None
-    shape = header.get("shape") if isinstance(header, dict) else None
-    if (
-        not isinstance(header, dict)
-        or not isinstance(header.get("descr"), (str, list))
-        or not isinstance(shape, tuple)
-        or not all(isinstance(d, int) and 0 <= d < 1 << 48 for d in shape)
-        or len(shape) > 64
-        or math.prod(shape) >= 1 << 48
-    ):
-        raise KerascopeError(f"{what}: a malformed .npy header")
+        if len(head) < length <= NPY_HEADER_LIMIT + 12:
+            head += member.read(length - len(head))
+    return head
+
+
+def _npy_header(head: bytes, what: str) -> tuple[dict[str, Any], int]:
+    """An `.npy` header and where the data starts (`npy_values.npy_header`), a
+    structured type's `descr` spelled as JSON."""
+    header, start = npy_header(head, what)
     header["descr"] = header["descr"] if isinstance(header["descr"], str) else json.dumps(header["descr"])
-    return header, start + length
-
-
-def _dtype(descr: str) -> str:
-    """numpy's `descr` (`<f4`) as a dtype name (`float32`), without numpy's parser."""
-    kinds = {"f": "float", "i": "int", "u": "uint", "b": "bool", "c": "complex", "V": "void", "O": "object"}
-    text = descr.lstrip("<>|=")
-    kind, size = text[:1], text[1:]
-    if kind == "b" and size == "1":
-        return "bool"
-    if kind in kinds and size.isdigit():
-        return f"{kinds[kind]}{int(size) * 8}"
-    return descr
+    return header, start
 
 
 def _members_are_pickles(count: int) -> str:
     return "1 member is a pickle" if count == 1 else f"{count} members are pickles"
 
 
+def _named(imports: list[str]) -> str:
+    return ", ".join(imports[:12]) + (f" and {len(imports) - 12} more" if len(imports) > 12 else "")
+
+
 def _pickle_finding(what: str, pickled: list[str], imports: list[str], unread: list[str]) -> Finding:
-    named = ", ".join(imports[:12]) + (f" and {len(imports) - 12} more" if len(imports) > 12 else "")
+    named = _named(imports)
     unknown = (
         f"; {len(unread)} could not be read as data ({', '.join(unread[:4])}), so those weights are unknown"
         if unread
         else "; kerascope read the shapes from the pickles' opcodes without loading them"
     )
-    beyond_numpy = [name for name in imports if name not in ARRAY_GLOBALS]
+    beyond_reconstruction = [name for name in imports if name not in RECONSTRUCTION_GLOBALS]
     return finding(
-        Code.PICKLED_WEIGHTS if beyond_numpy or unread else Code.PICKLED_ARRAYS,
+        Code.PICKLED_WEIGHTS if beyond_reconstruction or unread else Code.PICKLED_ARRAYS,
         None,
         f"{what}: {_members_are_pickles(len(pickled))}; unpickling imports {named or 'nothing readable'}"
         f"{unknown}",
@@ -479,7 +499,8 @@ def sharded_store(
             missing.append(name)
         else:
             stores.append(open_h5_store(stream, limits, findings, stored(name) if stored else None))
-    lost = [key for key, names in shards.items() if any(name in missing for name in names)]
+    absent = set(missing)
+    lost = [key for key, names in shards.items() if any(name in absent for name in names)]
     if missing:
         shown = ", ".join(missing[:4]) + (f" and {len(missing) - 4} more" if len(missing) > 4 else "")
         findings.append(

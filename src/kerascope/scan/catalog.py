@@ -25,7 +25,7 @@ from kerascope.model.findings import finding
 from kerascope.model.records import Finding
 from kerascope.model.vocabulary import Code, Severity
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 
 # name, DuckDB type, Arrow type name (see _arrow_type)
 FILES = (
@@ -67,6 +67,9 @@ LAYERS = (
     ("depth", "INTEGER", "int32"),
     ("params", "BIGINT", "int64"),
     ("output_shape", "VARCHAR", "string"),
+    ("macs", "BIGINT", "int64"),
+    ("flops", "BIGINT", "int64"),
+    ("config", "VARCHAR", "string"),  # JSON text: json_extract(config, '$.units')
 )
 FINDINGS = (
     ("file_id", "VARCHAR NOT NULL", "string"),
@@ -75,6 +78,7 @@ FINDINGS = (
     ("path", "VARCHAR", "string"),
     ("message", "VARCHAR", "string"),
     ("hint", "VARCHAR", "string"),
+    ("subject", "VARCHAR", "string"),
 )
 # One row per weight whose values were read (`scan --values`): where it is, what it
 # is, and its statistics (`WeightInfo.stats`; min and max as DOUBLE whatever its type).
@@ -346,7 +350,8 @@ def fit_numbers(batch: Batch) -> None:
         if not added:
             continue
         batch.findings += [
-            [row["file_id"], f.code.value, f.severity.value, f.path, f.message, f.hint] for f in added
+            [row["file_id"], f.code.value, f.severity.value, f.path, f.message, f.hint, f.subject]
+            for f in added
         ]
         severities = [finding.severity for finding in added]
         if row.get("worst_severity"):

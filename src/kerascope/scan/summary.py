@@ -70,12 +70,14 @@ def sarif_document(catalog: Catalog, roots: Sequence[str]) -> dict[str, Any]:
 
     scope, parameters = in_scope(roots, "files.path")
     by_file: dict[str, list[Finding]] = {}
-    for path, code, severity, layer, message, hint in catalog.query(
-        "SELECT files.path, f.code, f.severity, f.path, f.message, f.hint FROM findings f "
+    for path, code, severity, layer, message, hint, subject in catalog.query(
+        "SELECT files.path, f.code, f.severity, f.path, f.message, f.hint, f.subject FROM findings f "
         f"JOIN files USING (file_id) WHERE {scope} ORDER BY files.path, f.code, f.path",
         parameters,
     ):
-        by_file.setdefault(path, []).append(Finding(Code(code), Severity(severity), layer, message, hint))
+        by_file.setdefault(path, []).append(
+            Finding(Code(code), Severity(severity), layer, message, hint, subject)
+        )
     failed = catalog.query(
         f"SELECT path, error FROM files WHERE {scope} AND error IS NOT NULL ORDER BY path", parameters
     )

@@ -11,19 +11,29 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from kerascope.analysis import DANGEROUS_MODULES, KERAS_PACKAGES
 from kerascope.api import check
 from kerascope.errors import KerascopeError, TimeLimitExceeded, one_line
 from kerascope.limits import Limits, time_limit
 from kerascope.model.records import ModelReport, short_name
 from kerascope.model.results import CheckResult
-from kerascope.model.topology import MODEL_KEYS
 from kerascope.model.vocabulary import Code
 from kerascope.scan.fingerprint import content_hash
 from kerascope.scan.sources import filesystem
 from kerascope.views import COLUMNS, shape_text
 
-LAYER_COLUMNS = ("path", "name", "class", "module", "role", "depth", "params", "output_shape")
+LAYER_COLUMNS = (
+    "path",
+    "name",
+    "class",
+    "module",
+    "role",
+    "depth",
+    "params",
+    "output_shape",
+    "macs",
+    "flops",
+    "config",
+)
 _CUSTOM_CODES = (Code.CUSTOM_CLASS, Code.FOREIGN_MODULE)
 
 
@@ -92,7 +102,14 @@ def describe(result: CheckResult) -> dict[str, Any]:
         "layers": [[COLUMNS[column](node) for column in LAYER_COLUMNS] for node in report.layers],
         "weights": weight_rows(report),
         "findings": [
-            [finding.code.value, finding.severity.value, finding.path, finding.message, finding.hint]
+            [
+                finding.code.value,
+                finding.severity.value,
+                finding.path,
+                finding.message,
+                finding.hint,
+                finding.subject,
+            ]
             for finding in result.findings
         ],
     }
@@ -128,55 +145,11 @@ def weight_rows(report: ModelReport) -> list[list[Any]]:
 
 
 def custom_classes(result: CheckResult) -> list[str]:
-    """The classes the CUSTOM_CLASS and FOREIGN_MODULE findings are about, sorted.
-
-    A custom class registered in a script is named as registered
-    (`package>Name`); a class from a module outside Keras as `module.Name`,
-    whether it is the flagged layer's own class or an object in its config.
-    """
-    names: set[str] = set()
-    for finding in result.findings:
-        if finding.code in _CUSTOM_CODES and finding.path is not None and finding.path in result.report:
-            names.update(_flagged_classes(result.report, finding.path))
-    return sorted(names)
-
-
-def _flagged_classes(report: ModelReport, path: str) -> list[str]:
-    node = report[path] if path else report.root
-    if node.module and not _is_keras(node.module):
-        return [f"{node.module}.{node.class_name}"]
-    if node.module is None and node.registered_name:
-        return [node.registered_name]
-    return [f"{module}.{name}" for module, name in _foreign_objects(node.config)]
-
-
-def _foreign_objects(value: Any, depth: int = 0) -> list[tuple[str, str]]:
-    """`(module, class_name)` of every class a config names from a module outside Keras,
-    as FOREIGN_MODULE judges them (callables and dangerous modules are FOREIGN_CALLABLE)."""
-    if depth > 100:
-        return []
-    found = []
-    if isinstance(value, dict):
-        module, name = value.get("module"), value.get("class_name")
-        if (
-            isinstance(module, str)
-            and isinstance(name, str)
-            and name != "function"
-            and not _is_keras(module)
-            and module.split(".")[0] not in DANGEROUS_MODULES
-        ):
-            found.append((module, name))
-        for key, item in value.items():
-            if key not in MODEL_KEYS:
-                found += _foreign_objects(item, depth + 1)
-    elif isinstance(value, list):
-        for item in value:
-            found += _foreign_objects(item, depth + 1)
-    return found
-
-
-def _is_keras(module: str) -> bool:
-    return module.split(".")[0] in KERAS_PACKAGES
+    """Every custom class (or function) a CUSTOM_CLASS or FOREIGN_MODULE finding names,
+    sorted: a class from a module outside Keras as `module.Name`, one registered in a
+    script as registered (`package>Name`), and a name a Keras 1 or 2 config gives with
+    no module (a custom layer `ResNet`, a custom loss), as the file names it."""
+    return sorted({f.subject for f in result.findings if f.code in _CUSTOM_CODES and f.subject})
 
 
 def read_counter() -> tuple[int, int] | None:

@@ -11,8 +11,10 @@ Two passes over the report's graphs:
    activation bytes); when the caller asked for them (`input_shapes`,
    `batch_size`), a static report shows them as its shapes.
 
-`report.assumptions` says what pass 2 assumed. Then each layer's weights are
-named and its cost priced. A layer whose work raises in any of these steps is
+`report.assumptions` says what pass 2 assumed. Then each layer's variables are
+settled (`variables.py`: the stored ones named and marked trainable or not, the
+ones a file does not store derived from the config), every total summed, and
+each layer's cost priced. A layer whose work raises in any of these steps is
 handed to `failures` with the step's `Stage` and keeps that fact unknown; the
 other layers go on (without `failures`, the error is raised).
 """
@@ -31,7 +33,7 @@ from kerascope.model.records import ModelReport
 from kerascope.model.vocabulary import Code, Fact, Format, Origin, Stage
 from kerascope.shapes.cost import price
 from kerascope.shapes.graph import Pass
-from kerascope.shapes.weight_names import name_layer_weights
+from kerascope.shapes.variables import settle_variables
 
 
 def annotate(
@@ -87,11 +89,8 @@ def _annotate(
         assumed.run()
     if not live and (overrides or batch_size is not None):
         _fill(report, assumed, replace=True)
-    for node in report.nodes:
-        try:
-            name_layer_weights(report, node)
-        except Exception as error:  # noqa: BLE001 - one layer degrades (model/failures.py)
-            failures.add(Stage.WEIGHT_NAMES, node.path, error)
+    if not live:
+        settle_variables(report, stored.sites if stored is not None else {}, failures)
     price(report, assumed.sites, batch_size or 1, use_stored=not overrides, failures=failures)
     report.assumptions = _assumptions(assumed, batch_size)
     return report

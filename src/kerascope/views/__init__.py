@@ -17,7 +17,16 @@ from typing import Any
 
 from kerascope.views.options import ViewOptions
 from kerascope.views.presenter import register as register_presenter
-from kerascope.views.tables import CHECK_VIEWS, DIFF_VIEWS, LAYER_VIEWS, REPORT_VIEWS, View, ViewTable, render
+from kerascope.views.tables import (
+    CHECK_VIEWS,
+    DIFF_VIEWS,
+    LAYER_VIEWS,
+    LOAD_CHECK_VIEWS,
+    REPORT_VIEWS,
+    View,
+    ViewTable,
+    render,
+)
 
 _ON_FIRST_USE = {
     # A view's output as one string, coloured for a terminal or plain.
@@ -35,6 +44,7 @@ __all__ = [
     "CHECK_VIEWS",
     "DIFF_VIEWS",
     "LAYER_VIEWS",
+    "LOAD_CHECK_VIEWS",
     "REPORT_VIEWS",
     "View",
     "ViewOptions",

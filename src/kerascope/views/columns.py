@@ -9,6 +9,7 @@ from typing import Any
 
 from kerascope.decoders.value_stats import combined
 from kerascope.model.records import LayerNode, ModelReport
+from kerascope.model.topology import MODEL_KEYS
 from kerascope.views.text import shape_text
 
 
@@ -30,6 +31,16 @@ def _value(key: str) -> Callable[[LayerNode], Any]:
     return column
 
 
+def _config_json(config: Any) -> str | None:
+    """A layer's config as compact JSON; a model's without its layers' configs and
+    wiring, which are each layer's own row."""
+    if config is None:
+        return None
+    if isinstance(config, dict):
+        config = {key: value for key, value in config.items() if key not in MODEL_KEYS}
+    return json.dumps(config, separators=(",", ":"), allow_nan=False)
+
+
 COLUMNS: dict[str, Callable[[LayerNode], Any]] = {
     "path": lambda node: node.path,
     "name": lambda node: node.name,
@@ -46,6 +57,7 @@ COLUMNS: dict[str, Callable[[LayerNode], Any]] = {
     "trainable_params": lambda node: node.trainable_params,
     "non_trainable_params": lambda node: node.non_trainable_params,
     "weights": lambda node: len(node.weights),
+    "config": lambda node: _config_json(node.config),
     "config_error": lambda node: node.config_error,
     "macs": lambda node: node.macs,
     "flops": lambda node: node.flops,

@@ -20,12 +20,24 @@ _FORMULA_STARTS = ("=", "+", "-", "@")
 
 
 def render(report: ModelReport, options: ViewOptions) -> str:
-    table = rows(report, options.columns, options.keys)
-    names = list(table[0]) if table else [*(options.columns or DEFAULT_COLUMNS), *options.keys]
+    return _csv([(None, report)], options)
+
+
+def render_many(titled: list[tuple[str, ModelReport]], options: ViewOptions) -> str:
+    """Several reports as one table, each row led by its model's name (`model`)."""
+    return _csv([(report.root.name, report) for _, report in titled], options)
+
+
+def _csv(named: list[tuple[str | None, ModelReport]], options: ViewOptions) -> str:
+    names = [*(options.columns or DEFAULT_COLUMNS), *options.keys]
+    lead = ["model"] if named and named[0][0] is not None else []
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([_cell(name) for name in names])
-    writer.writerows([_cell(row[name]) for name in names] for row in table)
+    writer.writerow([_cell(name) for name in [*lead, *names]])
+    for model, report in named:
+        for row in rows(report, options.columns, options.keys):
+            values = [model, *row.values()] if lead else list(row.values())
+            writer.writerow([_cell(value) for value in values])
     return out.getvalue()
 
 

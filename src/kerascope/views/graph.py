@@ -15,7 +15,7 @@ from kerascope.model import topology
 from kerascope.model.records import LayerNode, ModelReport
 from kerascope.model.vocabulary import Role
 
-GRAPH_ROLES = (Role.INPUT, Role.LAYER, Role.MODEL)
+GRAPH_ROLES = (Role.INPUT, Role.LAYER, Role.MODEL, Role.OP)
 # A drawing past this many edges says so and stops: a file can wire two nested
 # models of thousands of layers each to each other, which no drawing can show.
 MAX_EDGES = 20_000

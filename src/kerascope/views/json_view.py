@@ -17,3 +17,8 @@ def render(report: ModelReport, options: ViewOptions) -> str:
 
 def render_layer(node: LayerNode) -> str:
     return json.dumps(node.to_dict(), indent=2) + "\n"
+
+
+def render_many(titled: list[tuple[str, ModelReport]], options: ViewOptions) -> str:
+    """Several reports as one JSON array, in order (each names its `source`)."""
+    return "[\n" + ",\n".join(render(report, options).rstrip("\n") for _, report in titled) + "\n]\n"

@@ -15,21 +15,27 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kerascope.model.records import LayerNode, ModelReport
-from kerascope.model.results import CheckResult, ModelDiff
+from kerascope.model.results import CheckResult, LoadCheck, ModelDiff
 from kerascope.views.options import ViewOptions
 
 
 @dataclass(frozen=True)
 class View:
     """One view: `function` in `module` draws a record as a string or a rich renderable.
-    `for_reading`: text for a person, which several records may share under headings."""
+    `for_reading`: text for a person. Several records are one document of the view:
+    `joined` (a function of `[(title, record)]`, in `module` or named `module:function`)
+    writes them as one (a JSON array, one page); without it each follows a line of
+    `heading` with its title."""
 
     module: str
     function: str = "render"
     for_reading: bool = False
+    joined: str | None = None
+    heading: str = "── {title}\n"
 
-    def draw(self) -> Callable[..., Any]:
-        return getattr(importlib.import_module(self.module), self.function)
+    def draw(self, function: str | None = None) -> Callable[..., Any]:
+        module, _, name = (function or self.function).rpartition(":")
+        return getattr(importlib.import_module(module or self.module), name)
 
 
 @dataclass(frozen=True)
@@ -69,19 +75,41 @@ class ViewTable:
             raise TypeError(f"the views of a {self.record.__name__} take no view options")
         return view.draw()(record)
 
+    def render_many(
+        self,
+        titled: list[tuple[str, Any]],
+        name: str,
+        options: ViewOptions | None = None,
+        to_terminal: bool = False,
+    ) -> str:
+        """Several records, each with its title, as one document of the view `name`."""
+        from kerascope.views.console import as_text
+        from kerascope.views.text import printable
+
+        view = self[str(name)]
+        chosen = options or ViewOptions() if self.options else None
+        if view.joined is not None:
+            cut = [(title, chosen.chosen_layers(record) if chosen else record) for title, record in titled]
+            return as_text(view.draw(view.joined)(cut, chosen), to_terminal)
+        return "".join(
+            view.heading.format(title=printable(title))
+            + as_text(self.render(record, name, chosen), to_terminal)
+            for title, record in titled
+        )
+
 
 REPORT_VIEWS = ViewTable(
     ModelReport,
     {
         "table": View("kerascope.views.table_view", for_reading=True),
         "tree": View("kerascope.views.tree_view", for_reading=True),
-        "json": View("kerascope.views.json_view"),
-        "yaml": View("kerascope.views.yaml_view"),
-        "csv": View("kerascope.views.csv_view"),
-        "markdown": View("kerascope.views.markdown_view"),
-        "dot": View("kerascope.views.dot_view"),
-        "mermaid": View("kerascope.views.mermaid_view"),
-        "html": View("kerascope.views.html_view"),
+        "json": View("kerascope.views.json_view", joined="render_many"),
+        "yaml": View("kerascope.views.yaml_view", joined="render_many"),
+        "csv": View("kerascope.views.csv_view", joined="render_many"),
+        "markdown": View("kerascope.views.markdown_view", heading="## {title}\n\n"),
+        "dot": View("kerascope.views.dot_view", heading="// {title}\n"),
+        "mermaid": View("kerascope.views.mermaid_view", heading="%% {title}\n"),
+        "html": View("kerascope.views.html_view", joined="kerascope.views.html_book:render"),
     },
     text="table",
     html="html",
@@ -93,6 +121,7 @@ LAYER_VIEWS = ViewTable(
         "yaml": View("kerascope.views.yaml_view", "render_layer"),
         "json": View("kerascope.views.json_view", "render_layer"),
     },
+    text="yaml",
 )
 DIFF_VIEWS = ViewTable(
     ModelDiff,
@@ -115,7 +144,16 @@ CHECK_VIEWS = ViewTable(
     },
     text="text",
 )
-TABLES = (REPORT_VIEWS, LAYER_VIEWS, DIFF_VIEWS, CHECK_VIEWS)
+LOAD_CHECK_VIEWS = ViewTable(
+    LoadCheck,
+    {
+        "text": View("kerascope.views.load_check_view", "render_text", for_reading=True),
+        "json": View("kerascope.views.load_check_view", "render_json"),
+        "markdown": View("kerascope.views.load_check_view", "render_markdown"),
+    },
+    text="text",
+)
+TABLES = (REPORT_VIEWS, LAYER_VIEWS, DIFF_VIEWS, CHECK_VIEWS, LOAD_CHECK_VIEWS)
 
 
 def table_of(record: Any) -> ViewTable:

@@ -8,6 +8,7 @@ from typing import Any
 
 from kerascope.decoders import bytecode
 from kerascope.decoders.bytecode import looks_like_bytecode
+from kerascope.model.coverage import Coverage, coverage
 from kerascope.model.findings import VALUE_CODES
 from kerascope.model.records import LayerNode, ModelReport
 from kerascope.model.vocabulary import Fact, Origin, Severity
@@ -182,23 +183,43 @@ def _metadata_text(value: Any) -> str:
 
 
 def cost_lines(report: ModelReport) -> list[str]:
-    """FLOPs and memory of one forward pass, as the footer says them."""
-    root = report.root
+    """FLOPs and memory of one forward pass, as the footer says them. Where some
+    layers have no figure, the sum over those that have one is said as what it is,
+    a lower bound, with the layers it leaves out."""
     assumed = report.assumptions or {}
     batch = f"batch {assumed.get('batch_size', 1)}"
     lines = []
-    if root.flops is not None:
-        estimate = " (estimate)" if "flops" in root.estimated else ""
-        macs = f", {si(root.macs)} multiply-adds" if root.macs is not None else ""
-        lines.append(f"FLOPs, one forward pass at {batch}: {si(root.flops)}{macs}{estimate}")
-    if root.weight_bytes is not None:
-        lines.append(f"Weights: {byte_text(root.weight_bytes)}")
-    if root.activation_bytes is not None:
-        estimate = " (estimate)" if "activation_bytes" in root.estimated else ""
+    flops, macs = coverage(report, "flops"), coverage(report, "macs")
+    if flops.complete or flops.at_least:
+        work = f"{si(flops.at_least)}, {si(macs.at_least)} multiply-adds"
+        lines.append(f"FLOPs, one forward pass at {batch}: {_covered(report, flops, work)}")
+    if report.root.weight_bytes is not None:
+        lines.append(f"Weights: {byte_text(report.root.weight_bytes)}")
+    memory = coverage(report, "activation_bytes")
+    if memory.complete or memory.at_least:
         lines.append(
-            f"Activations, one forward pass at {batch}: {byte_text(root.activation_bytes)}{estimate}"
+            f"Activations, one forward pass at {batch}: "
+            f"{_covered(report, memory, byte_text(memory.at_least))}"
         )
     return lines
+
+
+def _covered(report: ModelReport, found: Coverage, amount: str) -> str:
+    """`1.2 G (estimate)`, or `at least 1.2 G (estimate); 2 layers unpriced: a (Resizing), b (Lambda)`."""
+    estimate = " (estimate)" if found.estimated else ""
+    if found.complete:
+        return f"{amount}{estimate}"
+    named = [
+        f"{printable(path or report.root.name)} ({class_text(report[path] if path else report.root)})"
+        for path in found.unpriced[:UNPRICED_SHOWN]
+    ]
+    more = len(found.unpriced) - len(named)
+    listed = ", ".join(named) + (f" and {more:,} more" if more else "")
+    return f"at least {amount}{estimate}; {plural(len(found.unpriced), 'layer')} unpriced: {listed}"
+
+
+# How many unpriced layers a footer names before it counts the rest.
+UNPRICED_SHOWN = 3
 
 
 def si(count: int | None) -> str:
@@ -227,7 +248,7 @@ def raised_config_error(node: LayerNode) -> bool:
 
 def title(report: ModelReport) -> str:
     root = report.root
-    facts = [f"{printable(root.name)} ({class_text(root)})", plural(len(report.layers), "layer")]
+    facts = [f"{printable(root.name)} ({class_text(root)})", report.layer_count_text()]
     if report.keras_version:
         facts.append(f"Keras {printable(report.keras_version)}")
     if report.backend:

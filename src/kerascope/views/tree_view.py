@@ -47,7 +47,7 @@ def render(report: ModelReport, options: ViewOptions) -> Group:
 def _label(node: LayerNode, keys: list[str]) -> Text:
     label = Text(printable(node.name), style="bold" if node.role == Role.MODEL else "")
     label.append(f" {class_text(node)}", style="cyan")
-    if node.role in (Role.SUBLAYER, Role.INPUT):
+    if node.role in (Role.SUBLAYER, Role.INPUT, Role.OP):
         label.append(f" [{node.role.value}]", style="dim")
     shape = shape_text(node.output_shape)
     if shape:

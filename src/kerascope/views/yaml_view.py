@@ -27,6 +27,16 @@ def render(report: ModelReport, options: ViewOptions) -> str:
     return yaml_text(compact(data))
 
 
+def render_many(titled: list[tuple[str, ModelReport]], options: ViewOptions) -> str:
+    """Several reports as one YAML list, in order (each names its `source`)."""
+    return yaml_text(
+        [
+            compact(rows(r, ["path", "class"], options.keys) if options.keys else r.to_dict())
+            for _, r in titled
+        ]
+    )
+
+
 def render_layer(node: LayerNode) -> str:
     return yaml_text(compact(node.to_dict()))
 

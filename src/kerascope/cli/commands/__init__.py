@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from kerascope.cli.commands import check, demo, diff, inspect, scan, show
+from kerascope.cli.commands import check, demo, diff, inspect, load_check, scan, show
 
-COMMANDS = {module.NAME: module for module in (inspect, show, diff, check, scan, demo)}
+COMMANDS = {module.NAME: module for module in (inspect, show, diff, check, load_check, scan, demo)}

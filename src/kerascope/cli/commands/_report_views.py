@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
-from kerascope.cli.arguments import positive_int
+from kerascope.cli.arguments import add_format_option, positive_int
 from kerascope.model.records import ModelReport
 from kerascope.views import REPORT_VIEWS, ViewOptions
 
 
 def add_view_options(command: argparse.ArgumentParser) -> None:
-    command.add_argument("--format", "-f", choices=list(REPORT_VIEWS), default=REPORT_VIEWS.default)
+    add_format_option(command, REPORT_VIEWS, "the report")
     command.add_argument(
         "--depth", type=positive_int, metavar="N", help="fold layers deeper than N (top level is 1)"
     )
@@ -57,6 +58,18 @@ def view_options(args: argparse.Namespace) -> ViewOptions:
     return ViewOptions(
         select=args.select, classes=args.classes, depth=args.depth, columns=args.columns, keys=args.keys
     )
+
+
+def selection_note(report: ModelReport, args: argparse.Namespace) -> None:
+    """A note on standard error when `--select`/`--class` chose no layer, naming
+    near classes or names the report holds."""
+    from kerascope.model.query import empty_selection
+
+    why = empty_selection(report, args.select, args.classes)
+    if why is not None:
+        from kerascope.views import printable
+
+        print(f"kerascope: note: {printable(why)}", file=sys.stderr)
 
 
 def report_text(report: ModelReport, args: argparse.Namespace, to_terminal: bool) -> str:

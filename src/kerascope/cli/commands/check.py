@@ -7,6 +7,7 @@ import argparse
 from kerascope.cli import exits
 from kerascope.cli.arguments import (
     TARGET_HELP,
+    add_format_option,
     add_limit_options,
     add_load_options,
     add_output_option,
@@ -26,7 +27,7 @@ def add_to(subparsers: argparse._SubParsersAction) -> None:
         NAME, help="find layers that will not round-trip, and unsafe content in files"
     )
     command.add_argument("target", metavar="TARGET", help=TARGET_HELP)
-    command.add_argument("--format", "-f", choices=list(CHECK_VIEWS), default=CHECK_VIEWS.default)
+    add_format_option(command, CHECK_VIEWS, "the findings")
     command.add_argument(
         "--fail-on",
         choices=[Severity.WARNING.value, Severity.ERROR.value],

@@ -11,7 +11,7 @@ from importlib.resources import as_file, files
 
 from kerascope.cli import exits
 from kerascope.cli.arguments import add_output_option
-from kerascope.cli.commands._report_views import add_view_options, report_text
+from kerascope.cli.commands._report_views import add_view_options, view_options
 from kerascope.cli.output import emit, to_terminal
 from kerascope.model.records import ModelReport
 from kerascope.views import REPORT_VIEWS
@@ -33,13 +33,9 @@ def add_to(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    terminal = to_terminal(args.output)
-    parts = []
-    for heading, report in demo_reports():
-        if REPORT_VIEWS[args.format].for_reading:
-            parts.append(f"── {heading}\n")
-        parts.append(report_text(report, args, terminal))
-    emit("".join(parts), args.output, args.force)
+    """Every example as one document of the chosen view: one JSON array, one page."""
+    text = REPORT_VIEWS.render_many(demo_reports(), args.format, view_options(args), to_terminal(args.output))
+    emit(text, args.output, args.force)
     return exits.OK
 
 

@@ -7,6 +7,7 @@ import argparse
 from kerascope.cli import exits
 from kerascope.cli.arguments import (
     TARGET_HELP,
+    add_format_option,
     add_limit_options,
     add_load_options,
     add_output_option,
@@ -26,7 +27,7 @@ def add_to(subparsers: argparse._SubParsersAction) -> None:
     )
     command.add_argument("a", metavar="A", help=TARGET_HELP)
     command.add_argument("b", metavar="B", help=TARGET_HELP)
-    command.add_argument("--format", "-f", choices=list(DIFF_VIEWS), default=DIFF_VIEWS.default)
+    add_format_option(command, DIFF_VIEWS, "the differences")
     command.add_argument(
         "--ignore", action="append", default=[], metavar="KEY", help="config key to leave out (repeatable)"
     )

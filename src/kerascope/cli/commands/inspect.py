@@ -14,7 +14,7 @@ from kerascope.cli.arguments import (
     limits_of,
     reading_of,
 )
-from kerascope.cli.commands._report_views import add_view_options, report_text
+from kerascope.cli.commands._report_views import add_view_options, report_text, selection_note
 from kerascope.cli.output import emit, to_terminal
 from kerascope.errors import KerascopeError
 
@@ -74,4 +74,5 @@ def run(args: argparse.Namespace) -> int:
         values=(args.select or True) if args.values else False,
     )
     emit(report_text(report, args, to_terminal(args.output)), args.output, args.force)
+    selection_note(report, args)
     return exits.OK

@@ -8,6 +8,7 @@ import sys
 from kerascope.cli import exits
 from kerascope.cli.arguments import (
     TARGET_HELP,
+    add_format_option,
     add_limit_options,
     add_load_options,
     add_output_option,
@@ -26,7 +27,7 @@ def add_to(subparsers: argparse._SubParsersAction) -> None:
     command = subparsers.add_parser(NAME, help="one layer's full record and configuration")
     command.add_argument("target", metavar="TARGET", help=TARGET_HELP)
     command.add_argument("layer", metavar="LAYER", help="a layer path, a unique name, or a top-level index")
-    command.add_argument("--format", "-f", choices=list(LAYER_VIEWS), default=LAYER_VIEWS.default)
+    add_format_option(command, LAYER_VIEWS, "the layer's record")
     add_values_option(
         command, "read the layer's weights' values: each weight's statistics (only its bytes are read)"
     )

@@ -101,10 +101,9 @@ def _read(
     tree = LayerTree(root, limits)
     tensors = _tensors(members, limits, findings)
     if tensors is not None:
-        modules: dict[str, LayerNode] = {"": root}
         for name, weight in tensors:
-            _module(tree, modules, name.rpartition(".")[0]).weights.append(weight)
-        for node in modules.values():
+            _module(tree, name.rpartition(".")[0]).weights.append(weight)
+        for node in tree.nodes():
             node.origin[Fact.WEIGHTS] = Origin.WEIGHTS
         tree.sum_params()
     metadata = {key: config[key] for key in _METADATA_KEYS[kind] if key in config}
@@ -122,17 +121,18 @@ def _class_name(kind: Format, config: dict[str, Any]) -> str | None:
     )
 
 
-def _module(tree: LayerTree, modules: dict[str, LayerNode], path: str) -> LayerNode:
-    """The node of a dotted module path, made (with its parents) on first use."""
-    node, prefix = modules[""], ""
+def _module(tree: LayerTree, path: str) -> LayerNode:
+    """The node of a dotted module path, made (with its parents) on first use; each
+    step a lookup of a child by name, so no prefix of the path is kept twice."""
+    node = tree.root
     for part in path.split("."):
         if not part:
             continue
-        prefix = f"{prefix}.{part}"
-        if prefix not in modules:
-            modules[prefix] = tree.add_hidden(node, part)
-            modules[prefix].config_error = NO_CONFIG
-        node = modules[prefix]
+        child = tree.child(node, part)
+        if child is None:
+            child = tree.add_hidden(node, part)
+            child.config_error = NO_CONFIG
+        node = child
     return node
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from contextlib import ExitStack
 from typing import IO, Any
 
+from kerascope.addressing import expand, loading_generation, place_named
 from kerascope.decoders.json_text import load_json, text_or_none
 from kerascope.decoders.source import Source
 from kerascope.decoders.tensor_values import IndexedLocation, StoredFile, TensorIndex
@@ -21,7 +22,6 @@ from kerascope.errors import KerascopeError
 from kerascope.limits import LimitExceeded, Limits
 from kerascope.model.records import Finding, ModelReport, WeightInfo
 from kerascope.model.vocabulary import Format
-from kerascope.readers import scoped_weights
 from kerascope.readers.config import build_tree
 from kerascope.readers.keras_layout import read_weights
 from kerascope.readers.probe import Kind, Probe
@@ -52,16 +52,24 @@ def read(probe: Probe, config: Source | None) -> ModelReport:
     if isinstance(value, dict) and isinstance(value.get("modelTopology"), dict):
         return _tfjs(source, value, limits)
     if isinstance(value, dict) and "class_name" in value and isinstance(value.get("config"), (dict, list)):
-        return build_tree(value, source.stem, limits).report(
+        tree = build_tree(value, source.stem, limits)
+        keras_version = text_or_none(value.get("keras_version"))
+        expand(tree, loading_generation(keras_version, _keras3_config(value)).keras3)
+        return tree.report(
             source.name,
             Format.JSON,
-            keras_version=text_or_none(value.get("keras_version")),
+            keras_version=keras_version,
             backend=text_or_none(value.get("backend")),
         )
     raise KerascopeError(
         "JSON, but not a Keras model: no class_name and config (model.to_json), no modelTopology "
         "(TensorFlow.js), and no weight_map (sharded weights)"
     )
+
+
+def _keras3_config(value: dict[str, Any]) -> bool:
+    """A Keras 3 `to_json()` names each object's module; Keras 1 and 2 never did."""
+    return "module" in value and "registered_name" in value
 
 
 def _sharded(source: Source, data: bytes, limits: Limits, config: Source | None) -> ModelReport:
@@ -85,27 +93,29 @@ def _tfjs(source: Source, document: dict[str, Any], limits: Limits) -> ModelRepo
     if not isinstance(model, dict) or not isinstance(model.get("config"), (dict, list)):
         raise KerascopeError("modelTopology holds no model config")
     tree = build_tree(model, source.stem, limits)
+    keras_version = text_or_none(topology.get("keras_version"))
+    keras3 = loading_generation(keras_version, False).keras3
+    made = expand(tree, keras3).made
     manifest = document.get("weightsManifest")
     weighed = isinstance(manifest, list)
     # Where each weight's values are: its shards' sizes are looked at only when asked for.
     shards = TensorIndex(lambda limits: manifest_locations(source.parent(), manifest, limits))
+    weights = []
     for group in manifest if weighed else []:
         for entry in (group.get("weights") if isinstance(group, dict) else None) or []:
             if isinstance(entry, dict) and isinstance(entry.get("name"), str):
                 shape = weight_shape(entry.get("shape", []), f"weightsManifest weight {entry['name']!r}")
                 dtype = text_or_none(entry.get("dtype"))
                 location = IndexedLocation(entry["name"], tuple(shape), dtype or "", shards)
-                scoped_weights.place(
-                    tree,
-                    tree.root,
-                    WeightInfo(name=entry["name"], shape=shape, dtype=dtype, location=location),
-                )
+                weights.append(WeightInfo(name=entry["name"], shape=shape, dtype=dtype, location=location))
+    # TensorFlow.js loads a weight into the variable of its name (tfjs-layers `loadWeights`).
     if weighed:
+        place_named(tree, tree.root, weights, made, keras3)
         tree.sum_params()
     return tree.report(
         source.name,
         Format.TFJS,
         training_config=topology.get("training_config") or document.get("trainingConfig"),
-        keras_version=text_or_none(topology.get("keras_version")),
+        keras_version=keras_version,
         backend=text_or_none(topology.get("backend")),
     )

@@ -10,8 +10,12 @@ converters, and `metadata.json` (`keras_version`, `keras_hub_version`,
 The report is the task at the root when there is one, with the backbone inside
 it, each completed from its own weights file: every internal layer the weights
 hold appears. The other files are read as JSON data for the report's metadata;
-nothing they name is imported. The `parameter_count` KerasHub stored is checked
-against the backbone's weights.
+nothing they name is imported. `from_preset` hands each of them to
+`deserialize_keras_object` (keras_hub/src/utils/preset_utils.py, `load_preprocessor`,
+`load_tokenizer`, `load_*_converter`), and that compiles a task or backbone from a
+`compile_config` beside its config: the report keeps each as a companion config,
+which `check` walks as it walks the layers. The `parameter_count` KerasHub stored is
+checked against the backbone's weights.
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ COMPONENT_FILES = {
     "tokenizer": "tokenizer.json",
     "image_converter": "image_converter.json",
     "audio_converter": "audio_converter.json",
+    "video_converter": "video_converter.json",
 }
 # Facts of a component's config worth a line of metadata.
 COMPONENT_FACTS = ("sequence_length", "image_size", "sampling_rate", "max_audio_length", "lowercase")
@@ -78,8 +83,10 @@ def read(probe: Probe, config: Source | None) -> ModelReport:
     findings: list[Finding] = []
     metadata = probe.metadata
     backbone_config = as_serialized_object(probe.config, CONFIG_FILE)
+    compiled = {CONFIG_FILE: backbone_config}
     if TASK_FILE in members.names:
         task_config = serialized_object(members.read(TASK_FILE), TASK_FILE, limits)
+        compiled[TASK_FILE] = task_config
         tree = build_tree(task_config, None, limits)
         facts = node_facts(backbone_config, listed=False)
         facts["role"] = Role.MODEL
@@ -88,19 +95,43 @@ def read(probe: Probe, config: Source | None) -> ModelReport:
     else:
         tree = build_tree(backbone_config, None, limits)
         backbone = tree.root
+    if not any(name.startswith(f"{WEIGHTS_STEM}.") for name in members.names):
+        findings.append(
+            finding(
+                Code.WEIGHTS_MISSING,
+                backbone.path or None,
+                f"the preset holds no {WEIGHTS_STEM}.h5 (nor a sharded {WEIGHTS_STEM}.json): the backbone's "
+                "weights are missing, so its parameters are unknown (kerascope does not derive them from "
+                "the config)",
+            )
+        )
     with ExitStack() as opened:
-        unknown = attach_saved_weights(tree, members, WEIGHTS_STEM, backbone, opened, limits, findings)
+        version = text_or_none(metadata.get("keras_version"))
+        unknown = attach_saved_weights(
+            tree, members, WEIGHTS_STEM, backbone, opened, limits, findings, version
+        )
         if backbone is not tree.root:
-            unknown |= _attach_task_weights(tree, backbone, members, opened, limits, findings)
+            unknown |= _attach_task_weights(tree, backbone, members, opened, limits, findings, version)
     tree.sum_params(unknown=unknown)
     _check_parameter_count(metadata, backbone, findings)
+    components = {
+        name: _component_document(members.read(name), name, limits)
+        for name in COMPONENT_FILES.values()
+        if name in members.names
+    }
+    companions = {
+        f"{name} compile_config": document["compile_config"]
+        for name, document in compiled.items()
+        if document.get("compile_config") is not None
+    }
     return tree.report(
         source.name,
         Format.KERAS_HUB,
         keras_version=text_or_none(metadata.get("keras_version")),
         date_saved=text_or_none(metadata.get("date_saved")),
         findings=findings,
-        metadata=_preset_metadata(source, members, metadata, backbone, tree.root, limits),
+        metadata=_preset_metadata(source, components, metadata, backbone, tree.root, limits),
+        companion_configs={**components, **companions} or None,
     )
 
 
@@ -111,12 +142,15 @@ def _attach_task_weights(
     opened: ExitStack,
     limits: Limits,
     findings: list[Finding],
+    keras_version: str | None,
 ) -> set[str]:
     """The task's own layers from `task.weights.*`; whatever they leave unknown, the
     backbone keeps the total its own weights give it."""
     if not any(name.startswith(f"{TASK_WEIGHTS_STEM}.") for name in members.names):
         return {tree.root.path}
-    unknown = attach_saved_weights(tree, members, TASK_WEIGHTS_STEM, tree.root, opened, limits, findings)
+    unknown = attach_saved_weights(
+        tree, members, TASK_WEIGHTS_STEM, tree.root, opened, limits, findings, keras_version
+    )
     return {path for path in unknown if path != backbone.path and not path.startswith(backbone.path + "/")}
 
 
@@ -143,7 +177,7 @@ def _check_parameter_count(metadata: dict[str, Any], backbone: LayerNode, findin
 
 def _preset_metadata(
     source: Source,
-    members: FolderMembers,
+    components: dict[str, dict[str, Any]],
     metadata: dict[str, Any],
     backbone: LayerNode,
     root: LayerNode,
@@ -158,19 +192,24 @@ def _preset_metadata(
     if root is not backbone:
         found["task"] = root.class_name
     for key, name in COMPONENT_FILES.items():
-        if name in members.names:
-            found[key] = _component(members.read(name), name, limits)
+        if name in components:
+            found[key] = _component(components[name])
     vocabulary = _vocabulary_size(source, limits)
     if vocabulary is not None:
         found.setdefault("tokenizer", {})["vocabulary_size"] = vocabulary
     return found
 
 
-def _component(data: bytes, what: str, limits: Limits) -> dict[str, Any]:
-    """A preprocessor, tokenizer or converter: its class and the facts users ask for."""
+def _component_document(data: bytes, what: str, limits: Limits) -> dict[str, Any]:
+    """A preprocessor's, tokenizer's or converter's file: one serialized KerasHub object."""
     serialized = load_json(data, what, limits)
     if not isinstance(serialized, dict):
         raise KerascopeError(f"{what} does not hold a serialized KerasHub object")
+    return serialized
+
+
+def _component(serialized: dict[str, Any]) -> dict[str, Any]:
+    """A preprocessor, tokenizer or converter: its class and the facts users ask for."""
     config = serialized.get("config") if isinstance(serialized.get("config"), dict) else {}
     found: dict[str, Any] = {"class": text_or_none(serialized.get("class_name"))}
     found.update({key: config[key] for key in COMPONENT_FACTS if _plain(config.get(key))})

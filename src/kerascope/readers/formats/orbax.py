@@ -15,7 +15,7 @@ Keras's `set_state_tree` gives each saved value to the variable whose `path` is
 the key path after its group, `/`-joined (`dense/kernel`, `lstm/lstm_cell/kernel`,
 `seq/inner/kernel`): those are the scopes the variable was built in, layer names,
 and each variable is placed by them on the layer of the config's tree that owns
-it (`scoped_weights.py`). The optimizer's and the metrics' variables belong to
+it (`addressing/named.py`: Keras's Orbax loader matches a value to the variable of the same path). The optimizer's and the metrics' variables belong to
 no layer: the report's metadata counts them.
 """
 
@@ -25,6 +25,7 @@ import math
 from datetime import datetime, timezone
 from typing import Any
 
+from kerascope.addressing import expand, place_named
 from kerascope.decoders.json_text import load_json, text_or_none
 from kerascope.decoders.ocdbt import MANIFEST_FILE, read_values
 from kerascope.decoders.source import Source
@@ -34,11 +35,12 @@ from kerascope.limits import Limits
 from kerascope.model.findings import finding
 from kerascope.model.records import Finding, ModelReport, WeightInfo
 from kerascope.model.tree import LayerTree
-from kerascope.model.vocabulary import Code, Format
-from kerascope.readers import scoped_weights
+from kerascope.model.vocabulary import Code, Fact, Format
 from kerascope.readers.config import build_tree, configless_tree
 from kerascope.readers.members import as_serialized_object
 from kerascope.readers.probe import Kind, Probe
+from kerascope.readers.seed_states import METADATA_KEY as SEEDS_KEY
+from kerascope.readers.seed_states import SEED_STATE
 from kerascope.readers.stored import weight_shape
 
 WHAT = "an Orbax checkpoint"
@@ -54,9 +56,6 @@ STATE_ITEMS = ("pytree", "state")
 ARRAY_METADATA = "/zarr.json"
 LAYER_GROUPS = {"trainable_variables": True, "non_trainable_variables": False}
 OTHER_GROUPS = {"optimizer_variables": "optimizer", "metrics_variables": "metrics"}
-# A SeedGenerator's one variable: state among `non_trainable_variables`, but no weight
-# (`Layer.weights` leaves out "metric state and random seeds"; `count_params()` too).
-SEED_STATE = "seed_generator_state"
 # Leaves Orbax writes for an empty container (an empty group): no variable.
 EMPTY_CONTAINERS = frozenset({"Dict", "List", "Tuple", "None", "NamedTuple"})
 MAX_STEPS_SHOWN = 32
@@ -98,7 +97,7 @@ def read(probe: Probe, config: Source | None) -> ModelReport:
     others: dict[str, dict[str, int]] = {}
     if item is not None:
         unknown = _place_variables(tree, step, item, limits, findings, others)
-        tree.sum_params(unknown=unknown, split=True)
+        tree.sum_params(unknown=unknown)
     metadata: dict[str, Any] = {
         "step": steps[0],
         "steps": sorted(steps)[-MAX_STEPS_SHOWN:],
@@ -147,6 +146,7 @@ def _place_variables(
     leaves = _leaves(state, item, limits, findings)
     arrays, refused = _arrays(state, item, limits, findings)
     unknown: set[str] = set()
+    layer_weights: list[tuple[WeightInfo, bool]] = []
     for keys in leaves:
         group, path = keys[0], "/".join(keys[1:])
         array = arrays.get(".".join(keys))
@@ -158,12 +158,9 @@ def _place_variables(
             weight = WeightInfo(
                 name=path, shape=shape, dtype=dtype, trainable=LAYER_GROUPS[group], location=values
             )
-            owner = scoped_weights.place(tree, tree.root, weight)
-            if array is None:  # its layer stands (its path says where); its size is unknown
-                owner.weights.remove(weight)
-                unknown.add(owner.path)
+            layer_weights.append((weight, array is not None))
         elif group in OTHER_GROUPS or group in LAYER_GROUPS:
-            kind = OTHER_GROUPS.get(group, "random_seeds")
+            kind = OTHER_GROUPS.get(group, SEEDS_KEY)
             counted = others.setdefault(kind, {"variables": 0, "parameters": 0})
             counted["variables"] += 1
             counted["parameters"] += math.prod(array[0]) if array is not None else 0
@@ -175,6 +172,13 @@ def _place_variables(
                     f"{item} holds a group {group!r} that Keras's set_state_tree refuses (unknown variable name)",
                 )
             )
+    made = expand(tree, keras3=True).made
+    owners = place_named(tree, tree.root, [weight for weight, _ in layer_weights], made, True)
+    for (weight, read), owner in zip(layer_weights, owners, strict=True):
+        if not read:  # its layer stands (its path says where); its size is unknown
+            owner.weights.remove(weight)
+            owner.origin.pop(Fact.WEIGHTS, None)
+            unknown.add(owner.path)
     return unknown
 
 

@@ -25,9 +25,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from kerascope.addressing import expand, loading_generation
+from kerascope.addressing.object_graph import ObjectGraph, attach_layer_variables
 from kerascope.decoders.bundle_values import VARIABLES, bundle_locations
 from kerascope.decoders.json_text import load_json, text_or_none
-from kerascope.decoders.line_endings import converted, repair_protobuf
+from kerascope.decoders.line_endings import converted, inserted_crs, remove_inserted_crs, repair_protobuf
 from kerascope.decoders.protobuf import METADATA_FILE, saved_metadata_nodes
 from kerascope.decoders.saved_model_proto import (
     SAVED_MODEL_FILE,
@@ -47,7 +49,6 @@ from kerascope.readers.config import build_tree, chain_stored_shapes, node_facts
 from kerascope.readers.graph_ops import WATCHED_OPS, unsafe_op_findings
 from kerascope.readers.probe import Kind, Probe
 from kerascope.readers.savedmodel_export import read_export
-from kerascope.readers.savedmodel_variables import ObjectGraph, attach_layer_variables
 
 WHAT = "a SavedModel"
 KIND = Kind.SAVEDMODEL
@@ -129,32 +130,39 @@ def _decoded(
     data: bytes, name: str, decode: Callable[[bytes], T], findings: list[Finding], optional: bool = False
 ) -> T | None:
     """`decode(data)`; when that fails on bytes whose line endings were converted
-    (git's CRLF to LF), the decoding of a repaired copy, with a FILE_REPAIRED
-    finding. A file that cannot be repaired is an error, or, when `optional`, a
-    finding that leaves what it holds unknown."""
+    (git's CRLF to LF, or LF to CRLF on the way to Windows), the decoding of a
+    repaired copy, with a FILE_REPAIRED finding. A file that cannot be repaired is
+    an error, or, when `optional`, a finding that leaves what it holds unknown."""
     try:
         return decode(data)
     except KerascopeError as error:
-        if not converted(data):
+        if converted(data):
+            direction, repaired = "CRLF to LF", repair_protobuf(data) if name != INDEX_FILE else None
+        elif inserted_crs(data):
+            direction, repaired = "LF to CRLF", remove_inserted_crs(data)
+        else:
             raise
         failure = error
-    repaired = repair_protobuf(data) if name != INDEX_FILE else None
     if repaired is not None:
         try:
             value = decode(repaired)
         except KerascopeError:
             pass
         else:
+            change = len(repaired) - len(data)
+            what = (
+                f"the {change:,} lost CRs put back" if change > 0 else f"the {-change:,} added CRs taken out"
+            )
             findings.append(
                 finding(
                     Code.FILE_REPAIRED,
                     None,
-                    f"{name} had its line endings converted (CRLF to LF, as git or a text-mode copy does); "
-                    f"read from a copy with the {len(repaired) - len(data):,} lost CRs put back",
+                    f"{name} had its line endings converted ({direction}, as git or a text-mode copy does); "
+                    f"read from a copy with {what}",
                 )
             )
             return value
-    message = f"{name} had its line endings converted (CRLF to LF) and cannot be repaired ({failure})"
+    message = f"{name} had its line endings converted ({direction}) and cannot be repaired ({failure})"
     if not optional:
         raise KerascopeError(message)
     findings.append(
@@ -190,6 +198,7 @@ def _read_keras(
     tree = build_tree(_serialized(root_document), folder.label, limits)
     limits.check_layers(len(tree) + len(documents))
     layers = _place_documents(tree, documents)
+    expand(tree, loading_generation(root_document.get("keras_version"), False).keras3)
     if graph is not None and graph.nodes and bundle is not None:
         disagreement = _disagreement(documents, graph)
         if disagreement:

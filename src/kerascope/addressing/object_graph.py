@@ -1,5 +1,9 @@
 """A SavedModel's variables: which object holds each, and its dtype and shape.
 
+Keras's own rule for a SavedModel (tf_keras `saving/legacy/saved_model/load.py`)
+is the object graph's: TensorFlow restores each variable into the object that
+holds it, found by the path its checkpoint key spells, whatever the names.
+
 `saved_model.pb`'s object graph lists every tracked object with its children by
 local name: a Keras layer's own variables are children named as Keras named
 them (`kernel`), or sit inside a list or dict the layer holds; its sublayers are
@@ -23,12 +27,13 @@ from collections.abc import Iterator
 from kerascope.decoders.saved_model_proto import GraphBudget, SavedNode, SavedVariable
 from kerascope.decoders.tensor_bundle import BundleEntry, BundleIndex
 from kerascope.decoders.tensor_values import TensorLocation
+from kerascope.families import known_class
 from kerascope.limits import LimitExceeded
 from kerascope.model.findings import finding
 from kerascope.model.records import Finding, LayerNode, WeightInfo
+from kerascope.model.topology import unnumbered
 from kerascope.model.tree import LayerTree
-from kerascope.model.vocabulary import Code, Fact, Origin
-from kerascope.readers.config import is_input_class
+from kerascope.model.vocabulary import Code, Fact, Kind, Origin
 
 # Children SavedModel adds to every Keras layer and model: lists of all the
 # variables below, functions, and the `keras_api` object that holds more of them.
@@ -224,8 +229,8 @@ def attach_layer_variables(
 ) -> list[Finding]:
     """Give each layer of `tree` the variables its object holds (`layers`: object id
     -> node), each with where its values are (`locations`, by checkpoint key), then
-    sum parameters. A layer whose variables cannot all be read or placed has no
-    totals, nor has any layer above it; a finding says why."""
+    sum parameters. A layer whose variables cannot all be read or placed keeps none
+    from the file (its config may still say what it holds), and a finding says why."""
     held: dict[int, list[tuple[str, int]]] = {layer: list(graph.own_variables(layer)) for layer in layers}
     holders: dict[int, list[int]] = {}
     for layer, variables in held.items():
@@ -236,19 +241,10 @@ def attach_layer_variables(
 
     def problem(code: Code, at: list[LayerNode], message: str) -> None:
         unknown.update(node.path for node in at)
+        for node in at:  # what the file holds for it is not known: its config may say
+            node.origin.pop(Fact.WEIGHTS, None)
         findings.append(finding(code, at[0].path if len(at) == 1 else None, message))
 
-    shared = set()
-    for variable, layer_ids in holders.items():
-        if len(set(layer_ids)) > 1:
-            shared.add(variable)
-            at = [layers[layer] for layer in dict.fromkeys(layer_ids)]
-            names = ", ".join(repr(node.path or node.name) for node in at)
-            problem(
-                Code.WEIGHTS_UNPLACED,
-                at,
-                f"variable {_label(graph, variable)} is held by layers {names}; it is listed under none of them",
-            )
     # The model's variables no layer holds directly: Keras counts a variable in a
     # tf.Module a layer holds as that layer's, so one holder through such objects is its owner.
     listed = graph.listed(ROOT, "variables")
@@ -272,29 +268,49 @@ def attach_layer_variables(
     reader = VariableReader(
         graph, bundle, set(holders), set(trainable) if trainable is not None else None, locations
     )
+    # A variable several layers hold (tied weights) is each one's, as Keras lists it
+    # in each one's weights: one record, counted once in any total over them.
+    read: dict[int, WeightInfo | str] = {}
     for layer, node in layers.items():
         weights = []
         for name, variable in held[layer]:
-            weight = reader.weight(variable, name) if variable not in shared else None
+            if variable not in read:
+                read[variable] = reader.weight(variable, name)
+            weight = read[variable]
             if isinstance(weight, str):
                 problem(Code.WEIGHTS_MISMATCH, [node], weight)
-            elif weight is not None:
+            else:
                 weights.append(weight)
         # Trainable first, as Keras lists a layer's weights.
         node.weights = sorted(weights, key=lambda w: w.trainable is False)
-        node.origin[Fact.WEIGHTS] = Origin.WEIGHTS
+        if node.path not in unknown:
+            node.origin[Fact.WEIGHTS] = Origin.WEIGHTS
     placed = {node.path for node in layers.values()}
+    described = {(node.name, node.class_name): node for node in layers.values()}
     for node in tree.nodes():
+        if node.path in placed or _is_input(node) or node.origin.get(Fact.STRUCTURE) == Origin.DERIVED:
+            continue
+        twin = described.get((node.name, node.class_name))
+        if twin is not None and unnumbered(twin.config) == unnumbered(node.config):
+            # A layer two models' configs list (one nested in the other) is one object,
+            # described once: the same variables, counted once.
+            node.weights = twin.weights
+            node.origin[Fact.WEIGHTS] = Origin.WEIGHTS
+            continue
         # An input layer has no variables; a tf_keras Sequential does not track its own.
-        if node.path not in placed and not is_input_class(node.class_name):
-            problem(
-                Code.WEIGHTS_MISMATCH,
-                [node],
-                f"layer {node.path!r} has no Keras metadata of its own (a layer two models share is "
-                "described once): its variables are unknown",
-            )
-    tree.sum_params(unknown=unknown, split=trainable is not None)
+        problem(
+            Code.WEIGHTS_UNPLACED,
+            [node],
+            f"layer {node.path!r} has no Keras metadata of its own and is like no layer that has: "
+            "its variables are unknown",
+        )
+    tree.sum_params(unknown=unknown)
     return findings
+
+
+def _is_input(node: LayerNode) -> bool:
+    own = known_class(node.class_name)
+    return own is not None and own.kind is Kind.INPUT
 
 
 def model_variables(
