@@ -585,14 +585,6 @@ HOLDING = [row for row in ROWS if stores_values(CORPUS / row["file"])]
 HOLDING_NONE = [row for row in ROWS if row not in HOLDING]
 # Groups of an HDF5 weights file that hold no layer's weights (`metrics\\mean` as Windows wrote it).
 NOT_LAYERS = ("optimizer_weights", "optimizer", "metrics")
-# Files whose weight groups the static read does not yet place on their layers (a
-# WEIGHTS_MISMATCH finding says so): tf_keras 2.13 counted a repeated layer twice
-# (`lstm_2`), and these groups are named so. Their values cannot be a layer's until
-# issue 20's weight addressing places them; this test holds the list to what is true.
-UNPLACED = {
-    "keras_v3/AliElgamel9__FastNeuralStyleTransfer__model.keras",
-    "keras_dir/SakilAkhtarSardar__sas__ROOT",
-}
 
 
 @pytest.mark.parametrize("row", corpus_params(HOLDING))
@@ -603,10 +595,6 @@ def test_corpus_files_that_store_values(row):
     path = CORPUS / row["file"]
     truth = corpus_truth(path)
     report = kerascope.inspect(path, values=True)
-    if row["file"] in UNPLACED:
-        codes = {finding.code for finding in report.findings}
-        assert {"WEIGHTS_MISMATCH", "VALUES_UNAVAILABLE"} <= codes, codes
-        return
     assert not unread(report), unread(report)
     assert_report_values(report, truth)
     if path.suffix != ".json" and not (path / "variables").is_dir():  # HDF5 weights

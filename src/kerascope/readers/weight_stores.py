@@ -282,7 +282,9 @@ def npz_store(
     pickled: list[str] = []
     imports: dict[str, None] = {}
     unread: list[str] = []
-    groups: list[str] = []
+    # Keras's NpzIOStore.get gives the model's own variables as {} when the archive has no
+    # `__root__` member (saving_lib.py): the root's group is there, empty, either way.
+    groups: list[str] = ["vars"]
     inflated = _Inflation(limits.max_member_bytes)
     for info in infos:
         name = info.filename.removesuffix(".npy")
