@@ -26,6 +26,7 @@ from kerascope.views.options import ViewOptions
 from kerascope.views.text import (
     byte_text,
     class_text,
+    cost_text,
     count_text,
     plural,
     printable,
@@ -71,7 +72,7 @@ def _shown(value: Any) -> Any:
 def report_context(report: ModelReport) -> dict[str, Any]:
     facts = [
         report.format.value,
-        plural(len(report.layers), "layer"),
+        report.layer_count_text(),
         f"{count_text(report.total_params)} params",
     ]
     if report.keras_version:
@@ -106,15 +107,12 @@ def overview_totals(report: ModelReport) -> list[tuple[str, str]]:
         ("Parameters", count_text(report.total_params)),
         ("Trainable", count_text(report.trainable_params)),
         ("Non-trainable", count_text(report.non_trainable_params)),
-        ("FLOPs, one forward pass", si(root.flops) + (" (estimate)" if "flops" in root.estimated else "")),
-        ("Multiply-adds", si(root.macs)),
+        ("FLOPs, one forward pass", cost_text(report, "flops", si)),
+        ("Multiply-adds", cost_text(report, "macs", si)),
         ("Weights memory", byte_text(root.weight_bytes)),
-        (
-            "Activation memory",
-            byte_text(root.activation_bytes)
-            + (" (estimate)" if "activation_bytes" in root.estimated else ""),
-        ),
-        ("Layers", ", ".join(plural(count, role) for role, count in sorted(roles.items())) or "none"),
+        ("Activation memory", cost_text(report, "activation_bytes", byte_text)),
+        ("Layers", report.layer_count_text()),
+        ("At every depth", ", ".join(plural(count, role) for role, count in sorted(roles.items())) or "none"),
         ("Format", report.format.value),
     ]
     for label, value in (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from typing import Any
 
 from kerascope.decoders import bytecode
@@ -202,6 +203,16 @@ def cost_lines(report: ModelReport) -> list[str]:
             f"{_covered(report, memory, byte_text(memory.at_least))}"
         )
     return lines
+
+
+def cost_text(report: ModelReport, figure: str, shown: Callable[[int | None], str]) -> str:
+    """One cost figure (`flops`, `macs`, `activation_bytes`) as the footer says it:
+    the whole, or a lower bound naming the layers it leaves out; `?` where no layer
+    has one."""
+    found = coverage(report, figure)
+    if not (found.complete or found.at_least):
+        return UNKNOWN
+    return _covered(report, found, shown(found.at_least))
 
 
 def _covered(report: ModelReport, found: Coverage, amount: str) -> str:
