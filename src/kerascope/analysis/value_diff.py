@@ -25,7 +25,8 @@ from typing import Any
 import numpy as np
 
 from kerascope.analysis.weight_values import weight_label
-from kerascope.decoders.tensor_values import Fill, Piece, TensorLocation, values
+from kerascope.decoders.pieces import Fill, Piece
+from kerascope.decoders.tensor_values import TensorLocation, values
 from kerascope.errors import KerascopeError, ValuesUnavailable
 from kerascope.limits import Limits
 from kerascope.model.records import LayerNode, ModelReport, WeightInfo

@@ -6,7 +6,7 @@ from the metadata a static read already holds (an HDF5 dataset's header address,
 checkpoint entry's shard and offset, a manifest's byte range), so attaching one to
 every weight costs nothing. `values(location, limits)` then streams the tensor as
 `Piece`s (a box of the tensor and its values) and at most one `Fill` (so many copies
-of one value, for HDF5 chunks never written); `value_stats.tensor_stats` folds them
+of one value, for HDF5 chunks never written: `pieces.py`); `value_stats.tensor_stats` folds them
 into statistics and `read_array` into the array, if it fits `Limits.max_tensor_bytes`.
 
 Every format's locations live beside this module (`hdf5_values`, `npy_values`,
@@ -30,7 +30,9 @@ import numpy as np
 
 from kerascope.decoders import dtypes
 from kerascope.decoders.crc32c import crc32c, unmask
+from kerascope.decoders.pieces import Fill, Piece
 from kerascope.decoders.source import Source
+from kerascope.decoders.value_stats import tensor_stats
 from kerascope.decoders.zip_members import ZIP_ERRORS, inflating, open_member
 from kerascope.errors import KerascopeError, ValuesUnavailable, one_line
 from kerascope.limits import LimitExceeded, Limits, check_time
@@ -42,18 +44,6 @@ MALFORMED = (
     OSError, ValueError, LookupError, TypeError, AttributeError, RuntimeError, AssertionError,
     ArithmeticError, EOFError, struct.error, zlib.error,
 )  # fmt: skip
-
-
-class Piece(NamedTuple):
-    box: tuple[slice, ...]  # where in the tensor, one slice per dimension
-    data: np.ndarray  # the values there, shaped as the box
-
-
-class Fill(NamedTuple):
-    """`count` elements, never stored, that all hold `value`. Comes before any Piece."""
-
-    count: int
-    value: np.ndarray  # 0-d
 
 
 # -- where bytes are -------------------------------------------------------------------
@@ -144,8 +134,6 @@ class TensorLocation:
 
     def stats(self, limits: Limits) -> dict[str, Any]:
         """The tensor's statistics, streamed, as a report's weight holds them."""
-        from kerascope.decoders.value_stats import tensor_stats
-
         return tensor_stats(values(self, limits)).as_dict()
 
 

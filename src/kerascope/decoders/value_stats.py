@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from kerascope.decoders.tensor_values import Fill, Piece
+from kerascope.decoders.pieces import Fill, Piece
 
 BLOCK = 1 << 20  # values per float64 working block: 8 MiB
 

@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 
 from kerascope.decoders import dtypes
-from kerascope.decoders.tensor_values import Fill, Piece, TensorLocation
+from kerascope.decoders.pieces import Fill, Piece
+from kerascope.decoders.tensor_values import TensorLocation
 from kerascope.errors import ValuesUnavailable
 from kerascope.limits import Limits
 

@@ -222,11 +222,25 @@ def short_name(weight: WeightInfo) -> str | None:
 _COVERED = ("flops", "macs", "activation_bytes")
 
 
-def _coverage_dict(report: ModelReport, figure: str) -> dict[str, Any]:
-    from kerascope.model.coverage import coverage
+@dataclass(frozen=True)
+class Coverage:
+    """How much of a model a cost figure covers (`ModelReport.coverage`). `at_least`:
+    the figure summed over the outermost layers that have one (the root's own figure
+    where it is known); `priced`: how many layers, at every depth, have the figure;
+    `unpriced`: the paths of the outermost layers that have none and hold nothing that
+    has one; `estimated`: whether a summed figure is an estimate."""
 
-    found = coverage(report, figure)
-    return {"at_least": found.at_least, "priced_layers": found.priced, "unpriced": found.unpriced}
+    at_least: int
+    priced: int
+    unpriced: list[str]
+    estimated: bool
+
+    @property
+    def complete(self) -> bool:
+        return not self.unpriced
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"at_least": self.at_least, "priced_layers": self.priced, "unpriced": self.unpriced}
 
 
 def _counted(count: int, word: str) -> str:
@@ -290,6 +304,29 @@ class ModelReport(Displayed):
             f"<ModelReport {self.root.name!r} ({self.root.class_name or '?'}): "
             f"{self.layer_count_text()}, {params} params, {self.format.value}>"
         )
+
+    def coverage(self, figure: str) -> Coverage:
+        """How much of the model `figure` (`flops`, `macs`, `activation_bytes`) covers:
+        a total where some layers have no figure is what it is, a lower bound."""
+        known_inside: dict[str, bool] = {}
+        for node in reversed(self.nodes):
+            known_inside[node.path] = getattr(node, figure) is not None or any(
+                known_inside[child] for child in node.children
+            )
+        total, unpriced, estimated = 0, [], False
+        stack = [self.root]
+        while stack:
+            node = stack.pop()
+            value = getattr(node, figure)
+            if value is not None:
+                total += value
+                estimated = estimated or figure in node.estimated
+            elif node.children and known_inside[node.path]:
+                stack.extend(self.children(node)[::-1])
+            else:
+                unpriced.append(node.path)
+        priced = sum(getattr(node, figure) is not None for node in self.layers)
+        return Coverage(total, priced, unpriced, estimated)
 
     def layer_count_text(self) -> str:
         """`3 layers, 1 op (14 in all)`: the model's own `layers` (as
@@ -467,7 +504,7 @@ class ModelReport(Displayed):
                 "model_layers": None if self.model_layers is None else len(self.model_layers),
                 "ops": len(self.operations),
                 **{name: getattr(self.root, name) for name in COST_FIELDS},
-                "coverage": {name: _coverage_dict(self, name) for name in _COVERED},
+                "coverage": {name: self.coverage(name).as_dict() for name in _COVERED},
             },
             "findings": [finding.to_dict() for finding in self.findings],
         }

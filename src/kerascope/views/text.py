@@ -9,9 +9,8 @@ from typing import Any
 
 from kerascope.decoders import bytecode
 from kerascope.decoders.bytecode import looks_like_bytecode
-from kerascope.model.coverage import Coverage, coverage
 from kerascope.model.findings import VALUE_CODES
-from kerascope.model.records import LayerNode, ModelReport
+from kerascope.model.records import Coverage, LayerNode, ModelReport
 from kerascope.model.vocabulary import Fact, Origin, Severity
 
 UNKNOWN = "?"
@@ -190,13 +189,13 @@ def cost_lines(report: ModelReport) -> list[str]:
     assumed = report.assumptions or {}
     batch = f"batch {assumed.get('batch_size', 1)}"
     lines = []
-    flops, macs = coverage(report, "flops"), coverage(report, "macs")
+    flops, macs = report.coverage("flops"), report.coverage("macs")
     if flops.complete or flops.at_least:
         work = f"{si(flops.at_least)}, {si(macs.at_least)} multiply-adds"
         lines.append(f"FLOPs, one forward pass at {batch}: {_covered(report, flops, work)}")
     if report.root.weight_bytes is not None:
         lines.append(f"Weights: {byte_text(report.root.weight_bytes)}")
-    memory = coverage(report, "activation_bytes")
+    memory = report.coverage("activation_bytes")
     if memory.complete or memory.at_least:
         lines.append(
             f"Activations, one forward pass at {batch}: "
@@ -209,7 +208,7 @@ def cost_text(report: ModelReport, figure: str, shown: Callable[[int | None], st
     """One cost figure (`flops`, `macs`, `activation_bytes`) as the footer says it:
     the whole, or a lower bound naming the layers it leaves out; `?` where no layer
     has one."""
-    found = coverage(report, figure)
+    found = report.coverage(figure)
     if not (found.complete or found.at_least):
         return UNKNOWN
     return _covered(report, found, shown(found.at_least))
