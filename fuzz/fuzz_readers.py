@@ -30,6 +30,10 @@ readers alone; the trust seeds' readers (presets, npz, safetensors, shards, JSON
 
     KERASCOPE_FUZZ_ONLY=folder,config,npz,safetensors,json
 
+Each input is written to a workspace under TMPDIR (a folder input rewritten whole, up
+to the largest seed); on a busy disk an unlink once stalled past -timeout, so a long
+campaign keeps it in memory: TMPDIR=/dev/shm/NAME (an existing folder).
+
 pyfive is instrumented too, so that coverage guides the fuzzer through the HDF5
 decoders it lends the reader.
 """
