@@ -20,7 +20,19 @@ A hang (-timeout), a crash or an exhausted memory (-rss_limit_mb) is a finding: 
 fixed, its input goes to tests/data/fuzz/ (tests/test_fuzz_regressions.py).
 
 With KERASCOPE_FUZZ_STATS=FILE, how many inputs each presentation took is written to
-FILE (JSON) every thousand inputs, so a campaign can say what it fuzzed.
+FILE (JSON) every thousand inputs, so a campaign can say what it fuzzed; `read_as`
+counts which format each read took (`unrecognised` when none accepted the input).
+
+With KERASCOPE_FUZZ_ONLY=NAME,... (presentations: plain, savedmodel, config,
+safetensors, json, pickle, folder, npz), an input another presentation would take is
+passed over at once (counted as `skipped`), so a campaign spends its inputs on those
+readers alone; the trust seeds' readers (presets, npz, safetensors, shards, JSON) are
+
+    KERASCOPE_FUZZ_ONLY=folder,config,npz,safetensors,json
+
+Each input is written to a workspace under TMPDIR (a folder input rewritten whole, up
+to the largest seed); on a busy disk an unlink once stalled past -timeout, so a long
+campaign keeps it in memory: TMPDIR=/dev/shm/NAME (an existing folder).
 
 pyfive is instrumented too, so that coverage guides the fuzzer through the HDF5
 decoders it lends the reader.
@@ -44,13 +56,15 @@ import atheris
 with atheris.instrument_imports(include=["kerascope", "pyfive"]):
     # The registry imports every format, so all of them are instrumented.
     import kerascope.readers.registry
-    import kerascope.readers.weight_stores  # noqa: F401
+    import kerascope.readers.weight_stores
     from kerascope.analysis import static_findings
     from kerascope.decoders.json_text import load_json
     from kerascope.decoders.pickles import looks_like_pickle, pickle_imports, walk_pickle
     from kerascope.errors import KerascopeError
     from kerascope.limits import Limits
     from kerascope.readers import read_path
+    from kerascope.readers.probe import Probe
+    from kerascope.readers.registry import Recognition
 
 # Small limits keep each input fast; the limits' own checks are under test too. The
 # regression tests replay what the fuzzer found under the same file's limits.
@@ -70,7 +84,23 @@ FILE_LINE = b"\n@@FILE "
 _NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,63}(/[A-Za-z0-9_][A-Za-z0-9._-]{0,63}){0,2}")
 MAX_FILES = 32
 COUNTS: Counter[str] = Counter()
+READ_AS: Counter[str] = Counter()
 STATS = os.environ.get("KERASCOPE_FUZZ_STATS")
+_ONLY = [name.strip() for name in os.environ.get("KERASCOPE_FUZZ_ONLY", "").split(",") if name.strip()]
+if set(_ONLY) - set(NAMES.values()):
+    sys.exit(f"KERASCOPE_FUZZ_ONLY: no presentation {sorted(set(_ONLY) - set(NAMES.values()))}")
+ONLY = {mark for mark, name in NAMES.items() if name in _ONLY} if _ONLY else set(NAMES)
+
+
+def _recognise(probe: Probe) -> Recognition | None:
+    """The registry's recognise, noting which format reads the input."""
+    recognition = _registry_recognise(probe)
+    READ_AS[recognition.reading.__name__.rpartition(".")[2] if recognition else "unrecognised"] += 1
+    return recognition
+
+
+_registry_recognise = kerascope.readers.recognise
+kerascope.readers.recognise = _recognise
 
 
 def folder_files(body: bytes) -> dict[str, bytes]:
@@ -119,15 +149,17 @@ def present(data: bytes) -> Path:
 
 
 def count(mark: int) -> None:
-    COUNTS[NAMES[mark]] += 1
+    COUNTS[NAMES[mark] if mark in ONLY else "skipped"] += 1
     total = sum(COUNTS.values())
     if STATS and total % 1000 == 0:
-        Path(STATS).write_text(json.dumps({"inputs": total, **COUNTS}))
+        Path(STATS).write_text(json.dumps({"inputs": total, **COUNTS, "read_as": READ_AS}))
 
 
 def test_one_input(data: bytes) -> None:
     mark = data[0] % MARKS if data[:1] else PLAIN_MARK
     count(mark)
+    if mark not in ONLY:
+        return
     if mark == JSON_MARK:
         with contextlib.suppress(KerascopeError):
             load_json(data[1:], "fuzzed JSON", LIMITS, unwrap_string=True)
