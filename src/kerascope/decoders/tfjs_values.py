@@ -77,7 +77,9 @@ def _group(folder: Source, number: int, group: dict[str, Any], limits: Limits) -
         raise KerascopeError(f"weightsManifest group {number}'s paths are not file names beside the model")
     absent = next((path for path in paths if not folder.is_file(path)), None)
     if absent is not None:
-        reason = f"its shard {absent} is not beside the model"
+        # A link out of the model's folder is refused, never opened: say so, not "absent".
+        refused = next((line for line in folder.refused if line.startswith(f"{absent} ")), None)
+        reason = refused or f"its shard {absent} is not beside the model"
         entries = [_entry(entry, number) for entry in group["weights"]]
         return {name: UnavailableLocation(name, shape, dtype, reason) for name, shape, dtype, _ in entries}
     shards = [StoredFile(folder, path) for path in paths]
