@@ -21,6 +21,7 @@ import contextlib
 import io
 import json
 import re
+import sys
 
 import pytest
 
@@ -28,6 +29,7 @@ import kerascope
 from kerascope.cli import main
 from kerascope.model import LoadStatus
 
+from support.big_graphs import dense_chain, dense_chain_weights
 from support.load_pairs import PAIRS
 from support.load_truth import without_values
 
@@ -143,3 +145,49 @@ def test_the_command_exits_2_on_what_is_no_weights_file(tmp_path):
     stray.write_text("not a model\n")
     assert main(["load-check", str(stray)]) == 2
     assert main(["load-check", str(tmp_path / "absent.weights.h5"), "--into", str(stray)]) == 2
+
+
+# -- scale ------------------------------------------------------------------------
+
+
+def _steps(call) -> int:
+    """The Python calls and returns `call` makes (`sys.setprofile`'s events): a count of
+    its work that no clock, and no busy machine, changes."""
+    count = 0
+
+    def counted(frame, event, arg):
+        nonlocal count
+        count += 1
+
+    sys.setprofile(counted)
+    try:
+        call()
+    finally:
+        sys.setprofile(None)
+    return count
+
+
+def test_matching_weights_grows_with_the_layers_not_their_square(tmp_path):
+    """Each further 100, 200 layers cost the same work per layer (the ratio is 2.00):
+    the receiving model's objects once asked, for each layer, whether its parent
+    lists layers by listing them all (10 000 layers took three times as long per
+    layer as 1 000; here the ratio was 2.5)."""
+
+    def steps(count: int) -> int:
+        folder = tmp_path / str(count)
+        folder.mkdir()
+        weights = dense_chain_weights(folder / "big.weights.h5", count)
+        into = dense_chain(folder / "big.keras", count)
+        check = None
+
+        def run():
+            nonlocal check
+            check = kerascope.load_check(weights, into)
+
+        counted = _steps(run)
+        assert check is not None and check.clean and len(check.matched) == count
+        return counted
+
+    steps(10)  # what is imported on first use is not counted below
+    small, middle, large = steps(100), steps(200), steps(400)
+    assert (large - middle) / (middle - small) < 2.1

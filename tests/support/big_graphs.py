@@ -1,6 +1,6 @@
 """Large graphs written straight into `.keras` archives (Keras would take minutes to
-build them): a long chain of Dense layers, and a web where each layer reads every
-layer before it."""
+build them): a long chain of Dense layers (and its weights file), and a web where
+each layer reads every layer before it."""
 
 from __future__ import annotations
 
@@ -40,6 +40,23 @@ def dense_chain(path: Path, count: int) -> Path:
     ]
     return _archive(path, {"module": "keras", "class_name": "Sequential", "registered_name": None,
                            "config": {"name": "big", "layers": layers}})  # fmt: skip
+
+
+def dense_chain_weights(path: Path, count: int) -> Path:
+    """What Keras 3.15's `save_weights` writes for `dense_chain`'s model: `vars` at
+    the root, then `layers/dense/vars`, `layers/dense_1/vars`, ... (a counter per
+    class, the InputLayer in no list), each `vars` group naming its layer."""
+    import h5py
+
+    with h5py.File(path, "w") as handle:
+        handle.create_group("vars").attrs["name"] = "big"
+        layers = handle.create_group("layers")
+        for i in range(count):
+            group = layers.create_group(f"dense_{i}" if i else "dense").create_group("vars")
+            group.attrs["name"] = f"dense_{i}"
+            group.create_dataset("0", shape=(2, 2), dtype="float32")
+            group.create_dataset("1", shape=(2,), dtype="float32")
+    return path
 
 
 def concatenate_web(path: Path, count: int = 632) -> Path:

@@ -30,7 +30,7 @@ from collections.abc import Sequence
 from kerascope.addressing.slots import Slot, legacy_slots
 from kerascope.families import Sublayer, known, rule_key
 from kerascope.model.records import LayerNode, WeightInfo
-from kerascope.model.topology import layer_entries
+from kerascope.model.topology import lists_layers
 from kerascope.model.tree import LayerTree
 from kerascope.model.vocabulary import Fact, Origin
 
@@ -169,7 +169,7 @@ def _resolve(tree: LayerTree, at: LayerNode, parts: list[str]) -> tuple[LayerNod
 def _custom(node: LayerNode) -> bool:
     """A layer whose sublayers are its own code's: not a model whose config lists
     its layers, and not of a class Keras's knowledge covers."""
-    return not layer_entries(node.config) and known(rule_key(node)) is None
+    return not lists_layers(node.config) and known(rule_key(node)) is None
 
 
 def _enclosing(tree: LayerTree, top: LayerNode, scopes: list[str]) -> int:

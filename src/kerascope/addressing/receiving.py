@@ -28,7 +28,7 @@ from kerascope.addressing.simulation import LAYERS, Child, Obj
 from kerascope.addressing.structure import python_class
 from kerascope.families import Sublayer
 from kerascope.model.records import LayerNode
-from kerascope.model.topology import is_sequential_config, layer_entries, unnumbered
+from kerascope.model.topology import is_sequential_config, layer_entries, lists_layers, unnumbered
 from kerascope.model.vocabulary import Role
 
 Expected = list[tuple[str, list[int | None] | None]]
@@ -90,7 +90,7 @@ def _prefix(node: LayerNode, nodes: dict[str, LayerNode]) -> str:
     while current is not None and current.path:
         names.append(current.name)
         parent = nodes.get(current.path.rpartition("/")[0])
-        if parent is None or layer_entries(parent.config) or parent.role == Role.MODEL:
+        if parent is None or lists_layers(parent.config) or parent.role == Role.MODEL:
             break
         current = parent
     return "".join(f"{name}/" for name in reversed(names))
