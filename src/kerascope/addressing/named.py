@@ -16,7 +16,9 @@ itself:
   the layer is Keras's own, the list of its variables is known (`slots.py`), and
   each stored value goes to the variable it loads into, in its cell, its
   forward layer, its projection: exactly where Keras puts it.
-- Where a name must decide (TensorFlow.js and Orbax load by name; a layer whose
+- Where a name must decide (TensorFlow.js loads each weight into the variable of
+  its name, tfjs-layers `loadWeights` in `container.ts`; Keras loads an Orbax
+  tree into the variables of its paths, `Model.set_state_tree`; a layer whose
   classes are not all known), its scopes are followed down the layers the tree
   holds, taking the models around the layer off the front (`sequential/`), and a
   scope that names no layer there is a name: it becomes a layer only inside a
