@@ -29,7 +29,7 @@ import kerascope
 from kerascope.cli import main
 from kerascope.model import LoadStatus
 
-from support.big_graphs import dense_chain, dense_chain_weights
+from support.big_graphs import dense_chain, dense_chain_weights, hidden_parts
 from support.load_pairs import PAIRS
 from support.load_truth import without_values
 
@@ -167,26 +167,50 @@ def _steps(call) -> int:
     return count
 
 
-def test_matching_weights_grows_with_the_layers_not_their_square(tmp_path):
-    """Each further 100, 200 layers cost the same work per layer (the ratio is 2.00):
-    the receiving model's objects once asked, for each layer, whether its parent
-    lists layers by listing them all (10 000 layers took three times as long per
-    layer as 1 000; here the ratio was 2.5)."""
+def _load_check_of_a_chain(folder, count: int):
+    """load-check of a Dense chain's weights into it (its files written first)."""
+    weights = dense_chain_weights(folder / "big.weights.h5", count)
+    into = dense_chain(folder / "big.keras", count)
+
+    def run() -> None:
+        check = kerascope.load_check(weights, into)
+        assert check.clean and len(check.matched) == count
+
+    return run
+
+
+def _read_of_hidden_parts(folder, count: int):
+    """A read of a custom layer whose weights show its sublayers, which predicts the
+    load of the file's weights into its own config."""
+    path = hidden_parts(folder / "hidden.keras", count)
+
+    def run() -> None:
+        assert len(kerascope.inspect(path).layers) == count + 1
+
+    return run
+
+
+# Work that grows with the layers: a load-check once asked, for every layer, whether
+# its parent lists layers by listing them all (10 000 layers took three times as long
+# per layer as 1 000). A read of a custom layer's parts predicts their load too; its
+# steps are counted as well, though the quadratic step once there was a list's `in`,
+# one step for Python whatever the list's length, which only the benchmark's clock shows
+# (`benchmarks/layer_count.py`: 100 000 parts took seven times as long per part).
+SCALES = {
+    "load-check of a Dense chain": _load_check_of_a_chain,
+    "a custom layer's parts": _read_of_hidden_parts,
+}
+
+
+@pytest.mark.parametrize("scale", sorted(SCALES))
+def test_predicting_a_load_grows_with_the_layers_not_their_square(tmp_path, scale):
+    """Each further 100, 200 layers cost the same work per layer: the ratio is 2.00
+    (2.4 while a load-check listed every layer's siblings)."""
 
     def steps(count: int) -> int:
         folder = tmp_path / str(count)
         folder.mkdir()
-        weights = dense_chain_weights(folder / "big.weights.h5", count)
-        into = dense_chain(folder / "big.keras", count)
-        check = None
-
-        def run():
-            nonlocal check
-            check = kerascope.load_check(weights, into)
-
-        counted = _steps(run)
-        assert check is not None and check.clean and len(check.matched) == count
-        return counted
+        return _steps(SCALES[scale](folder, count))
 
     steps(10)  # what is imported on first use is not counted below
     small, middle, large = steps(100), steps(200), steps(400)

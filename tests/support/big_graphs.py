@@ -1,6 +1,7 @@
 """Large graphs written straight into `.keras` archives (Keras would take minutes to
-build them): a long chain of Dense layers (and its weights file), and a web where
-each layer reads every layer before it."""
+build them): a long chain of Dense layers (and its weights file), a custom layer
+whose weights show many sublayers, and a web where each layer reads every layer
+before it."""
 
 from __future__ import annotations
 
@@ -56,6 +57,30 @@ def dense_chain_weights(path: Path, count: int) -> Path:
             group.attrs["name"] = f"dense_{i}"
             group.create_dataset("0", shape=(2, 2), dtype="float32")
             group.create_dataset("1", shape=(2,), dtype="float32")
+    return path
+
+
+def hidden_parts(path: Path, count: int) -> Path:
+    """A Functional model of one custom layer whose weights hold `count` sublayers that
+    no config lists (`layers/block/part_<i>/vars`), as a custom layer's attributes are
+    saved."""
+    import h5py
+
+    block = _layer("Block", {"name": "block"}, name="block", inbound_nodes=[])
+    block.update(module=None, registered_name="custom>Block")
+    config = {"name": "holder", "layers": [block], "input_layers": [], "output_layers": [["block", 0, 0]]}
+    weights = path.with_suffix(".weights.h5")
+    with h5py.File(weights, "w") as handle:
+        group = handle.create_group("layers").create_group("block")
+        group.create_group("vars")
+        for i in range(count):
+            group.create_group(f"part_{i}").create_group("vars").create_dataset(
+                "0", shape=(2,), dtype="float32"
+            )
+    _archive(path, {"module": None, "class_name": "Functional", "registered_name": None, "config": config})
+    with zipfile.ZipFile(path, "a") as archive:
+        archive.write(weights, "model.weights.h5")
+    weights.unlink()
     return path
 
 
