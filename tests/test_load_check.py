@@ -18,6 +18,7 @@ pair is listed apart, with its reason: what it would take is not in the files.
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import json
 import re
@@ -29,7 +30,7 @@ import kerascope
 from kerascope.cli import main
 from kerascope.model import LoadStatus
 
-from support.big_graphs import dense_chain, dense_chain_weights, hidden_parts
+from support.big_graphs import dense_chain, dense_chain_weights, dense_functional_chain, hidden_parts
 from support.load_pairs import PAIRS
 from support.load_truth import without_values
 
@@ -167,10 +168,10 @@ def _steps(call) -> int:
     return count
 
 
-def _load_check_of_a_chain(folder, count: int):
+def _load_check_of_a_chain(folder, count: int, functional: bool = False):
     """load-check of a Dense chain's weights into it (its files written first)."""
     weights = dense_chain_weights(folder / "big.weights.h5", count)
-    into = dense_chain(folder / "big.keras", count)
+    into = (dense_functional_chain if functional else dense_chain)(folder / "big.keras", count)
 
     def run() -> None:
         check = kerascope.load_check(weights, into)
@@ -190,14 +191,17 @@ def _read_of_hidden_parts(folder, count: int):
     return run
 
 
-# Work that grows with the layers: a load-check once asked, for every layer, whether
+# Work that grows with the layers. A load-check once asked, for every layer, whether
 # its parent lists layers by listing them all (10 000 layers took three times as long
-# per layer as 1 000). A read of a custom layer's parts predicts their load too; its
-# steps are counted as well, though the quadratic step once there was a list's `in`,
-# one step for Python whatever the list's length, which only the benchmark's clock shows
+# per layer as 1 000); into a Functional model, Keras 3.15's `_operations_by_depth`
+# was found by relaxing every layer's depth once per layer (3 000 layers: 40 s). A
+# read of a custom layer's parts predicts their load too; its steps are counted as
+# well, though the quadratic step once there was a list's `in`, one step for Python
+# whatever the list's length, which only the benchmark's clock shows
 # (`benchmarks/layer_count.py`: 100 000 parts took seven times as long per part).
 SCALES = {
     "load-check of a Dense chain": _load_check_of_a_chain,
+    "load-check of a Functional chain": functools.partial(_load_check_of_a_chain, functional=True),
     "a custom layer's parts": _read_of_hidden_parts,
 }
 
@@ -205,7 +209,8 @@ SCALES = {
 @pytest.mark.parametrize("scale", sorted(SCALES))
 def test_predicting_a_load_grows_with_the_layers_not_their_square(tmp_path, scale):
     """Each further 100, 200 layers cost the same work per layer: the ratio is 2.00
-    (2.4 while a load-check listed every layer's siblings)."""
+    (2.4 while a load-check listed every layer's siblings, 2.9 while it relaxed a
+    Functional model's depths)."""
 
     def steps(count: int) -> int:
         folder = tmp_path / str(count)

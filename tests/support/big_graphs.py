@@ -43,8 +43,38 @@ def dense_chain(path: Path, count: int) -> Path:
                            "config": {"name": "big", "layers": layers}})  # fmt: skip
 
 
+def dense_functional_chain(path: Path, count: int) -> Path:
+    """The same chain as a Functional model (`dense_chain_weights` holds its weights)."""
+
+    def tensor(name: str) -> dict[str, Any]:
+        history = {"shape": [None, 2], "dtype": "float32", "keras_history": [name, 0, 0]}
+        return {"class_name": "__keras_tensor__", "config": history}
+
+    layers = [_layer("InputLayer", {"name": "x", "batch_shape": [None, 2]}, name="x", inbound_nodes=[])]
+    for i in range(count):
+        layers.append(
+            _layer(
+                "Dense",
+                {"name": f"dense_{i}", "units": 2, "activation": "linear"},
+                name=f"dense_{i}",
+                build_config={"input_shape": [None, 2]},
+                inbound_nodes=[{"args": [tensor(f"dense_{i - 1}" if i else "x")], "kwargs": {}}],
+            )
+        )
+    config = {
+        "name": "big",
+        "layers": layers,
+        "input_layers": [["x", 0, 0]],
+        "output_layers": [[f"dense_{count - 1}", 0, 0]],
+    }
+    return _archive(
+        path, {"module": "keras", "class_name": "Functional", "registered_name": None, "config": config}
+    )
+
+
 def dense_chain_weights(path: Path, count: int) -> Path:
-    """What Keras 3.15's `save_weights` writes for `dense_chain`'s model: `vars` at
+    """What Keras 3.15's `save_weights` writes for `dense_chain`'s model (and
+    `dense_functional_chain`'s): `vars` at
     the root, then `layers/dense/vars`, `layers/dense_1/vars`, ... (a counter per
     class, the InputLayer in no list), each `vars` group naming its layer."""
     import h5py
