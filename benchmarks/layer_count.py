@@ -2,7 +2,7 @@
 files of 1k, 10k and 100k layers, in one run; the per-layer time must stay flat
 (at 100k within 1.5x of 1k).
 
-Five cases, their files written directly (zipfile, h5py, json: Keras itself would
+Six cases, their files written directly (zipfile, h5py, json: Keras itself would
 take minutes to build such models), laid out as Keras lays them out:
   * `inspect` of a `.keras` Sequential of N Dense layers, each with its weights group;
   * `inspect` of a `.keras` with one custom layer whose weights file holds N hidden
@@ -11,7 +11,8 @@ take minutes to build such models), laid out as Keras lays them out:
   * `load_check` of a Keras 3 `.weights.h5` of N Dense layers into the `.keras` of
     the same Sequential (`save_weights`' layout: `vars` at the root, then
     `layers/dense/vars/0`, `layers/dense_1/vars/0`, ..., each `vars` group naming its
-    layer, as Keras >= 3.6 writes it);
+    layer, as Keras >= 3.6 writes it), and the same into a Functional chain (whose
+    `layers` list holds its InputLayer too, and which Keras 3.15 also walks by depth);
   * `inspect` of a legacy weights-only `.h5` of N Dense layers (TF-Keras's
     `save_weights("w.h5")`: `layer_names` at the root, a group per layer) with
     `config=` its model's `to_json()` file, which pairs groups and layers as
@@ -63,12 +64,15 @@ def dense_entry(index: int) -> dict:
     }
 
 
-def write_dense_weights(path: Path, count: int) -> None:
-    """What Keras 3.15's `save_weights` writes for a Sequential `big` of `count`
-    Dense(2) layers on 2 inputs (its InputLayer is in no list and holds nothing)."""
+def write_dense_weights(path: Path, count: int, functional: bool = False) -> None:
+    """What Keras 3.15's `save_weights` writes for a model `big` of `count` Dense(2)
+    layers on 2 inputs: a Sequential's list leaves its InputLayer out, a Functional
+    model's holds it, saved empty."""
     with h5py.File(path, "w") as handle:
         handle.create_group("vars").attrs["name"] = "big"
         layers = handle.create_group("layers")
+        if functional:
+            layers.create_group("input_layer").create_group("vars").attrs["name"] = "x"
         for i in range(count):
             group = layers.create_group(dense_name(i)).create_group("vars")
             group.attrs["name"] = dense_name(i)
@@ -85,6 +89,44 @@ def write_keras_sequential(path: Path, count: int) -> None:
     }
     weights = path.with_suffix(".weights.tmp")
     write_dense_weights(weights, count)
+    _archive(path, config, weights)
+
+
+def write_keras_functional(path: Path, count: int) -> None:
+    """The same chain as a Functional model, each layer called on the one before."""
+
+    def tensor(name: str) -> dict:
+        history = {"shape": [None, 2], "dtype": "float32", "keras_history": [name, 0, 0]}
+        return {"class_name": "__keras_tensor__", "config": history}
+
+    layers = [
+        {
+            "module": "keras.layers",
+            "class_name": "InputLayer",
+            "config": {"batch_shape": [None, 2], "dtype": "float32", "name": "x"},
+            "registered_name": None,
+            "name": "x",
+            "inbound_nodes": [],
+        }
+    ]
+    for i in range(count):
+        entry = dense_entry(i)
+        entry["name"] = dense_name(i)
+        entry["inbound_nodes"] = [{"args": [tensor(dense_name(i - 1) if i else "x")], "kwargs": {}}]
+        layers.append(entry)
+    config = {
+        "module": "keras",
+        "class_name": "Functional",
+        "config": {
+            "name": "big",
+            "layers": layers,
+            "input_layers": [["x", 0, 0]],
+            "output_layers": [[dense_name(count - 1), 0, 0]],
+        },
+        "registered_name": None,
+    }
+    weights = path.with_suffix(".weights.tmp")
+    write_dense_weights(weights, count, functional=True)
     _archive(path, config, weights)
 
 
@@ -231,6 +273,13 @@ def _pair(folder: Path, count: int) -> dict[str, Path]:
     return {"weights": weights, "into": into}
 
 
+def _functional_pair(folder: Path, count: int) -> dict[str, Path]:
+    weights, into = folder / "big.weights.h5", folder / "big.keras"
+    write_dense_weights(weights, count, functional=True)
+    write_keras_functional(into, count)
+    return {"weights": weights, "into": into}
+
+
 def _legacy_pair(folder: Path, count: int) -> dict[str, Path]:
     weights, config = folder / "big_weights.h5", folder / "big.json"
     write_legacy_weights(weights, count)
@@ -296,6 +345,9 @@ CASES: dict[str, Case] = {
     ),
     "load_check: a .weights.h5 of N Dense layers into the .keras of the same Sequential": Case(
         _pair, _load_checked, lambda f: (visit_datasets(f["weights"]), visit_archive(f["into"]))
+    ),
+    "load_check: the same into the .keras of a Functional chain (Keras 3.15's _operations_by_depth)": Case(
+        _functional_pair, _load_checked, lambda f: (visit_datasets(f["weights"]), visit_archive(f["into"]))
     ),
     "legacy weights-only .h5 of N Dense layers, config= its to_json() file": Case(
         _legacy_pair,

@@ -170,7 +170,7 @@ def _steps(call) -> int:
 
 def _load_check_of_a_chain(folder, count: int, functional: bool = False):
     """load-check of a Dense chain's weights into it (its files written first)."""
-    weights = dense_chain_weights(folder / "big.weights.h5", count)
+    weights = dense_chain_weights(folder / "big.weights.h5", count, functional)
     into = (dense_functional_chain if functional else dense_chain)(folder / "big.keras", count)
 
     def run() -> None:

@@ -44,7 +44,8 @@ def dense_chain(path: Path, count: int) -> Path:
 
 
 def dense_functional_chain(path: Path, count: int) -> Path:
-    """The same chain as a Functional model (`dense_chain_weights` holds its weights)."""
+    """The same chain as a Functional model (`dense_chain_weights(..., functional=True)`
+    holds its weights)."""
 
     def tensor(name: str) -> dict[str, Any]:
         history = {"shape": [None, 2], "dtype": "float32", "keras_history": [name, 0, 0]}
@@ -72,16 +73,18 @@ def dense_functional_chain(path: Path, count: int) -> Path:
     )
 
 
-def dense_chain_weights(path: Path, count: int) -> Path:
-    """What Keras 3.15's `save_weights` writes for `dense_chain`'s model (and
-    `dense_functional_chain`'s): `vars` at
-    the root, then `layers/dense/vars`, `layers/dense_1/vars`, ... (a counter per
-    class, the InputLayer in no list), each `vars` group naming its layer."""
+def dense_chain_weights(path: Path, count: int, functional: bool = False) -> Path:
+    """What Keras 3.15's `save_weights` writes for `dense_chain`'s model: `vars` at the
+    root, then `layers/dense/vars`, `layers/dense_1/vars`, ... (a counter per class),
+    each `vars` group naming its layer. A Sequential's list leaves its InputLayer out;
+    `dense_functional_chain`'s holds it, saved empty (`layers/input_layer/vars`)."""
     import h5py
 
     with h5py.File(path, "w") as handle:
         handle.create_group("vars").attrs["name"] = "big"
         layers = handle.create_group("layers")
+        if functional:
+            layers.create_group("input_layer").create_group("vars").attrs["name"] = "x"
         for i in range(count):
             group = layers.create_group(f"dense_{i}" if i else "dense").create_group("vars")
             group.attrs["name"] = f"dense_{i}"
