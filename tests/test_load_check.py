@@ -18,9 +18,11 @@ pair is listed apart, with its reason: what it would take is not in the files.
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import json
 import re
+import sys
 
 import pytest
 
@@ -28,6 +30,7 @@ import kerascope
 from kerascope.cli import main
 from kerascope.model import LoadStatus
 
+from support.big_graphs import dense_chain, dense_chain_weights, dense_functional_chain, hidden_parts
 from support.load_pairs import PAIRS
 from support.load_truth import without_values
 
@@ -143,3 +146,77 @@ def test_the_command_exits_2_on_what_is_no_weights_file(tmp_path):
     stray.write_text("not a model\n")
     assert main(["load-check", str(stray)]) == 2
     assert main(["load-check", str(tmp_path / "absent.weights.h5"), "--into", str(stray)]) == 2
+
+
+# -- scale ------------------------------------------------------------------------
+
+
+def _steps(call) -> int:
+    """The Python calls and returns `call` makes (`sys.setprofile`'s events): a count of
+    its work that no clock, and no busy machine, changes."""
+    count = 0
+
+    def counted(frame, event, arg):
+        nonlocal count
+        count += 1
+
+    sys.setprofile(counted)
+    try:
+        call()
+    finally:
+        sys.setprofile(None)
+    return count
+
+
+def _load_check_of_a_chain(folder, count: int, functional: bool = False):
+    """load-check of a Dense chain's weights into it (its files written first)."""
+    weights = dense_chain_weights(folder / "big.weights.h5", count, functional)
+    into = (dense_functional_chain if functional else dense_chain)(folder / "big.keras", count)
+
+    def run() -> None:
+        check = kerascope.load_check(weights, into)
+        assert check.clean and len(check.matched) == count
+
+    return run
+
+
+def _read_of_hidden_parts(folder, count: int):
+    """A read of a custom layer whose weights show its sublayers, which predicts the
+    load of the file's weights into its own config."""
+    path = hidden_parts(folder / "hidden.keras", count)
+
+    def run() -> None:
+        assert len(kerascope.inspect(path).layers) == count + 1
+
+    return run
+
+
+# Work that grows with the layers. A load-check once asked, for every layer, whether
+# its parent lists layers by listing them all (10 000 layers took three times as long
+# per layer as 1 000); into a Functional model, Keras 3.15's `_operations_by_depth`
+# was found by relaxing every layer's depth once per layer (3 000 layers: 40 s). A
+# read of a custom layer's parts predicts their load too; its steps are counted as
+# well, though the quadratic step once there was a list's `in`, one step for Python
+# whatever the list's length, which only the benchmark's clock shows
+# (`benchmarks/layer_count.py`: 100 000 parts took seven times as long per part).
+SCALES = {
+    "load-check of a Dense chain": _load_check_of_a_chain,
+    "load-check of a Functional chain": functools.partial(_load_check_of_a_chain, functional=True),
+    "a custom layer's parts": _read_of_hidden_parts,
+}
+
+
+@pytest.mark.parametrize("scale", sorted(SCALES))
+def test_predicting_a_load_grows_with_the_layers_not_their_square(tmp_path, scale):
+    """Each further 100, 200 layers cost the same work per layer: the ratio is 2.00
+    (2.4 while a load-check listed every layer's siblings, 2.9 while it relaxed a
+    Functional model's depths)."""
+
+    def steps(count: int) -> int:
+        folder = tmp_path / str(count)
+        folder.mkdir()
+        return _steps(SCALES[scale](folder, count))
+
+    steps(10)  # what is imported on first use is not counted below
+    small, middle, large = steps(100), steps(200), steps(400)
+    assert (large - middle) / (middle - small) < 2.1

@@ -10,7 +10,8 @@ A file says which Keras wrote it where it stores `keras_version` (an archive's
 `metadata.json`, a legacy HDF5 file's attributes, a config). Keras 2.0 to 2.3
 were the multi-backend package; TensorFlow's own Keras wrote `2.2.4-tf` and
 `2.3.0-tf`, and from 2.4 on its versions are the TensorFlow ones. A weights file
-alone states no version: its layout says what can be known (`of_layout`).
+alone states no version: its layout says what can be known (a `name` on its
+groups is Keras >= 3.6's, `stores_names`; `readers/keras_layout.py` reads it so).
 """
 
 from __future__ import annotations

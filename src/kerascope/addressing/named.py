@@ -16,7 +16,9 @@ itself:
   the layer is Keras's own, the list of its variables is known (`slots.py`), and
   each stored value goes to the variable it loads into, in its cell, its
   forward layer, its projection: exactly where Keras puts it.
-- Where a name must decide (TensorFlow.js and Orbax load by name; a layer whose
+- Where a name must decide (TensorFlow.js loads each weight into the variable of
+  its name, tfjs-layers `loadWeights` in `container.ts`; Keras loads an Orbax
+  tree into the variables of its paths, `Model.set_state_tree`; a layer whose
   classes are not all known), its scopes are followed down the layers the tree
   holds, taking the models around the layer off the front (`sequential/`), and a
   scope that names no layer there is a name: it becomes a layer only inside a
@@ -30,7 +32,7 @@ from collections.abc import Sequence
 from kerascope.addressing.slots import Slot, legacy_slots
 from kerascope.families import Sublayer, known, rule_key
 from kerascope.model.records import LayerNode, WeightInfo
-from kerascope.model.topology import layer_entries
+from kerascope.model.topology import lists_layers
 from kerascope.model.tree import LayerTree
 from kerascope.model.vocabulary import Fact, Origin
 
@@ -169,7 +171,7 @@ def _resolve(tree: LayerTree, at: LayerNode, parts: list[str]) -> tuple[LayerNod
 def _custom(node: LayerNode) -> bool:
     """A layer whose sublayers are its own code's: not a model whose config lists
     its layers, and not of a class Keras's knowledge covers."""
-    return not layer_entries(node.config) and known(rule_key(node)) is None
+    return not lists_layers(node.config) and known(rule_key(node)) is None
 
 
 def _enclosing(tree: LayerTree, top: LayerNode, scopes: list[str]) -> int:

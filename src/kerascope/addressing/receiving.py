@@ -28,7 +28,7 @@ from kerascope.addressing.simulation import LAYERS, Child, Obj
 from kerascope.addressing.structure import python_class
 from kerascope.families import Sublayer
 from kerascope.model.records import LayerNode
-from kerascope.model.topology import is_sequential_config, layer_entries, unnumbered
+from kerascope.model.topology import is_sequential_config, layer_entries, lists_layers, unnumbered
 from kerascope.model.vocabulary import Role
 
 Expected = list[tuple[str, list[int | None] | None]]
@@ -90,7 +90,7 @@ def _prefix(node: LayerNode, nodes: dict[str, LayerNode]) -> str:
     while current is not None and current.path:
         names.append(current.name)
         parent = nodes.get(current.path.rpartition("/")[0])
-        if parent is None or layer_entries(parent.config) or parent.role == Role.MODEL:
+        if parent is None or lists_layers(parent.config) or parent.role == Role.MODEL:
             break
         current = parent
     return "".join(f"{name}/" for name in reversed(names))
@@ -214,9 +214,40 @@ def _by_depth(below: list[LayerNode], objects: dict[str, Obj]) -> list[list[Obj]
         for call in child.inbound or []:
             for link in call:
                 consumers.setdefault(link.layer, []).append(child.path)
+    depth = _settled(below, consumers)
+    if depth is None:  # a layer that feeds itself (a shared layer called on its own output)
+        depth = _relaxed(below, consumers)
+    levels: dict[int, list[Obj]] = {}
+    for child in below:
+        levels.setdefault(depth.get(child.path, 0), []).append(objects[child.path])
+    return [levels[level] for level in sorted(levels)]
+
+
+def _settled(below: list[LayerNode], consumers: dict[str, list[str]]) -> dict[str, int] | None:
+    """Each layer's depth, settled once every layer it feeds is (Kahn's algorithm, each
+    link followed once); None where a cycle of layers leaves some unsettled."""
+    waiting = {child.path: len(consumers.get(child.path, [])) for child in below}
+    ready = [path for path, count in waiting.items() if count == 0]
+    depth: dict[str, int] = {}
+    inbound = {child.path: child.inbound or [] for child in below}
+    while ready:
+        path = ready.pop()
+        depth[path] = max((depth[c] + 1 for c in consumers.get(path, [])), default=0)
+        for call in inbound[path]:
+            for link in call:
+                if link.layer in waiting:
+                    waiting[link.layer] -= 1
+                    if waiting[link.layer] == 0:
+                        ready.append(link.layer)
+    return depth if len(depth) == len(waiting) else None
+
+
+def _relaxed(below: list[LayerNode], consumers: dict[str, list[str]]) -> dict[str, int]:
+    """Each layer's depth relaxed round by round (n layers settle in n rounds): where a
+    layer feeds itself, its depth and those above it grow with every round, bounded."""
     depth: dict[str, int] = {}
     pending = [child.path for child in below]
-    for _ in range(len(pending) + 1):  # relaxed to a fixed point: n layers settle in n rounds
+    for _ in range(len(pending) + 1):
         changed = False
         for path in pending:
             value = max((depth.get(c, 0) + 1 for c in consumers.get(path, [])), default=0)
@@ -224,10 +255,7 @@ def _by_depth(below: list[LayerNode], objects: dict[str, Obj]) -> list[list[Obj]
                 depth[path], changed = value, True
         if not changed:
             break
-    levels: dict[int, list[Obj]] = {}
-    for child in below:
-        levels.setdefault(depth.get(child.path, 0), []).append(objects[child.path])
-    return [levels[level] for level in sorted(levels)]
+    return depth
 
 
 def _holds(obj: Obj) -> bool:

@@ -73,7 +73,7 @@ class Walked:
     received: dict[int, list[str | None]] = field(default_factory=dict)
     failed: dict[int, tuple[Obj, str]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
-    unknown: dict[int, Obj] = field(default_factory=dict)  # by id, in the order met
+    unknown: dict[int, Obj] = field(default_factory=dict)  # by id, in the order they were met
     looked: dict[int, str] = field(default_factory=dict)  # an object -> the last group it read
     # An object -> its first refused shape: (variable, its shape, the saved shape, the group).
     mismatched: dict[int, tuple[str, list[int | None], list[int | None], str]] = field(default_factory=dict)

@@ -43,6 +43,14 @@ def layer_entries(model_config: Any) -> list[dict[str, Any]]:
     return [entry for entry in layers if isinstance(entry, dict)]
 
 
+def lists_layers(model_config: Any) -> bool:
+    """Whether a config lists layers (`layer_entries` is not empty), answered at its
+    first entry: a question asked of a model for each of its layers stays O(1)."""
+    if isinstance(model_config, dict):
+        model_config = model_config.get("layers")
+    return isinstance(model_config, list) and any(isinstance(entry, dict) for entry in model_config)
+
+
 def entry_name(entry: dict[str, Any]) -> str | None:
     """The one naming rule for a serialized layer: its path segment, its name, and
     the name links refer to. A Functional entry stores `name` beside its config,
