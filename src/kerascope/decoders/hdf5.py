@@ -50,6 +50,9 @@ class H5Index:
         self._at_address: dict[int, str] = {}
         self._aliases: dict[str, str] = {}
         self._flagged: dict[Code, int] = {}
+        # Each dataset's shape and dtype, described once: a load prediction and the
+        # weights it attaches both ask for them.
+        self._described: dict[str, tuple[list[int], str | None]] = {}
         self._count = 0
         self._walk()
 
@@ -175,7 +178,14 @@ class H5Index:
         return header
 
     def weight(self, path: str, name: str | None) -> WeightInfo:
-        """A dataset described from its metadata alone."""
+        """A dataset described from its metadata alone (once; each call a new record)."""
+        described = self._described.get(path)
+        if described is None:
+            described = self._described[path] = self._describe(path)
+        shape, dtype = described
+        return WeightInfo(name=name, shape=list(shape), dtype=dtype)
+
+    def _describe(self, path: str) -> tuple[list[int], str | None]:
         header = self._header(path)
         where = f"/{path}"
         ratio = self.limits.max_compression_ratio
@@ -193,7 +203,7 @@ class H5Index:
                 f"declares {declared:,} bytes but {stores} {info.stored:,}",
             )
         declared_dtype = attr_text(self.attrs(path), "dtype") if header.has_attributes else None
-        return WeightInfo(name=name, shape=info.shape, dtype=declared_dtype or info.dtype)
+        return info.shape, declared_dtype or info.dtype
 
     def flag(self, code: Code, where: str, message: str) -> None:
         """Report a finding; past `FINDINGS_OF_A_KIND` of one code, one more says so and
