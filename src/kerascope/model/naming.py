@@ -9,12 +9,14 @@ the weights reader and by the generated-name rule (`kerascope.families.naming`).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _NOT_WORD = re.compile(r"\W+")
 _BEFORE_WORD = re.compile("(.)([A-Z][a-z]+)")
 _LOWER_UPPER = re.compile("([a-z])([A-Z])")
 
 
+@lru_cache(maxsize=4096)  # a model names a few classes thousands of times
 def to_snake_case(name: str) -> str:
     """`Conv2DTranspose` -> `conv2d_transpose`, as `keras.src.utils.naming` does it."""
     name = _NOT_WORD.sub("", name)

@@ -54,6 +54,7 @@ class H5Store:
     def __init__(self, index: H5Index, file: StoredFile | None = None) -> None:
         self.index = index
         self.file = file
+        self._names: dict[str, str | None] = {}  # attribute parsing, once per group
 
     def children(self, path: str) -> list[str]:
         return self.index.children(path)
@@ -66,7 +67,10 @@ class H5Store:
 
     def layer_name(self, vars_path: str) -> str | None:
         """The `name` attribute Keras >= 3.6 writes on each layer's `vars` group."""
-        return attr_text(self.index.attrs(vars_path), "name") if self.is_group(vars_path) else None
+        if vars_path not in self._names:
+            named = attr_text(self.index.attrs(vars_path), "name") if self.is_group(vars_path) else None
+            self._names[vars_path] = named
+        return self._names[vars_path]
 
     def weight(self, path: str) -> WeightInfo:
         return located(self.index.weight(path, None), self.index, path, self.file)
