@@ -18,6 +18,7 @@ import re
 from typing import Any
 
 from kerascope.analysis.normalize import (
+    DEFAULTS,
     INPUT_SHAPE_KEYS,
     normalize_class,
     normalize_config,
@@ -330,13 +331,21 @@ class _Comparer:
                 changes.append(Change(key, old, new))
         return changes
 
+    def _stated(self, flat: dict[str, Any], key: str) -> Any:
+        """A config value as the file has it: a default normalizing dropped (`trainable:
+        true`) is shown as that default, not as absent."""
+        if key in flat:
+            return flat[key]
+        default = DEFAULTS.get(key) if self.normalize else None
+        return ABSENT if default is None else default
+
     def _config_changes(self, x: LayerNode, y: LayerNode) -> list[Change]:
         if not isinstance(x.config, dict) or not isinstance(y.config, dict):
             return []
         old, new = self._comparable(x, x.config), self._comparable(y, y.config)
         flat_old, flat_new = dict(_flatten(old)), dict(_flatten(new))
         return [
-            Change(key, flat_old.get(key, ABSENT), flat_new.get(key, ABSENT))
+            Change(key, self._stated(flat_old, key), self._stated(flat_new, key))
             for key in sorted(set(flat_old) | set(flat_new), key=lambda k: (k.count("."), k))
             if flat_old.get(key, ABSENT) != flat_new.get(key, ABSENT)
             and not self._is_ignored(key)

@@ -16,7 +16,8 @@ from kerascope.families.registry import current_name
 from kerascope.families.spelling import DATA_FORMATS, KEY_RENAMES
 
 # Values Keras writes or leaves out depending on version, meaning the same either way.
-_DEFAULTS = {"trainable": True, "dtype": "float32"}
+# Values a config may omit or state alike; normalizing drops them, and a diff shows them again.
+DEFAULTS = {"trainable": True, "dtype": "float32"}
 # Keys one Keras version stores and another derives: a model's `build_input_shape`
 # (its InputLayer holds the shape), Bidirectional's `backward_layer` (Keras 2 writes
 # it only when given; Keras 3 always).
@@ -95,7 +96,7 @@ def _normalize_dict(config: dict[str, Any]) -> Any:
             continue
         key = KEY_RENAMES.get(key, key)
         value = normalize_config(value)
-        if key in _DEFAULTS and value == _DEFAULTS[key]:
+        if key in DEFAULTS and value == DEFAULTS[key]:
             continue
         if key == "data_format" and isinstance(value, str):
             value = DATA_FORMATS.get(value, value)
