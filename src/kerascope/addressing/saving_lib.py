@@ -66,14 +66,7 @@ class Addressed:
     """What Keras's paths find in a store, for the layers of one tree."""
 
     groups: dict[str, str] = field(default_factory=dict)  # layer path -> its group
-    missing: list[str] = field(default_factory=list)  # layers whose group the store lacks
-    unexpected: list[str] = field(default_factory=list)  # groups of variables no path reaches
-    stored_names: dict[str, str] = field(default_factory=dict)  # layer path -> name stored on its group
     unknown: set[str] = field(default_factory=set)  # layers whose variables cannot be read
-    # Layer path -> the other paths Keras's walk reaches the same object by, after the
-    # one it was found at (MultiHeadAttention's `_query_dense` behind `query_dense`),
-    # each with whether the store has a `vars` group there.
-    retries: dict[str, list[tuple[str, bool]]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -130,9 +123,6 @@ def _own_variables(node: LayerNode, store: WeightStore, group: str, found: Addre
     if store.unreadable(path):
         found.unknown.add(node.path)
         del node.origin[Fact.WEIGHTS]
-    stored = store.layer_name(path)
-    if stored is not None and node.path and stored != node.name:
-        found.stored_names[node.path] = stored
 
 
 def _children(
@@ -165,14 +155,11 @@ def _children(
             present = [key for key in (LAYERS, LAYER_DEPENDENCIES) if key in left]
             container = present[0] if present else (rule.saver.layers_attribute if rule.saver else LAYERS)
             left.pop(container, None)
-        yield from _listed(store, join(group, container), listed, rule, holds, found, fallback)
+        yield from _listed(store, join(group, container), listed, rule, holds, fallback)
     built_in = known(rule_key(node)) is not None
     created = [c for c in children if c.path in made]
-    yield from _created(store, group, created, made, left, found, rule.loader)
+    yield from _created(store, group, created, made, left, rule.loader)
     if built_in or layer_entries(node.config):
-        for key in left:
-            if holds(join(group, key)):
-                found.unexpected.append(join(group, key))
         return
     yield from _revealed(tree, store, node, group, list(left), found, made, grow)
 
@@ -187,11 +174,10 @@ def _listed(
     listed: list[LayerNode],
     rule: Naming,
     holds: HoldsVariables,
-    found: Addressed,
     fallback: bool,
 ) -> Iterator[tuple[LayerNode, str]]:
-    """A model's layers at the names the saving walk counts for them in its list."""
-    claimed: set[str] = set()
+    """A model's layers at the names the saving walk counts for them in its list (a
+    layer whose group the store lacks is not among them: its variables stay unread)."""
     if rule.loader is not None:
         weighted = rule.weighted or (lambda node: True)
         names = _count(listed, rule.loader.counts_repeats, lambda child, key: weighted(child))
@@ -205,14 +191,7 @@ def _listed(
             # `_layer_checkpoint_dependencies`, where TF-Keras 2.12-2.14 saved it.
             path = path.replace(LAYERS, LAYER_DEPENDENCIES)
         if store.is_group(path):
-            claimed.add(path)
             yield child, path
-        else:
-            found.missing.append(child.path)
-    for key in store.children(container):
-        path = join(container, key)
-        if path not in claimed and store.is_group(path) and holds(path):
-            found.unexpected.append(path)
 
 
 def _counted_names(
@@ -264,7 +243,6 @@ def _created(
     created: list[LayerNode],
     made: dict[str, Sublayer],
     left: dict[str, None],
-    found: Addressed,
     loader: Generation | None,
 ) -> Iterator[tuple[LayerNode, str]]:
     """The sublayers a built-in layer creates, at the attributes holding them: any
@@ -284,12 +262,7 @@ def _created(
         path = next((path for path in paths if store.is_group(path)), None)
         for attribute in attributes:
             left.pop(attribute.split("/")[0], None)
-        after = paths[paths.index(path) + 1 :] if path is not None else paths[1:]
-        if after:
-            found.retries[child.path] = [(other, store.is_group(join(other, VARS))) for other in after]
-        if path is None:
-            found.missing.append(child.path)
-        else:
+        if path is not None:
             yield child, path
 
 
