@@ -209,6 +209,7 @@ def main(target: Path) -> None:
         "sequential_keras2.h5",
         "base.keras",
         "retrained.keras",
+        "diverged.keras",
     ):
         shutil.copy(target / name, models / name)
     shutil.copytree(target / "bert_classifier", models / "bert_classifier", dirs_exist_ok=True)

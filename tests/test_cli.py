@@ -21,6 +21,8 @@ import yaml
 import kerascope
 from kerascope.cli import main
 
+from support.interrupt import as_foreground_job
+
 TESTS = Path(__file__).parent
 
 
@@ -410,6 +412,7 @@ def _start(*argv):
         text=True,
         env=env,
         start_new_session=True,
+        preexec_fn=as_foreground_job,
     )
 
 
