@@ -9,7 +9,6 @@ import io
 import json
 import pickle
 import pickletools
-import time
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -21,6 +20,7 @@ from kerascope.decoders.pickled_values import NotArrays, read_pickled
 from kerascope.decoders.pickles import looks_like_pickle, pickle_imports, walk_pickle
 from kerascope.limits import LimitExceeded, Limits, time_limit
 
+from support.bounded import fastest
 from support.pickles import imports_by_pickle, protocol_of, system_pickle
 
 EXAMPLES = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -78,15 +78,6 @@ def test_what_the_parser_accepts_does_not_hide_nesting_from_the_prescan(hidden):
         load_json(f"[{hidden}]", "doc", Limits(max_json_depth=5))
 
 
-def best_time(work, repeat=5):
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - started)
-    return min(times)
-
-
 def test_the_json_prescan_is_linear_on_the_worst_case_for_a_backtracking_scanner():
     """2 MB of an unterminated run of `\\"` (the old expression's quadratic case: 46 KiB
     took it 10 s) takes the pre-scan no longer than 2 MB of an ordinary config, measured
@@ -96,8 +87,8 @@ def test_the_json_prescan_is_linear_on_the_worst_case_for_a_backtracking_scanner
     layer = json.dumps({"class_name": "Dense", "config": {"name": "d", "units": 3, "use_bias": True}})
     ordinary = ("[" + ", ".join([layer] * (size // len(layer))) + "]")[:size]
     limits = Limits(max_json_items=1 << 40)
-    worst_time = best_time(lambda: check_structure(worst, "worst", limits))
-    ordinary_time = best_time(lambda: check_structure(ordinary, "ordinary", limits))
+    worst_time = fastest(lambda: check_structure(worst, "worst", limits), repeat=5)
+    ordinary_time = fastest(lambda: check_structure(ordinary, "ordinary", limits), repeat=5)
     # Linear: about as fast (2 MB of a quadratic case takes a backtracking scanner
     # thousands of times longer); the margin is for a machine busy with other work.
     assert worst_time <= 5 * ordinary_time, (worst_time, ordinary_time)

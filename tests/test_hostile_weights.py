@@ -14,7 +14,6 @@ import io
 import json
 import pickle
 import struct
-import time
 import zipfile
 
 import numpy as np
@@ -25,7 +24,7 @@ from kerascope.decoders.source import LocalSource
 from kerascope.limits import DEFAULT_LIMITS, Limits
 from kerascope.readers.weight_stores import npz_store
 
-from support.bounded import assert_bounded, one_line_error, run_cli
+from support.bounded import assert_bounded, fastest, one_line_error, run_cli
 from support.pickles import imports_by_pickle, system_pickle
 
 TEN_MB = 10 << 20
@@ -150,16 +149,6 @@ def object_array_npy(folder, protocol):
     path = folder / "weights.npy"
     path.write_bytes(npy((), "|O") + system_pickle(protocol, "touch /nonexistent/ran"))
     return path
-
-
-def fastest(work, repeat=2):
-    """The shortest of `repeat` runs of `work`, in seconds: for a ratio in the same run."""
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - started)
-    return min(times)
 
 
 # What a file names that once was looked up in a list of the others: the builder, and

@@ -8,6 +8,8 @@ import json
 import subprocess
 import sys
 import textwrap
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 _WRAPPER = textwrap.dedent(
@@ -71,3 +73,14 @@ def assert_bounded(run: Run, memory_mib: float = 300.0) -> None:
     it gives up: a test reads no clock) and peaked within `memory_mib` of resident memory."""
     assert "(the time limit" not in run.stderr, run.stderr
     assert run.peak_mib < memory_mib, f"peaked at {run.peak_mib:.0f} MiB"
+
+
+def fastest(work: Callable[[], object], repeat: int = 2) -> float:
+    """The shortest of `repeat` runs of `work`, in seconds: one side of a ratio against a
+    baseline measured in the same run, never a figure judged alone."""
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - started)
+    return min(times)
